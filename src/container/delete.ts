@@ -1,0 +1,50 @@
+/**
+ * `delete`: remove a stopped (or created) container; with --force, kill a running one first.
+ * Whatever is still in the cgroup is killed, the cgroup removed, poststop hooks run, and
+ * the state directory goes last, so an interrupted delete can be run again.
+ */
+import { RuntimeError, errorCode, errorMessage } from '../errors.js';
+import { log } from '../log.js';
+import { cgroupPids, removeCgroups } from '../cgroups/cgroup.js';
+import { runHook } from '../hooks/run-hooks.js';
+import { waitForExit } from '../process/liveness.js';
+import type { StateStore } from '../state/container-state.js';
+import { ociState, statusOf } from './status.js';
+
+export async function deleteContainer(store: StateStore, id: string, force: boolean): Promise<void> {
+  if (!store.exists(id)) {
+    if (force) {
+      store.remove(id); // a directory a crashed create may have left
+      return;
+    }
+    throw new RuntimeError(`container ${id} does not exist`);
+  }
+  const state = store.read(id);
+  const status = statusOf(store, state);
+  if ((status === 'running' || status === 'paused') && !force) {
+    throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+  if (status !== 'stopped') {
+    signal(state.pid, 'SIGKILL');
+    if (!(await waitForExit(state.pid, state.pidStartTime, 10_000))) {
+      throw new RuntimeError(`delete ${id}: process ${state.pid} did not die after SIGKILL`);
+    }
+  }
+  // A container without its own pid namespace can leave processes behind its init.
+  for (const pid of cgroupPids(state.cgroupPaths)) signal(pid, 'SIGKILL');
+  await removeCgroups(state.cgroupPaths);
+
+  const hookState = JSON.stringify(ociState(store, state, 'stopped'));
+  for (const hook of state.hooks.poststop) {
+    await runHook('poststop', hook, hookState).catch((error: Error) => log().warn(error.message));
+  }
+  store.remove(id);
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if (errorCode(error) !== 'ESRCH') log().warn(`kill ${pid}: ${errorMessage(error)}`);
+  }
+}

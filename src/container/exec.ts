@@ -1,0 +1,95 @@
+/**
+ * `exec`: one more process in a running container. The init joins every namespace the
+ * container's init is in (setns(2) on /proc/<pid>/ns/*, user namespace first), forks once
+ * so the pid namespace takes effect, and the new process is put in the container's cgroup
+ * before its plan (user, capabilities, cwd, execve) runs.
+ */
+import { statSync } from 'node:fs';
+import { RuntimeError } from '../errors.js';
+import { joinCgroups } from '../cgroups/cgroup.js';
+import { compileExecPlan } from '../plan/compile.js';
+import { InitProcess, type InitStdio } from '../process/init-process.js';
+import type { SpecProcess } from '../spec/schema.js';
+import type { StateStore } from '../state/container-state.js';
+import { writePidFile } from './create.js';
+import { statusOf } from './status.js';
+
+export interface ExecOptions {
+  process: SpecProcess;
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds?: number;
+  stdio?: InitStdio;
+}
+
+/** OCI namespace type → the name under /proc/<pid>/ns. */
+const PROC_NS: Record<string, string> = {
+  user: 'user', mount: 'mnt', pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', time: 'time',
+};
+
+/** The container's namespaces that differ from ours: joining one we're already in is EINVAL. */
+function namespacesToJoin(pid: number): { type: string; path: string }[] {
+  const join: { type: string; path: string }[] = [];
+  for (const name of Object.values(PROC_NS)) {
+    const theirs = `/proc/${pid}/ns/${name}`;
+    try {
+      if (statSync(theirs).ino !== statSync(`/proc/self/ns/${name}`).ino) join.push({ type: name, path: theirs });
+    } catch {
+      // a namespace type this kernel doesn't have
+    }
+  }
+  return join;
+}
+
+/** Returns the process's exit status in the foreground, or its pid with --detach. */
+export async function execInContainer(store: StateStore, id: string, options: ExecOptions): Promise<number> {
+  const state = store.read(id);
+  const status = statusOf(store, state);
+  if (status === 'stopped') throw new RuntimeError(`cannot exec in a stopped container`);
+  if (status === 'paused') throw new RuntimeError(`cannot exec in a paused container`);
+  if (options.process.terminal && !options.consoleSocket) {
+    throw new RuntimeError('cannot allocate a tty without --console-socket');
+  }
+
+  const plan = compileExecPlan(options.process, { hasConsoleSocket: Boolean(options.consoleSocket) });
+  const init = new InitProcess(
+    {
+      cloneFlags: 0,
+      join: namespacesToJoin(state.pid),
+      foreground: !options.detach,
+      consoleSocket: options.consoleSocket ?? '',
+      execSocket: '',
+      preserveFds: options.preserveFds ?? 0,
+    },
+    options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
+  );
+  const pid = await init.pid();
+  try {
+    joinCgroups(state.cgroupPaths, pid);
+    init.sendPlan(plan);
+    await init.finished(plan);
+  } catch (error) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    init.release();
+    throw error instanceof RuntimeError ? new RuntimeError(`exec ${id}: ${error.message}`, { code: error.code, cause: error }) : error;
+  }
+  if (options.pidFile) writePidFile(options.pidFile, pid);
+  if (options.detach) {
+    init.release();
+    return 0;
+  }
+  return relayUntilExit(init);
+}
+
+/** Forward the signals a user sends `ts-runc` to stage 0, which forwards them into the container. */
+export async function relayUntilExit(init: InitProcess): Promise<number> {
+  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+  const forward = (signal: NodeJS.Signals) => { init.child.kill(signal); };
+  for (const signal of forwarded) process.on(signal, forward);
+  try {
+    return await init.exited;
+  } finally {
+    for (const signal of forwarded) process.off(signal, forward);
+  }
+}

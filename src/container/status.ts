@@ -1,0 +1,30 @@
+/**
+ * A container's status, derived each time from the kernel rather than trusted from disk:
+ * the init's pid (checked against its start time), and whether the barrier socket still
+ * exists.
+ */
+import { existsSync } from 'node:fs';
+import { isAlive } from '../process/liveness.js';
+import type { OciState, StateStore, Status, StoredState } from '../state/container-state.js';
+
+export function statusOf(store: StateStore, state: StoredState): Status {
+  if (state.pid === 0) return 'creating';
+  if (!isAlive(state.pid, state.pidStartTime)) return 'stopped';
+  if (existsSync(store.execSocket(state.id))) return 'created';
+  return 'running';
+}
+
+/** The OCI state (runtime.md#state); a stopped container reports pid 0, as runc does. */
+export function ociState(store: StateStore, state: StoredState, status = statusOf(store, state)): OciState {
+  return {
+    ociVersion: state.ociVersion,
+    id: state.id,
+    pid: status === 'stopped' ? 0 : state.pid,
+    status,
+    bundle: state.bundle,
+    rootfs: state.rootfs,
+    created: state.created,
+    owner: state.owner,
+    annotations: state.annotations,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * OCI hooks run by the runtime itself (config.md#posix-platform-hooks): prestart,
+ * createRuntime, poststart and poststop run here, in the runtime's namespaces, with the
+ * container's state JSON on stdin. createContainer and startContainer must run inside the
+ * container, so the plan carries them as `run-hook` steps for the init.
+ */
+import { spawn } from 'node:child_process';
+import { RuntimeError } from '../errors.js';
+
+export interface Hook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  /** seconds; the hook is killed and counts as failed after it */
+  timeout?: number;
+}
+
+export async function runHook(kind: string, hook: Hook, state: string): Promise<void> {
+  const [argv0, ...rest] = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+  const child = spawn(hook.path, rest, {
+    argv0,
+    env: Object.fromEntries((hook.env ?? []).map((kv) => {
+      const at = kv.indexOf('=');
+      return at < 0 ? [kv, ''] : [kv.slice(0, at), kv.slice(at + 1)];
+    })),
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stdin.on('error', () => {}); // a hook that doesn't read its stdin is fine
+  child.stdin.end(state);
+  const timer = hook.timeout && hook.timeout > 0
+    ? setTimeout(() => child.kill('SIGKILL'), hook.timeout * 1000)
+    : undefined;
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on('error', (error) => reject(new RuntimeError(`${kind} hook ${hook.path}: ${error.message}`, { cause: error })));
+    child.on('close', (c, s) => resolve([c, s]));
+  }).finally(() => clearTimeout(timer));
+  if (code !== 0) {
+    const why = signal === 'SIGKILL' && hook.timeout ? `timed out after ${hook.timeout}s` : signal ? `killed by ${signal}` : `exit status ${code}`;
+    throw new RuntimeError(`${kind} hook ${hook.path} failed: ${why}${stderr ? `: ${stderr.trim()}` : ''}`);
+  }
+}
+
+/** Run a list of hooks in order; the first failure stops the list. */
+export async function runHooks(kind: string, hooks: Hook[] | undefined, state: string): Promise<void> {
+  for (const hook of hooks ?? []) await runHook(kind, hook, state);
+}

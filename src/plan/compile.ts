@@ -1,0 +1,205 @@
+/**
+ * Validated config.json → the ordered plan the C init runs (steps.ts).
+ *
+ * This is the whole container setup on one page, in the order runc does it
+ * (libcontainer/rootfs_linux.go prepareRootfs, standard_init_linux.go Init):
+ *
+ *   before pivot_root, with the rootfs at a host path:
+ *     1. mount propagation of "/", then bind the rootfs onto itself
+ *     2. the spec's mounts, in order
+ *     3. device nodes and /dev links (unless /dev is a bind mount)
+ *     4. loopback up, session keyring, createContainer hooks
+ *   the switch:
+ *     5. pivot_root (or MS_MOVE + chroot with --no-pivot), rootfsPropagation
+ *   after it, inside the container's root:
+ *     6. terminal, hostname, sysctls, read-only and masked paths, read-only root
+ *     7. the process: rlimits, oom score, umask, capabilities, user, cwd, no_new_privs
+ *     8. wait for `start`, startContainer hooks, execve
+ *
+ * Everything the compiler needs to know about the host (is a bind source a file?) it asks
+ * here, so the plan is complete data that a test or `ts-runc plan` can print.
+ */
+import { SpecError } from '../spec/errors.js';
+import type { RootfsPropagation, Spec, SpecHook, SpecProcess } from '../spec/schema.js';
+import { containerDevices, deviceSteps, devLinks } from './devices.js';
+import { cleanPath, isBindMount, mountSteps } from './mounts.js';
+import { createsNamespace, hasNamespace } from './namespaces.js';
+import { execStep, processSteps, terminalSteps } from './process-steps.js';
+import type { Plan, Propagation, Step } from './steps.js';
+
+export interface CompileOptions {
+  /** Absolute host path of the root filesystem, already resolved against the bundle. */
+  rootfs: string;
+  /** `--no-pivot`: move-root instead of pivot-root. */
+  noPivot: boolean;
+  /** `--no-new-keyring`: keep the caller's session keyring. */
+  noNewKeyring: boolean;
+  containerId: string;
+  /** JSON of the OCI state (runtime.md#state), given on stdin to createContainer and
+   *  startContainer hooks. */
+  hookState: string;
+  /** A console socket was given (needed when process.terminal is true). */
+  hasConsoleSocket: boolean;
+  /** The bundle directory, for bind-mount sources relative to it (config.md#mounts).
+   *  Without it, a relative source is an error. */
+  bundle?: string;
+}
+
+export interface ExecOptions {
+  hasConsoleSocket: boolean;
+  /** exec runs no hooks (runtime.md#lifecycle lists none for it). */
+  hookState?: never;
+}
+
+const FILE = 'config.json';
+
+export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
+  const process = spec.process;
+  if (process === undefined) {
+    throw new SpecError(FILE, 'process', 'is required to create a container (config.md#process: REQUIRED when start is called)');
+  }
+  // Every mount below happens in the container's own mount namespace; without one they
+  // would land on the host. runc has the same requirement in practice.
+  if (!createsNamespace(spec, 'mount')) {
+    throw new SpecError(FILE, 'linux.namespaces', 'ts-runc needs a new mount namespace: add {"type": "mount"} (without a path)');
+  }
+
+  const propagation = spec.linux?.rootfsPropagation || undefined;
+  const steps: Step[] = [
+    // 1. The new mount namespace starts as a copy of the host's, with the same peer groups.
+    { op: 'set-root-propagation', propagation: initialPropagation(propagation) },
+    { op: 'bind-rootfs', rootfs: opts.rootfs },
+    // 2.
+    ...mountSteps(spec.mounts ?? [], { bundle: opts.bundle, file: FILE }),
+    // 3.
+    ...devSteps(spec),
+    // 4. A new network namespace has only `lo`, and it is down (network_namespaces(7)).
+    ...(createsNamespace(spec, 'network') ? [{ op: 'loopback-up' } as const] : []),
+    // runc names the keyring "_ses.<id>" so `keyctl show` tells containers apart.
+    ...(opts.noNewKeyring ? [] : [{ op: 'join-session-keyring', name: `_ses.${opts.containerId}` } as const]),
+    // config.md#posix-platform-hooks, runtime.md#lifecycle: createContainer hooks run in
+    // the container namespaces "after the container has been created but before
+    // pivot_root or any equivalent operation has been called".
+    ...hookSteps('createContainer', spec.hooks?.createContainer, opts.hookState),
+    // 5.
+    opts.noPivot ? { op: 'move-root' } : { op: 'pivot-root' },
+    ...(propagation ? [{ op: 'set-root-propagation', propagation } as const] : []),
+    // 6.
+    ...terminalSteps(process, opts.hasConsoleSocket),
+    ...utsSteps(spec),
+    ...Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]): Step => ({ op: 'sysctl', key, value })),
+    // runc's order: read-only paths, then masks (a mask may sit inside a read-only path).
+    // Both come after the sysctls, which write to /proc/sys before it turns read-only.
+    ...(spec.linux?.readonlyPaths ?? []).map((path): Step => ({ op: 'readonly-path', path })),
+    ...(spec.linux?.maskedPaths ?? []).map((path): Step => ({ op: 'mask-path', path })),
+    ...(spec.root.readonly ? [{ op: 'remount-root-readonly' } as const] : []),
+    // 7.
+    ...processSteps(process),
+    // 8. runtime.md#lifecycle: the user process runs only after `start`; startContainer
+    // hooks run "after the start operation is called but before the user-specified
+    // program command is executed".
+    { op: 'wait-for-start' },
+    ...hookSteps('startContainer', spec.hooks?.startContainer, opts.hookState),
+    execStep(process),
+  ];
+  return { steps };
+}
+
+/**
+ * A process joining a running container (`ts-runc exec`): its namespaces and root are
+ * already set up, so only the process's own settings remain. No barrier: it runs at once.
+ */
+export function compileExecPlan(process: SpecProcess, opts: ExecOptions): Plan {
+  return {
+    steps: [
+      ...terminalSteps(process, opts.hasConsoleSocket),
+      ...processSteps(process),
+      execStep(process),
+    ],
+  };
+}
+
+/**
+ * The propagation of "/" right after the mount namespace is created, before any mount.
+ *
+ * The new namespace is a copy of the host's, and a copied mount stays in its original's
+ * peer group: while "/" is shared, every mount the container makes would appear on the
+ * host. So the first step is always a recursive change that stops that: "rslave" (runc's
+ * default: keep receiving the host's mounts, send none back), or "rprivate" when the spec
+ * asks for private/unbindable (receive nothing either). Neither leaves anything shared,
+ * which pivot_root(2) also requires of the new root's parent mount.
+ *
+ * A requested `rootfsPropagation` (config-linux.md#rootfs-mount-propagation) is then
+ * applied to the container's "/" after pivot-root: applying "shared" here instead would
+ * make "/" a peer of the host's root again. Applied afterwards, on a mount that is already
+ * a slave, it forms a new peer group that only the container's own mounts (nested
+ * containers) share: "Note this does not mean that it's shared with the host."
+ */
+export function initialPropagation(requested: RootfsPropagation | undefined): Propagation {
+  switch (requested) {
+    case 'private':
+    case 'rprivate':
+    case 'unbindable':
+    case 'runbindable':
+      return 'rprivate';
+    case undefined:
+    case 'slave':
+    case 'rslave':
+    case 'shared':
+    case 'rshared':
+      return 'rslave';
+    default: {
+      const never: never = requested;
+      throw new TypeError(`unknown rootfsPropagation ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Device nodes (config-linux.md#devices, #default-devices) and the /dev links. Skipped when
+ * /dev is a bind mount: then it is someone else's /dev (often the host's), and runc leaves
+ * it alone too (needsSetupDev).
+ */
+function devSteps(spec: Spec): Step[] {
+  const mounts = spec.mounts ?? [];
+  if (mounts.some((m) => cleanPath(m.destination) === '/dev' && isBindMount(m))) return [];
+  // mknod(2) is refused in any user namespace but the initial one, created or joined.
+  const inUserNamespace = hasNamespace(spec, 'user');
+  const procMounted = mounts.some((m) => cleanPath(m.destination) === '/proc');
+  return [
+    ...containerDevices(spec.linux?.devices ?? []).flatMap((device) => deviceSteps(device, inUserNamespace)),
+    ...devLinks(procMounted),
+  ];
+}
+
+/**
+ * config.md#hostname, config.md#domainname. The schema's rules already refuse these
+ * without a UTS namespace; checked again because setting them in the host's UTS namespace
+ * would rename the host.
+ */
+function utsSteps(spec: Spec): Step[] {
+  const steps: Step[] = [];
+  if (spec.hostname) steps.push({ op: 'sethostname', name: spec.hostname });
+  if (spec.domainname) steps.push({ op: 'setdomainname', name: spec.domainname });
+  if (steps.length > 0 && !hasNamespace(spec, 'uts')) {
+    throw new SpecError(FILE, spec.hostname ? 'hostname' : 'domainname', 'needs a "uts" entry in linux.namespaces');
+  }
+  return steps;
+}
+
+/**
+ * Hooks the init runs inside the container (createContainer, startContainer). The others
+ * (prestart, createRuntime, poststart, poststop) run in the runtime namespace, from Node.
+ * Without `args`, argv is just the path (what Go's exec, and so runc, does).
+ */
+function hookSteps(name: 'createContainer' | 'startContainer', hooks: readonly SpecHook[] | undefined, state: string): Step[] {
+  return (hooks ?? []).map((hook): Step => ({
+    op: 'run-hook',
+    name,
+    path: hook.path,
+    args: hook.args && hook.args.length > 0 ? [...hook.args] : [hook.path],
+    env: [...(hook.env ?? [])],
+    timeout: hook.timeout ?? 0,
+    state,
+  }));
+}

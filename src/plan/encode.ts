@@ -1,0 +1,100 @@
+/**
+ * The plan on the wire, for native/init.c.
+ *
+ * Format (all integers u32 little-endian):
+ *   plan   := nsteps step*
+ *   step   := nfields field*          field 0 is the op name ("mount"), the rest below
+ *   field  := len bytes               (no terminating NUL; numbers as decimal text,
+ *                                      lists as a count field then one field per item)
+ *
+ * Decimal text keeps the C side to strtoll() and makes a hex dump readable. The field order
+ * of each op is written once, here, and mirrored by `run_step()` in native/init.c.
+ */
+import type { MountFlag, Plan, Propagation, Step } from './steps.js';
+
+/** MS_* values from <linux/mount.h>. */
+export const MOUNT_FLAGS: Record<MountFlag, number> = {
+  ro: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, sync: 0x10, remount: 0x20, mand: 0x40,
+  dirsync: 0x80, noatime: 0x400, nodiratime: 0x800, bind: 0x1000, rec: 0x4000,
+  silent: 0x8000, relatime: 0x200000, strictatime: 0x1000000,
+};
+
+/** Propagation types; the r* forms add MS_REC. */
+export const PROPAGATION_FLAGS: Record<Propagation, number> = {
+  unbindable: 0x20000, runbindable: 0x20000 | 0x4000,
+  private: 0x40000, rprivate: 0x40000 | 0x4000,
+  slave: 0x80000, rslave: 0x80000 | 0x4000,
+  shared: 0x100000, rshared: 0x100000 | 0x4000,
+};
+
+export function mountFlagBits(flags: MountFlag[]): number {
+  return flags.reduce((bits, f) => bits | MOUNT_FLAGS[f], 0);
+}
+
+type Field = string | number | bigint;
+
+/** The fields of one step after its op name, in the order init.c reads them. */
+export function stepFields(step: Step): Field[] {
+  const list = (items: Field[]): Field[] => [items.length, ...items];
+  switch (step.op) {
+    case 'set-root-propagation': return [PROPAGATION_FLAGS[step.propagation]];
+    case 'bind-rootfs': return [step.rootfs];
+    case 'mount':
+      return [step.source, step.target, step.fstype, mountFlagBits(step.flags),
+        ...list(step.propagation.map((p) => PROPAGATION_FLAGS[p])), step.data, step.create];
+    case 'mkdir': return [step.path, step.mode];
+    case 'mknod': return [step.path, step.type, step.major, step.minor, step.mode, step.uid, step.gid];
+    case 'symlink': return [step.target, step.path];
+    case 'pivot-root': return [];
+    case 'move-root': return [];
+    case 'mask-path': return [step.path];
+    case 'readonly-path': return [step.path];
+    case 'remount-root-readonly': return [];
+    case 'sethostname': return [step.name];
+    case 'setdomainname': return [step.name];
+    case 'sysctl': return [step.key, step.value];
+    case 'setrlimit': return [step.resource, step.soft, step.hard];
+    case 'oom-score-adj': return [step.value];
+    case 'loopback-up': return [];
+    case 'join-session-keyring': return [step.name];
+    case 'terminal': return [step.width, step.height];
+    case 'run-hook':
+      return [step.name, step.path, ...list(step.args), ...list(step.env), step.timeout, step.state];
+    case 'drop-bounding-caps': return list(step.keep);
+    case 'switch-user': return [step.uid, step.gid, ...list(step.additionalGids)];
+    case 'set-capabilities':
+      return [...list(step.effective), ...list(step.permitted), ...list(step.inheritable), ...list(step.ambient)];
+    case 'umask': return [step.mask];
+    case 'chdir': return [step.path];
+    case 'no-new-privileges': return [];
+    case 'wait-for-start': return [];
+    case 'exec': return [step.path, ...list(step.args), ...list(step.env)];
+    default: {
+      const never: never = step;
+      throw new Error(`unknown step ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Encode a list of string fields: nfields, then len+bytes each. */
+export function encodeFields(fields: Field[]): Buffer {
+  const parts: Buffer[] = [u32(fields.length)];
+  for (const field of fields) {
+    const bytes = Buffer.from(String(field), 'utf8');
+    parts.push(u32(bytes.length), bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+export function encodePlan(plan: Plan): Buffer {
+  return Buffer.concat([
+    u32(plan.steps.length),
+    ...plan.steps.map((step) => encodeFields([step.op, ...stepFields(step)])),
+  ]);
+}
+
+export function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+}

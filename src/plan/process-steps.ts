@@ -1,0 +1,74 @@
+/**
+ * The container process's own settings (config.md#process) as plan steps: the tail of both
+ * the create plan and the exec plan.
+ *
+ * Order matters, and follows runc (libcontainer/init_linux.go: finalizeNamespace):
+ *   1. setrlimit and oom_score_adj while still privileged: raising a hard limit needs
+ *      CAP_SYS_RESOURCE, and so does lowering oom_score_adj (proc(5)).
+ *   2. umask.
+ *   3. drop the bounding set: PR_CAPBSET_DROP needs CAP_SETPCAP, which step 4 may lose.
+ *   4. switch uid/gid (keeping the permitted set across it, see the switch-user step).
+ *   5. set effective/permitted/inheritable/ambient to exactly what the spec lists.
+ *   6. chdir after the uid change, so the cwd is checked with the user's permissions.
+ *   7. no_new_privs last before exec: it only affects later execve(2)s.
+ */
+import { RuntimeError } from '../errors.js';
+import type { SpecProcess } from '../spec/schema.js';
+import { capabilityNumbers } from './capabilities.js';
+import { rlimitResource, rlimitValue } from './rlimits.js';
+import type { Step } from './steps.js';
+
+/** runc's umask when process.user.umask is unset. */
+export const DEFAULT_UMASK = 0o022;
+
+/**
+ * process.terminal (config.md#process): the init makes a pty and sends its master to the
+ * console socket. Without a socket the master would have nowhere to go once ts-runc exits,
+ * so this is refused up front, as runc does ("cannot allocate tty if runc will detach
+ * without setting console socket"). consoleSize is ignored unless terminal is true; 0x0
+ * means "leave the size alone".
+ */
+export function terminalSteps(process: SpecProcess, hasConsoleSocket: boolean): Step[] {
+  if (!process.terminal) return [];
+  if (!hasConsoleSocket) {
+    throw new RuntimeError('process.terminal is true but no --console-socket was given to receive the pty master ' +
+      '(use --console-socket, or set "terminal": false)');
+  }
+  return [{ op: 'terminal', width: process.consoleSize?.width ?? 0, height: process.consoleSize?.height ?? 0 }];
+}
+
+/** Steps 1-7 above. */
+export function processSteps(process: SpecProcess): Step[] {
+  const steps: Step[] = [];
+  for (const rlimit of process.rlimits ?? []) {
+    steps.push({ op: 'setrlimit', resource: rlimitResource(rlimit.type), soft: rlimitValue(rlimit.soft), hard: rlimitValue(rlimit.hard) });
+  }
+  // config.md#linux-process: "If oomScoreAdj is not set, the runtime MUST NOT change the
+  // value of oom_score_adj."
+  if (process.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: process.oomScoreAdj });
+  steps.push({ op: 'umask', mask: process.user.umask ?? DEFAULT_UMASK });
+
+  // Without a capabilities object the process keeps the capabilities it has (as in runc);
+  // with one, each set is exactly what it lists (a missing set is empty).
+  const caps = process.capabilities;
+  if (caps) steps.push({ op: 'drop-bounding-caps', keep: capabilityNumbers(caps.bounding) });
+  steps.push({ op: 'switch-user', uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [] });
+  if (caps) {
+    steps.push({
+      op: 'set-capabilities',
+      effective: capabilityNumbers(caps.effective),
+      permitted: capabilityNumbers(caps.permitted),
+      inheritable: capabilityNumbers(caps.inheritable),
+      ambient: capabilityNumbers(caps.ambient),
+    });
+  }
+  steps.push({ op: 'chdir', path: process.cwd });
+  if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
+  return steps;
+}
+
+/** config.md#process: args[0] is used "with the same semantics as execvp's file". */
+export function execStep(process: SpecProcess): Step {
+  const [path = ''] = process.args;
+  return { op: 'exec', path, args: [...process.args], env: [...(process.env ?? [])] };
+}

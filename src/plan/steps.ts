@@ -1,0 +1,154 @@
+/**
+ * The plan: what the C init (native/init.c) does inside the new namespaces, in order.
+ *
+ * A plan is plain data. `compilePlan()` (compile.ts) turns a validated config.json into a
+ * list of these steps; `encodePlan()` (encode.ts) serialises them for the init; a test can
+ * assert them without root; `ts-runc plan` prints them for a learner.
+ *
+ * Paths: `path`/`target` fields are *container* paths ("/proc", "/dev/null"). Before
+ * `pivot-root` the init resolves them inside the rootfs with openat2(RESOLVE_IN_ROOT), so a
+ * symlink in the image can never point a mount outside the rootfs; after `pivot-root` they
+ * are ordinary absolute paths. `source` of a bind mount is a *host* path.
+ *
+ * Every step maps to one or a few visible kernel calls; the comment on each says which.
+ */
+
+/** mount(2) flags by name; the encoder turns them into MS_* bits. */
+export type MountFlag =
+  | 'ro' | 'nosuid' | 'nodev' | 'noexec' | 'sync' | 'dirsync' | 'remount' | 'mand'
+  | 'noatime' | 'nodiratime' | 'relatime' | 'strictatime' | 'bind' | 'rec' | 'silent';
+
+/** Mount propagation, applied with a separate mount(2) call as the kernel requires. */
+export type Propagation =
+  | 'shared' | 'rshared' | 'slave' | 'rslave' | 'private' | 'rprivate' | 'unbindable' | 'runbindable';
+
+export type Step =
+  /** mount("", "/", NULL, MS_REC|<propagation>) on the (new) mount namespace's root, so
+   *  nothing the container mounts leaks back to the host. */
+  | { op: 'set-root-propagation'; propagation: Propagation }
+  /** mount(rootfs, rootfs, MS_BIND|MS_REC): pivot_root(2) needs the new root to be a mount
+   *  point. `rootfs` is a host path. The init keeps a dirfd on it for path resolution. */
+  | { op: 'bind-rootfs'; rootfs: string }
+  /** mount(2) of one filesystem at a container path. `create` says what to make if the
+   *  target is missing ('dir' for directories, 'file' for bind-mounting a file). For bind
+   *  mounts, flags other than bind/rec are applied by a second MS_REMOUNT|MS_BIND call
+   *  (the kernel ignores them on the first). `propagation` entries are extra mount(2) calls. */
+  | {
+      op: 'mount';
+      source: string;
+      target: string;
+      fstype: string;
+      flags: MountFlag[];
+      propagation: Propagation[];
+      data: string;
+      create: 'dir' | 'file';
+    }
+  /** mkdir -p of a container path, then chmod to `mode`. */
+  | { op: 'mkdir'; path: string; mode: number }
+  /** mknod(2) of a device or fifo, then chown(2) to uid/gid (0 means container root). */
+  | { op: 'mknod'; path: string; type: 'c' | 'b' | 'p'; major: number; minor: number; mode: number; uid: number; gid: number }
+  /** symlink(2): `path` becomes a link to `target`. An existing entry is left alone. */
+  | { op: 'symlink'; target: string; path: string }
+  /** chdir(rootfs); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/"): the
+   *  old root is stacked under the new one and detached, so no host path stays reachable. */
+  | { op: 'pivot-root' }
+  /** `--no-pivot`: chdir(rootfs); mount(rootfs, "/", MS_MOVE); chroot("."); chdir("/").
+   *  Weaker than pivot_root (the old root is still in the namespace), for ramdisk hosts. */
+  | { op: 'move-root' }
+  /** OCI maskedPaths: bind /dev/null over a file, or a read-only empty tmpfs over a
+   *  directory. A missing path is skipped. */
+  | { op: 'mask-path'; path: string }
+  /** OCI readonlyPaths: bind the path onto itself, then remount it MS_RDONLY. Missing: skip. */
+  | { op: 'readonly-path'; path: string }
+  /** root.readonly: remount "/" MS_BIND|MS_REMOUNT|MS_RDONLY (keeping nosuid/nodev/noexec). */
+  | { op: 'remount-root-readonly' }
+  /** sethostname(2) in the new UTS namespace. */
+  | { op: 'sethostname'; name: string }
+  /** setdomainname(2) in the new UTS namespace. */
+  | { op: 'setdomainname'; name: string }
+  /** write `value` to /proc/sys/<key with dots as slashes>. */
+  | { op: 'sysctl'; key: string; value: string }
+  /** setrlimit(2); `resource` is the OCI name without RLIMIT_ ("NOFILE"). */
+  | { op: 'setrlimit'; resource: string; soft: bigint; hard: bigint }
+  /** write /proc/self/oom_score_adj. */
+  | { op: 'oom-score-adj'; value: number }
+  /** ioctl(SIOCSIFFLAGS, IFF_UP) on "lo": a new network namespace starts with lo down. */
+  | { op: 'loopback-up' }
+  /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a fresh session keyring per container
+   *  (skipped by --no-new-keyring). */
+  | { op: 'join-session-keyring'; name: string }
+  /** process.terminal: open /dev/ptmx in the container, unlockpt, make the pty slave the
+   *  controlling terminal and stdio (setsid, TIOCSCTTY, dup2), and send the master fd over
+   *  the console socket with SCM_RIGHTS. */
+  | { op: 'terminal'; width: number; height: number }
+  /** A hook run inside the container's namespaces (createContainer, startContainer):
+   *  fork, write `state` on its stdin, exec path with args/env, kill it after `timeout`
+   *  seconds (0: none). A non-zero exit fails the step. */
+  | { op: 'run-hook'; name: string; path: string; args: string[]; env: string[]; timeout: number; state: string }
+  /** drop every capability not in `keep` from the bounding set (prctl PR_CAPBSET_DROP). */
+  | { op: 'drop-bounding-caps'; keep: number[] }
+  /** prctl(PR_SET_KEEPCAPS,1); setgroups(2); setresgid(2); setresuid(2); PR_SET_KEEPCAPS 0.
+   *  KEEPCAPS keeps the permitted set across the uid change so `set-capabilities` can
+   *  still choose it. */
+  | { op: 'switch-user'; uid: number; gid: number; additionalGids: number[] }
+  /** capset(2) effective/permitted/inheritable, then PR_CAP_AMBIENT_RAISE for each ambient. */
+  | { op: 'set-capabilities'; effective: number[]; permitted: number[]; inheritable: number[]; ambient: number[] }
+  /** umask(2). */
+  | { op: 'umask'; mask: number }
+  /** chdir(2) to the process cwd. */
+  | { op: 'chdir'; path: string }
+  /** prctl(PR_SET_NO_NEW_PRIVS, 1). */
+  | { op: 'no-new-privileges' }
+  /** The create/start barrier: block in accept(2) on the listening "exec.sock" the init
+   *  bound in the state dir, until `ts-runc start` connects. The connection is kept
+   *  (close-on-exec) so a later failure is reported to `start`, and success is its EOF. */
+  | { op: 'wait-for-start' }
+  /** execve(2). Without a '/' in `path`, PATH from `env` is searched (in the container).
+   *  Every fd above stdio and the preserved ones is closed first (close_range(2)). */
+  | { op: 'exec'; path: string; args: string[]; env: string[] };
+
+export type StepOp = Step['op'];
+
+/** A plan: the steps, and a label for error messages ("create web"). */
+export interface Plan {
+  steps: Step[];
+}
+
+/** One line per step, for `ts-runc plan` and for error messages ("mount proc on /proc"). */
+export function describeStep(step: Step): string {
+  switch (step.op) {
+    case 'set-root-propagation': return `make / ${step.propagation}`;
+    case 'bind-rootfs': return `bind-mount rootfs ${step.rootfs}`;
+    case 'mount': return `mount ${step.fstype || 'bind'} ${step.source} on ${step.target}` +
+      (step.flags.length ? ` (${step.flags.join(',')})` : '');
+    case 'mkdir': return `mkdir ${step.path}`;
+    case 'mknod': return `mknod ${step.path} ${step.type} ${step.major}:${step.minor}`;
+    case 'symlink': return `symlink ${step.path} -> ${step.target}`;
+    case 'pivot-root': return 'pivot_root into the rootfs';
+    case 'move-root': return 'move the rootfs onto / and chroot (--no-pivot)';
+    case 'mask-path': return `mask ${step.path}`;
+    case 'readonly-path': return `make ${step.path} read-only`;
+    case 'remount-root-readonly': return 'remount / read-only';
+    case 'sethostname': return `sethostname ${step.name}`;
+    case 'setdomainname': return `setdomainname ${step.name}`;
+    case 'sysctl': return `sysctl ${step.key}=${step.value}`;
+    case 'setrlimit': return `setrlimit ${step.resource} ${step.soft}:${step.hard}`;
+    case 'oom-score-adj': return `oom_score_adj ${step.value}`;
+    case 'loopback-up': return 'bring lo up';
+    case 'join-session-keyring': return `join session keyring ${step.name}`;
+    case 'terminal': return 'open a pty and send its master to the console socket';
+    case 'run-hook': return `${step.name} hook ${step.path}`;
+    case 'drop-bounding-caps': return `drop bounding capabilities (keep ${step.keep.length})`;
+    case 'switch-user': return `switch to uid ${step.uid} gid ${step.gid}`;
+    case 'set-capabilities': return 'set capabilities';
+    case 'umask': return `umask ${step.mask.toString(8).padStart(4, '0')}`;
+    case 'chdir': return `chdir ${step.path}`;
+    case 'no-new-privileges': return 'set no_new_privs';
+    case 'wait-for-start': return 'wait for start';
+    case 'exec': return `exec ${step.path}`;
+    default: {
+      const never: never = step;
+      return String(never);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Starting native/init.c and talking to it (protocol.ts says what goes over the socket).
+ *
+ * Node itself never calls unshare(2), setns(2) or fork(2): it runs several threads before
+ * our first line, and those calls either split the namespaces between threads or are
+ * refused. The single-threaded init does them; Node decides everything else.
+ *
+ *   Node                                 init (stage 0)          container process
+ *   spawn(init, fd N = socketpair) ───►  read CONFIG
+ *   send CONFIG                          setns(joined), clone ──► (new namespaces)
+ *   ◄── PID                              send PID; exit or wait   wait for PLAN
+ *   uid/gid maps, cgroup.procs, hooks
+ *   send PLAN ──────────────────────────────────────────────────► run steps…
+ *   ◄── READY | ERROR ◄───────────────────────────────────────── wait-for-start / exec
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Socket } from 'node:net';
+import { RuntimeError, errnoName } from '../errors.js';
+import { encodePlan } from '../plan/encode.js';
+import { describeStep, type Plan } from '../plan/steps.js';
+import { signalNumber } from './signals.js';
+import { MSG, MessageReader, decodeError, decodeFields, encodeConfig, frame, type InitConfig, type Message, type StepFailure } from './protocol.js';
+
+/** build/ts-runc-init, next to dist/ and src/; TSRUNC_INIT overrides it for development. */
+export function initBinary(): string {
+  return process.env.TSRUNC_INIT ?? fileURLToPath(new URL('../../build/ts-runc-init', import.meta.url));
+}
+
+/** How the container's stdio is wired: inherited from the CLI, or given fds. */
+export interface InitStdio {
+  stdin: 'inherit' | 'ignore' | number;
+  stdout: 'inherit' | 'ignore' | number;
+  stderr: 'inherit' | 'ignore' | number;
+}
+
+/** Turn a failed step into the sentence the user reads: "step 7/23 mount proc on /proc: EPERM (...)". */
+export function stepError(plan: Plan, failure: StepFailure): RuntimeError {
+  const step = plan.steps[failure.index];
+  const where = step ? `step ${failure.index + 1}/${plan.steps.length} ${describeStep(step)}` : `init (${failure.op})`;
+  const code = failure.errno > 0 ? errnoName(failure.errno) : undefined;
+  const detail = [code, failure.message].filter(Boolean).join(': ');
+  return new RuntimeError(`${where}: ${detail}`, { code });
+}
+
+export class InitProcess {
+  readonly child: ChildProcess;
+  /** stage 0's exit: in the foreground it carries the container's exit status. */
+  readonly exited: Promise<number>;
+  private readonly socket: Socket;
+  private readonly reader = new MessageReader();
+  private readonly queue: Message[] = [];
+  private waiting?: (message: Message | undefined) => void;
+  private closed = false;
+
+  constructor(config: InitConfig, stdio: InitStdio) {
+    // fds 3..3+N-1 are the caller's preserved fds, passed through at the same numbers;
+    // the sync socket comes right after them.
+    const preserved = Array.from({ length: config.preserveFds }, (_, i) => 3 + i);
+    const syncFd = 3 + config.preserveFds;
+    const stdioOption: StdioOptions = [stdio.stdin, stdio.stdout, stdio.stderr, ...preserved, 'pipe'];
+    this.child = spawn(initBinary(), [], {
+      stdio: stdioOption,
+      env: { TSRUNC_SYNC_FD: String(syncFd) },
+      // The init gets its own session: the container must not die with the caller's
+      // terminal, and keyboard signals reach it once, relayed by us (exec.ts), not twice.
+      detached: true,
+    });
+    this.exited = new Promise((resolve, reject) => {
+      this.child.on('error', (error) => reject(new RuntimeError(`start ${initBinary()}: ${error.message}`, { cause: error })));
+      this.child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
+    });
+    this.exited.catch(() => this.deliver(undefined));
+    this.socket = this.child.stdio[syncFd] as Socket;
+    this.socket.on('data', (chunk: Buffer) => {
+      for (const message of this.reader.push(chunk)) this.deliver(message);
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+      this.deliver(undefined);
+    });
+    this.socket.on('error', () => {});
+    this.socket.write(frame(MSG.CONFIG, encodeConfig(config)));
+  }
+
+  private deliver(message: Message | undefined): void {
+    if (message) this.queue.push(message);
+    const waiter = this.waiting;
+    if (waiter && (this.queue.length > 0 || this.closed || message === undefined)) {
+      this.waiting = undefined;
+      waiter(this.queue.shift());
+    }
+  }
+
+  /** The next message, or undefined at EOF. */
+  private next(): Promise<Message | undefined> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift());
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => { this.waiting = resolve; });
+  }
+
+  /** The container process's host pid, once the init has cloned it. */
+  async pid(): Promise<number> {
+    const message = await this.next();
+    if (message?.type === MSG.PID) return Number(decodeFields(message.payload)[0]);
+    if (message?.type === MSG.ERROR) {
+      const failure = decodeError(message.payload);
+      throw new RuntimeError(`init: ${failure.message}${failure.errno ? ` (${errnoName(failure.errno)})` : ''}`);
+    }
+    const status = await this.exited.catch(() => -1);
+    throw new RuntimeError(`init exited (status ${status}) before creating the container`);
+  }
+
+  sendPlan(plan: Plan): void {
+    this.socket.write(frame(MSG.PLAN, encodePlan(plan)));
+  }
+
+  /**
+   * Wait until the plan reached `wait-for-start` (READY), or, for a plan without it, until
+   * the socket closes on a successful execve. A failed step rejects with its sentence.
+   */
+  async finished(plan: Plan): Promise<void> {
+    const message = await this.next();
+    if (message === undefined || message.type === MSG.READY) {
+      if (message === undefined && plan.steps.some((s) => s.op === 'wait-for-start')) {
+        throw new RuntimeError('the container process exited before it was ready');
+      }
+      return;
+    }
+    if (message.type === MSG.ERROR) throw stepError(plan, decodeError(message.payload));
+    throw new RuntimeError(`init sent unexpected message type ${message.type}`);
+  }
+
+  /** Let the CLI exit while the container (and, in the background, stage 0) lives on. */
+  release(): void {
+    this.socket.destroy();
+    this.child.unref();
+  }
+}

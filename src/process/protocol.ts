@@ -1,0 +1,110 @@
+/**
+ * The sync protocol between ts-runc (Node) and native/init.c, over the socketpair that Node
+ * hands the init as its fd `TSRUNC_SYNC_FD` (libuv makes a stdio 'pipe' a socketpair).
+ *
+ *   message := type:u32 len:u32 payload[len]      (little-endian)
+ *
+ *   1 CONFIG  Node -> init   key/value fields (encodeFields): what to join, what to create
+ *   2 PID     init -> Node   [pid]  the container process's pid, as the host sees it
+ *   3 PLAN    Node -> init   the encoded plan (encode.ts); sent once uid/gid maps are written
+ *                            and the pid is in its cgroup, so nothing runs unlimited or unmapped
+ *   4 READY   init -> Node   the plan ran up to `wait-for-start` (create)
+ *   5 ERROR   init -> Node   [step index, op, errno, message]
+ *
+ * For `exec`, and after `wait-for-start`, success is the socket's EOF: the init's fds are
+ * close-on-exec, so a successful execve(2) closes them; a failure sends ERROR first.
+ *
+ * CONFIG keys:
+ *   clone-flags     decimal CLONE_NEW* bits of the namespaces to create
+ *   join            "<type>:<path>", repeated; type is user|mnt|pid|net|ipc|uts|cgroup|time.
+ *                   The init joins user first (it grants the rights to join the rest).
+ *   foreground      "1": the init's first process stays, forwards signals to the container
+ *                   and exits with its status (128+N for death by signal N); "0": it exits
+ *                   as soon as PID is sent, leaving the container to the caller's subreaper.
+ *   console-socket  path of the unix socket to send the pty master to ("" for none)
+ *   exec-socket     path of the barrier socket to bind for `wait-for-start` ("" for none)
+ *   preserve-fds    how many fds above stdio (3..3+N-1) reach the container
+ *   pid-ns-child    "1" when joining a pid namespace: setns(2) affects only children, so the
+ *                   init forks once more after joining (exec into a running container)
+ */
+import { encodeFields } from '../plan/encode.js';
+
+export const MSG = { CONFIG: 1, PID: 2, PLAN: 3, READY: 4, ERROR: 5 } as const;
+export type MessageType = (typeof MSG)[keyof typeof MSG];
+
+export interface Message {
+  type: number;
+  payload: Buffer;
+}
+
+export interface InitConfig {
+  cloneFlags: number;
+  join: { type: string; path: string }[];
+  foreground: boolean;
+  consoleSocket: string;
+  execSocket: string;
+  preserveFds: number;
+}
+
+export function encodeConfig(config: InitConfig): Buffer {
+  const fields: string[] = [
+    'clone-flags', String(config.cloneFlags),
+    'foreground', config.foreground ? '1' : '0',
+    'console-socket', config.consoleSocket,
+    'exec-socket', config.execSocket,
+    'preserve-fds', String(config.preserveFds),
+  ];
+  for (const j of config.join) fields.push('join', `${j.type}:${j.path}`);
+  return encodeFields(fields);
+}
+
+export function frame(type: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(type, 0);
+  header.writeUInt32LE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+/** Split a payload of `encodeFields` back into strings. */
+export function decodeFields(payload: Buffer): string[] {
+  const count = payload.readUInt32LE(0);
+  const out: string[] = [];
+  let at = 4;
+  for (let i = 0; i < count; i++) {
+    const len = payload.readUInt32LE(at);
+    at += 4;
+    out.push(payload.subarray(at, at + len).toString('utf8'));
+    at += len;
+  }
+  return out;
+}
+
+/** Accumulates bytes from a stream and yields whole messages. */
+export class MessageReader {
+  private buffered = Buffer.alloc(0);
+
+  push(chunk: Buffer): Message[] {
+    this.buffered = Buffer.concat([this.buffered, chunk]);
+    const messages: Message[] = [];
+    while (this.buffered.length >= 8) {
+      const len = this.buffered.readUInt32LE(4);
+      if (this.buffered.length < 8 + len) break;
+      messages.push({ type: this.buffered.readUInt32LE(0), payload: this.buffered.subarray(8, 8 + len) });
+      this.buffered = this.buffered.subarray(8 + len);
+    }
+    return messages;
+  }
+}
+
+/** An ERROR message, decoded. */
+export interface StepFailure {
+  index: number;
+  op: string;
+  errno: number;
+  message: string;
+}
+
+export function decodeError(payload: Buffer): StepFailure {
+  const [index, op, errno, message] = decodeFields(payload);
+  return { index: Number(index), op: op ?? '', errno: Number(errno), message: message ?? '' };
+}

@@ -1,0 +1,449 @@
+/**
+ * config.json as zod schemas, following OCI runtime-spec 1.2 (config.md, config-linux.md).
+ *
+ * Three choices shape this file:
+ *
+ * - Objects are `z.looseObject`: config.md#extensibility says runtimes "MUST NOT generate an
+ *   error if they encounter an unknown property. Instead they MUST ignore unknown
+ *   properties." Unknown keys are kept (not stripped) so a spec we save is the spec we got.
+ * - Every field the spec defines is parsed, even the ones ts-runc does not apply yet
+ *   (seccomp, cgroup resources, apparmor...), so a typo in them is still reported, and the
+ *   code that applies them later starts from a typed value. `ignoredSettings()`
+ *   (src/plan/ignored.ts) lists what is parsed but not applied.
+ * - 64-bit integers are `number | bigint`: a JSON number above 2^53 cannot be a JS number
+ *   without losing digits, so loadSpec() parses those as bigints (src/spec/json.ts).
+ *
+ * Rules that relate fields to each other (a user namespace for uid mappings, a UTS
+ * namespace for a hostname...) are in rules.ts; they run after the shapes here pass.
+ */
+import { z } from 'zod';
+import { isCapabilityName } from '../plan/capabilities.js';
+import { RLIMIT_TYPES } from '../plan/rlimits.js';
+import { specRuleProblems } from './rules.js';
+
+// ---------------------------------------------------------------------------------------
+// Building blocks
+
+/** An enum whose error names the value and the choices: "foo" is not a namespace type (...) */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string, choices = values.join(', ')) {
+  return z.enum(values, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not ${what} (${choices})`,
+  });
+}
+
+const U32_MAX = 0xffff_ffff;
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+const uint16 = z.int().min(0).max(0xffff);
+const int32 = z.int().min(-(2 ** 31)).max(2 ** 31 - 1);
+const uint32 = z.int().min(0).max(U32_MAX);
+/** int64: a safe-integer number, or a bigint when the JSON text had more digits. */
+const int64 = z.union([z.int(), z.bigint().min(I64_MIN).max(I64_MAX)], {
+  error: 'must be an integer between -2^63 and 2^63-1',
+});
+/** uint64, same representation as int64. */
+const uint64 = z.union([z.int().min(0), z.bigint().min(0n).max(U64_MAX)], {
+  error: 'must be an integer between 0 and 2^64-1',
+});
+
+/** A path in the container (or on the host) that the spec says MUST be absolute. */
+const absolutePath = z.string().refine((p) => p.startsWith('/'), {
+  error: (issue) => `${JSON.stringify(issue.input)} must be an absolute path`,
+});
+
+const stringList = z.array(z.string());
+
+/** OCI config.md#specification-version: ociVersion MUST be SemVer 2.0.0. */
+const semver = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+// ---------------------------------------------------------------------------------------
+// process (config.md#process, #posix-process, #linux-process, #user)
+
+/** config-linux.md#user-namespace-mappings: one line of /proc/<pid>/{uid,gid}_map. */
+export const IdMappingSchema = z.looseObject({
+  containerID: uint32,
+  hostID: uint32,
+  size: uint32,
+});
+
+export const UserSchema = z.looseObject({
+  uid: uint32,
+  gid: uint32,
+  umask: uint32.optional(),
+  additionalGids: z.array(uint32).optional(),
+  /** Windows only; parsed so a shared config does not fail. */
+  username: z.string().optional(),
+});
+
+/**
+ * A capability name. Typed as a plain string (what a user writes, what `exec --cap` builds)
+ * but checked against the kernel's list, so the compiler can look every name up.
+ */
+const capabilityName = z.string().refine((name): boolean => isCapabilityName(name), {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a Linux capability (capabilities(7): CAP_CHOWN ... CAP_CHECKPOINT_RESTORE)`,
+});
+const capabilityList = z.array(capabilityName).optional();
+
+export const CapabilitiesSchema = z.looseObject({
+  bounding: capabilityList,
+  effective: capabilityList,
+  inheritable: capabilityList,
+  permitted: capabilityList,
+  ambient: capabilityList,
+});
+
+export const RlimitSchema = z.looseObject({
+  type: oneOf(RLIMIT_TYPES, 'an rlimit type', 'RLIMIT_* from getrlimit(2)'),
+  hard: uint64,
+  soft: uint64,
+});
+
+export const ConsoleSizeSchema = z.looseObject({ height: uint32, width: uint32 });
+
+export const IoPrioritySchema = z.looseObject({
+  class: oneOf(['IOPRIO_CLASS_RT', 'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE'], 'an I/O priority class'),
+  priority: z.int().min(0).max(7),
+});
+
+export const SchedulerSchema = z.looseObject({
+  policy: oneOf(
+    ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE'],
+    'a scheduling policy',
+  ),
+  nice: int32.optional(),
+  priority: int32.optional(),
+  flags: z.array(oneOf(
+    ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_RECLAIM', 'SCHED_FLAG_DL_OVERRUN', 'SCHED_FLAG_KEEP_POLICY',
+      'SCHED_FLAG_KEEP_PARAMS', 'SCHED_FLAG_UTIL_CLAMP_MIN', 'SCHED_FLAG_UTIL_CLAMP_MAX'],
+    'a scheduler flag',
+  )).optional(),
+  runtime: uint64.optional(),
+  deadline: uint64.optional(),
+  period: uint64.optional(),
+});
+
+export const ProcessSchema = z.looseObject({
+  terminal: z.boolean().optional(),
+  /** config.md#process: ignored unless `terminal` is true. */
+  consoleSize: ConsoleSizeSchema.optional(),
+  user: UserSchema,
+  /** config.md#process: "at least one entry is REQUIRED (non-Windows)". */
+  args: z.array(z.string()).min(1),
+  commandLine: z.string().optional(),
+  env: stringList.optional(),
+  /** config.md#process: "This value MUST be an absolute path." */
+  cwd: absolutePath,
+  capabilities: CapabilitiesSchema.optional(),
+  rlimits: z.array(RlimitSchema).optional(),
+  noNewPrivileges: z.boolean().optional(),
+  apparmorProfile: z.string().optional(),
+  /** The kernel accepts -1000..1000 in /proc/<pid>/oom_score_adj (proc(5)). */
+  oomScoreAdj: z.int().min(-1000).max(1000).optional(),
+  selinuxLabel: z.string().optional(),
+  ioPriority: IoPrioritySchema.optional(),
+  scheduler: SchedulerSchema.optional(),
+}).superRefine((process, ctx) => {
+  // config.md#posix-process: "If rlimits contains duplicated entries with same type, the
+  // runtime MUST generate an error." A soft limit above the hard one would make setrlimit(2)
+  // fail with EINVAL inside the container; saying so here is clearer.
+  const seen = new Set<string>();
+  (process.rlimits ?? []).forEach((rlimit, i) => {
+    if (seen.has(rlimit.type)) {
+      ctx.addIssue({ code: 'custom', path: ['rlimits', i, 'type'], message: `${rlimit.type} appears more than once` });
+    }
+    seen.add(rlimit.type);
+    if (BigInt(rlimit.soft) > BigInt(rlimit.hard)) {
+      ctx.addIssue({ code: 'custom', path: ['rlimits', i, 'soft'], message: `soft limit ${rlimit.soft} is above the hard limit ${rlimit.hard}` });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// root, mounts, hooks (config.md#root, #mounts, #posix-platform-hooks)
+
+export const RootSchema = z.looseObject({
+  /** Absolute, or relative to the bundle (config.md#root). */
+  path: z.string().min(1),
+  readonly: z.boolean().optional(),
+});
+
+export const MountSchema = z.looseObject({
+  /** config.md#mounts: "This value MUST be an absolute path." (runc accepts a relative
+   *  path with a warning; ts-runc follows the spec.) */
+  destination: absolutePath,
+  type: z.string().optional(),
+  /** For bind mounts: a host path, absolute or relative to the bundle. */
+  source: z.string().optional(),
+  options: stringList.optional(),
+  /** Idmapped mounts (runtime-spec 1.1+); parsed, not supported yet. */
+  uidMappings: z.array(IdMappingSchema).optional(),
+  gidMappings: z.array(IdMappingSchema).optional(),
+});
+
+export const HookSchema = z.looseObject({
+  /** "path MUST be absolute", resolved in the runtime namespace. */
+  path: absolutePath,
+  args: stringList.optional(),
+  env: stringList.optional(),
+  /** "If set, timeout MUST be greater than zero." */
+  timeout: z.int().min(1, { error: 'must be greater than zero (seconds)' }).optional(),
+});
+
+const hookList = z.array(HookSchema).optional();
+
+export const HooksSchema = z.looseObject({
+  /** Deprecated by the spec in favour of the next three; still run by runc. */
+  prestart: hookList,
+  createRuntime: hookList,
+  createContainer: hookList,
+  startContainer: hookList,
+  poststart: hookList,
+  poststop: hookList,
+});
+
+// ---------------------------------------------------------------------------------------
+// linux (config-linux.md)
+
+/** config-linux.md#namespaces: the types a runtime SHOULD support. */
+export const NAMESPACE_TYPES = ['mount', 'uts', 'ipc', 'pid', 'network', 'user', 'cgroup', 'time'] as const;
+export type NamespaceType = (typeof NAMESPACE_TYPES)[number];
+
+export const NamespaceSchema = z.looseObject({
+  type: oneOf(NAMESPACE_TYPES, 'a namespace type'),
+  /** "This value MUST be an absolute path in the runtime mount namespace." An empty
+   *  string (Go's zero value) means no path, as in runc. */
+  path: z.string().refine((p) => p === '' || p.startsWith('/'), {
+    error: (issue) => `${JSON.stringify(issue.input)} must be an absolute path`,
+  }).optional(),
+});
+
+/** config-linux.md#devices. `u` is an unbuffered character device, made like `c`. */
+export const DeviceSchema = z.looseObject({
+  type: oneOf(['c', 'b', 'u', 'p'], 'a device type'),
+  path: absolutePath,
+  major: z.int().min(0).optional(),
+  minor: z.int().min(0).optional(),
+  fileMode: uint32.optional(),
+  uid: uint32.optional(),
+  gid: uint32.optional(),
+}).superRefine((device, ctx) => {
+  // "major, minor (int64, REQUIRED unless type is p)"
+  if (device.type !== 'p') {
+    if (device.major === undefined) ctx.addIssue({ code: 'custom', path: ['major'], message: `is required for a "${device.type}" device` });
+    if (device.minor === undefined) ctx.addIssue({ code: 'custom', path: ['minor'], message: `is required for a "${device.type}" device` });
+  }
+});
+
+/** config-linux.md#allowed-device-list: one rule for the devices cgroup. */
+export const DeviceCgroupSchema = z.looseObject({
+  allow: z.boolean(),
+  type: oneOf(['a', 'c', 'b'], 'a device rule type').optional(),
+  major: int64.optional(),
+  minor: int64.optional(),
+  access: z.string().regex(/^[rwm]*$/, { error: 'must be made of r, w and m' }).optional(),
+});
+
+/** config-linux.md#memory. Limits are bytes, -1 for unlimited. */
+export const MemorySchema = z.looseObject({
+  limit: int64.optional(),
+  reservation: int64.optional(),
+  swap: int64.optional(),
+  kernel: int64.optional(),
+  kernelTCP: int64.optional(),
+  swappiness: uint64.optional(),
+  disableOOMKiller: z.boolean().optional(),
+  useHierarchy: z.boolean().optional(),
+  checkBeforeUpdate: z.boolean().optional(),
+});
+
+/** config-linux.md#cpu (cpu and cpuset controllers). */
+export const CpuSchema = z.looseObject({
+  shares: uint64.optional(),
+  quota: int64.optional(),
+  burst: uint64.optional(),
+  period: uint64.optional(),
+  realtimeRuntime: int64.optional(),
+  realtimePeriod: uint64.optional(),
+  cpus: z.string().optional(),
+  mems: z.string().optional(),
+  idle: int64.optional(),
+});
+
+/** config-linux.md#pids. Optional here: newer specs allow leaving the limit unset. */
+export const PidsSchema = z.looseObject({ limit: int64.optional() });
+
+const blockIoDevice = { major: int64, minor: int64 };
+export const WeightDeviceSchema = z.looseObject({
+  ...blockIoDevice,
+  weight: uint16.optional(),
+  leafWeight: uint16.optional(),
+});
+export const ThrottleDeviceSchema = z.looseObject({ ...blockIoDevice, rate: uint64 });
+
+/** config-linux.md#block-io. */
+export const BlockIoSchema = z.looseObject({
+  weight: uint16.optional(),
+  leafWeight: uint16.optional(),
+  weightDevice: z.array(WeightDeviceSchema).optional(),
+  throttleReadBpsDevice: z.array(ThrottleDeviceSchema).optional(),
+  throttleWriteBpsDevice: z.array(ThrottleDeviceSchema).optional(),
+  throttleReadIOPSDevice: z.array(ThrottleDeviceSchema).optional(),
+  throttleWriteIOPSDevice: z.array(ThrottleDeviceSchema).optional(),
+});
+
+/** config-linux.md#huge-page-limits. pageSize like "2MB". */
+export const HugepageLimitSchema = z.looseObject({ pageSize: z.string(), limit: uint64 });
+
+/** config-linux.md#network (net_cls / net_prio). */
+export const NetworkResourcesSchema = z.looseObject({
+  classID: uint32.optional(),
+  priorities: z.array(z.looseObject({ name: z.string(), priority: uint32 })).optional(),
+});
+
+/** config-linux.md#rdma, keyed by device name. */
+export const RdmaSchema = z.looseObject({ hcaHandles: uint32.optional(), hcaObjects: uint32.optional() });
+
+/** config-linux.md#control-groups: parsed now, applied by src/cgroups. */
+export const ResourcesSchema = z.looseObject({
+  devices: z.array(DeviceCgroupSchema).optional(),
+  memory: MemorySchema.optional(),
+  cpu: CpuSchema.optional(),
+  pids: PidsSchema.optional(),
+  blockIO: BlockIoSchema.optional(),
+  hugepageLimits: z.array(HugepageLimitSchema).optional(),
+  network: NetworkResourcesSchema.optional(),
+  rdma: z.record(z.string(), RdmaSchema).optional(),
+  /** cgroup v2 files written as-is: {"memory.high": "1G"}. */
+  unified: z.record(z.string(), z.string()).optional(),
+});
+
+/** config-linux.md#seccomp: the names libseccomp's seccomp.h uses. */
+export const SECCOMP_ACTIONS = [
+  'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO',
+  'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY',
+] as const;
+const seccompAction = oneOf(SECCOMP_ACTIONS, 'a seccomp action');
+
+export const SeccompArgSchema = z.looseObject({
+  index: uint32,
+  value: uint64,
+  valueTwo: uint64.optional(),
+  op: oneOf(
+    ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'],
+    'a seccomp operator',
+  ),
+});
+
+export const SeccompSyscallSchema = z.looseObject({
+  /** "names MUST contain at least one entry." */
+  names: z.array(z.string()).min(1),
+  action: seccompAction,
+  errnoRet: uint32.optional(),
+  args: z.array(SeccompArgSchema).optional(),
+});
+
+export const SeccompSchema = z.looseObject({
+  defaultAction: seccompAction,
+  defaultErrnoRet: uint32.optional(),
+  /** The spec lists libseccomp 2.5's architectures; newer libseccomp has more, so only
+   *  the prefix is checked. */
+  architectures: z.array(z.string().regex(/^SCMP_ARCH_[A-Z0-9_]+$/, { error: 'must be a libseccomp architecture (SCMP_ARCH_*)' })).optional(),
+  flags: z.array(oneOf(
+    ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+      'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+    'a seccomp filter flag',
+  )).optional(),
+  listenerPath: z.string().optional(),
+  listenerMetadata: z.string().optional(),
+  syscalls: z.array(SeccompSyscallSchema).optional(),
+});
+
+/** config-linux.md#intelrdt. */
+export const IntelRdtSchema = z.looseObject({
+  closID: z.string().optional(),
+  l3CacheSchema: z.string().optional(),
+  memBwSchema: z.string().optional(),
+  schemata: z.string().optional(),
+  enableCMT: z.boolean().optional(),
+  enableMBM: z.boolean().optional(),
+});
+
+/** config-linux.md#personality. */
+export const PersonalitySchema = z.looseObject({
+  domain: oneOf(['LINUX', 'LINUX32'], 'a personality domain'),
+  flags: stringList.optional(),
+});
+
+/** config-linux.md#offset-for-time-namespace, keyed by clock ("monotonic", "boottime"). */
+export const TimeOffsetSchema = z.looseObject({ secs: int64.optional(), nanosecs: uint32.optional() });
+
+/**
+ * config-linux.md#rootfs-mount-propagation names shared, slave, private and unbindable;
+ * runc also accepts the recursive r* forms, and "" for unset, so ts-runc does too.
+ */
+export const ROOTFS_PROPAGATIONS = [
+  'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate', 'unbindable', 'runbindable',
+] as const;
+
+export const LinuxSchema = z.looseObject({
+  namespaces: z.array(NamespaceSchema).optional(),
+  uidMappings: z.array(IdMappingSchema).optional(),
+  gidMappings: z.array(IdMappingSchema).optional(),
+  devices: z.array(DeviceSchema).optional(),
+  /** "The values MUST be absolute paths in the container namespace." */
+  maskedPaths: z.array(absolutePath).optional(),
+  readonlyPaths: z.array(absolutePath).optional(),
+  rootfsPropagation: oneOf([...ROOTFS_PROPAGATIONS, ''], 'a mount propagation', ROOTFS_PROPAGATIONS.join(', ')).optional(),
+  sysctl: z.record(z.string(), z.string()).optional(),
+  resources: ResourcesSchema.optional(),
+  cgroupsPath: z.string().optional(),
+  seccomp: SeccompSchema.optional(),
+  mountLabel: z.string().optional(),
+  intelRdt: IntelRdtSchema.optional(),
+  personality: PersonalitySchema.optional(),
+  timeOffsets: z.record(z.string(), TimeOffsetSchema).optional(),
+});
+
+// ---------------------------------------------------------------------------------------
+// The whole file (config.md)
+
+/** The shape alone; `Spec` is its type, so rules.ts can take a `Spec` without a cycle. */
+const SpecShape = z.looseObject({
+  ociVersion: z.string().regex(semver, { error: (issue) => `${JSON.stringify(issue.input)} is not a SemVer 2.0.0 version` }),
+  process: ProcessSchema.optional(),
+  /** Optional only on Windows/VMs (config.md#root); ts-runc is Linux-only. */
+  root: RootSchema,
+  hostname: z.string().optional(),
+  domainname: z.string().optional(),
+  mounts: z.array(MountSchema).optional(),
+  hooks: HooksSchema.optional(),
+  /** config.md#annotations: "Keys MUST NOT be an empty string." */
+  annotations: z.record(z.string().min(1, { error: 'annotation keys must not be empty' }), z.string()).optional(),
+  linux: LinuxSchema.optional(),
+});
+
+/** The shape plus the cross-field rules of rules.ts. */
+export const SpecSchema = SpecShape.superRefine((spec, ctx) => {
+  for (const problem of specRuleProblems(spec)) {
+    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  }
+});
+
+export type Spec = z.infer<typeof SpecShape>;
+export type SpecProcess = z.infer<typeof ProcessSchema>;
+export type SpecUser = z.infer<typeof UserSchema>;
+export type SpecCapabilities = z.infer<typeof CapabilitiesSchema>;
+export type SpecRlimit = z.infer<typeof RlimitSchema>;
+export type SpecRoot = z.infer<typeof RootSchema>;
+export type SpecMount = z.infer<typeof MountSchema>;
+export type SpecHook = z.infer<typeof HookSchema>;
+export type SpecHooks = z.infer<typeof HooksSchema>;
+export type SpecLinux = z.infer<typeof LinuxSchema>;
+export type SpecNamespace = z.infer<typeof NamespaceSchema>;
+export type SpecIdMapping = z.infer<typeof IdMappingSchema>;
+export type SpecDevice = z.infer<typeof DeviceSchema>;
+export type SpecResources = z.infer<typeof ResourcesSchema>;
+export type SpecSeccomp = z.infer<typeof SeccompSchema>;
+export type RootfsPropagation = (typeof ROOTFS_PROPAGATIONS)[number];

@@ -1,0 +1,127 @@
+/**
+ * What ts-runc remembers about a container between CLI calls: one directory per container
+ * under `--root` (default /run/ts-runc), holding `state.json` and, until `start`, the
+ * barrier socket `exec.sock` the init waits on.
+ *
+ *   <root>/<id>/state.json   written atomically (temp file + rename), so a reader never
+ *                            sees half a file
+ *   <root>/<id>/exec.sock    exists while the container is "created"; `start` connects to
+ *                            it and removes it (runc uses a fifo, `exec.fifo`, the same way)
+ *
+ * Creating the directory is the lock on the id: mkdir(2) is atomic, so of two concurrent
+ * `create`s of one id exactly one gets the directory and the other "already exists".
+ */
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeError, errorCode } from '../errors.js';
+import type { Hook } from '../hooks/run-hooks.js';
+
+export const DEFAULT_ROOT = '/run/ts-runc';
+
+/** What state.json holds: the OCI state's fixed parts plus what later verbs need. */
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** host pid of the container's init, 0 before it exists */
+  pid: number;
+  /** field 22 of /proc/<pid>/stat: tells our pid from a recycled one */
+  pidStartTime: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations: Record<string, string>;
+  /** true once `start` released the barrier */
+  started: boolean;
+  /** cgroup directories, by hierarchy, to join on exec and remove on delete */
+  cgroupPaths: Record<string, string>;
+  /** hooks `start` and `delete` still have to run */
+  hooks: { poststart: Hook[]; poststop: Hook[] };
+  /** namespaces the container was created in, as /proc paths are only valid while it runs */
+  namespaces: string[];
+  /** whether a user namespace was created (exec must join it first) */
+  userns: boolean;
+}
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** The state as the OCI runtime-spec `state` operation reports it (runtime.md#state). */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+/** A container id becomes a directory name: keep it to what runc allows. */
+export function validateId(id: string): void {
+  if (!/^[\w+\-.]+$/.test(id) || id === '.' || id === '..') {
+    throw new RuntimeError(`invalid container id ${JSON.stringify(id)}: use letters, digits, '_', '+', '-' and '.'`);
+  }
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  execSocket(id: string): string {
+    return join(this.dir(id), 'exec.sock');
+  }
+
+  /** Take the id: fails with "already exists" if another container (or create) has it. */
+  claim(id: string): void {
+    validateId(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.dir(id), { mode: 0o700 });
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') throw new RuntimeError(`container with id ${id} already exists`);
+      throw error;
+    }
+  }
+
+  write(state: StoredState): void {
+    const file = join(this.dir(state.id), 'state.json');
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
+    renameSync(temp, file);
+  }
+
+  read(id: string): StoredState {
+    validateId(id);
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), 'state.json'), 'utf8')) as StoredState;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') throw new RuntimeError(`container ${id} does not exist`, { code: 'ENOENT' });
+      throw error;
+    }
+  }
+
+  exists(id: string): boolean {
+    return existsSync(join(this.dir(id), 'state.json'));
+  }
+
+  /** Ids of every container with a state file, sorted. */
+  list(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.root);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return [];
+      throw error;
+    }
+    return names.filter((name) => existsSync(join(this.root, name, 'state.json'))).sort();
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The spine, end to end as root: real namespaces, mounts and cgroups on the fixture rootfs,
+ * driven through the CLI the way podman and containerd drive runc.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cgroupDirsFor, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
+
+const suite = isRoot && haveFixture ? describe : describe.skip;
+if (!isRoot || !haveFixture) console.warn('integration tests need root, `make build` and `make fixture`');
+
+suite('run: a container in its own namespaces', () => {
+  let box: Sandbox;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => box.cleanup());
+
+  it('runs the process as PID 1 of a new pid namespace', () => {
+    const r = box.run(['run', '-b', box.bundle(['sh', '-c', 'echo $$']), 'pid1']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('1');
+    expect(r.status).toBe(0);
+  });
+
+  it('passes the exit code through and deletes the container', () => {
+    const r = box.run(['run', '-b', box.bundle(['sh', '-c', 'exit 7']), 'exit7']);
+    expect(r.status).toBe(7);
+    expect(box.run(['list', '-q']).stdout).toBe('');
+  });
+
+  it('reports death by signal as 128+N', () => {
+    const r = box.run(['run', '-b', box.bundle(['sh', '-c', 'kill -USR1 $$; sleep 5']), 'sig']);
+    // PID 1 ignores signals it has no handler for, except from an ancestor namespace.
+    expect([0, 138]).toContain(r.status);
+    const r2 = box.run(['run', '-b', box.bundle(['sh', '-c', 'sleep 1 & wait']), 'sig2']);
+    expect(r2.status).toBe(0);
+  });
+
+  it('gives the container its own hostname', () => {
+    const r = box.run(['run', '-b', box.bundle(['hostname'], (s) => { s.hostname = 'box-one'; }), 'uts']);
+    expect(r.stdout.trim()).toBe('box-one');
+  });
+
+  it('shows only lo in a new network namespace, and lo is up', () => {
+    const r = box.run(['run', '-b', box.bundle(['sh', '-c', 'ls /sys/class/net; cat /sys/class/net/lo/operstate; ping -c1 -W1 127.0.0.1 >/dev/null && echo pong']), 'net']);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('lo');
+    expect(lines).toContain('pong');
+  });
+
+  it('masks /proc/kcore: it reads empty', () => {
+    const r = box.run(['run', '-b', box.bundle(['sh', '-c', 'wc -c < /proc/kcore']), 'mask']);
+    expect(r.stdout.trim()).toBe('0');
+  });
+
+  it('makes /proc/sys read-only', () => {
+    const r = box.run(['run', '-b', box.bundle(['sh', '-c', 'echo 1 > /proc/sys/kernel/ns_last_pid && echo wrote || echo refused']), 'ro']);
+    expect(r.stdout).toContain('refused');
+    expect(r.stdout).not.toContain('wrote');
+  });
+
+  it('keeps the root filesystem read-only when root.readonly is set', () => {
+    const r = box.run(['run', '-b', box.bundle(['sh', '-c', 'touch /newfile 2>&1 || echo refused']), 'rootro']);
+    expect(r.stdout).toContain('refused');
+  });
+
+  it('applies the configured capabilities', () => {
+    const bundle = box.bundle(['sh', '-c', 'grep -E "^Cap(Bnd|Eff|Prm|Inh|Amb)" /proc/self/status'], (s) => {
+      s.process!.capabilities = {
+        bounding: ['CAP_CHOWN', 'CAP_KILL'], effective: ['CAP_CHOWN', 'CAP_KILL'],
+        permitted: ['CAP_CHOWN', 'CAP_KILL'], inheritable: [], ambient: [],
+      };
+    });
+    const caps = Object.fromEntries(box.run(['run', '-b', bundle, 'caps']).stdout.trim().split('\n').map((l) => l.split(/:\s+/)));
+    const mask = ((1n << 0n) | (1n << 5n)).toString(16).padStart(16, '0'); // CAP_CHOWN=0, CAP_KILL=5
+    expect(caps.CapBnd).toBe(mask);
+    expect(caps.CapEff).toBe(mask);
+    expect(caps.CapPrm).toBe(mask);
+    expect(caps.CapInh).toBe('0000000000000000');
+  });
+
+  it('runs as the configured user and groups', () => {
+    const r = box.run(['run', '-b', box.bundle(['id'], (s) => {
+      s.process!.user = { uid: 1000, gid: 1000, additionalGids: [10] };
+    }), 'user']);
+    expect(r.stdout.trim()).toMatch(/^uid=1000\(tester\) gid=1000.* groups=.*10/);
+  });
+
+  it('applies rlimits, cwd and env', () => {
+    const r = box.run(['run', '-b', box.bundle(['sh', '-c', 'ulimit -n; pwd; echo $GREETING'], (s) => {
+      s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 321, hard: 654 }];
+      s.process!.cwd = '/tmp';
+      s.process!.env = ['PATH=/bin:/usr/bin', 'GREETING=hello'];
+    }), 'proc']);
+    expect(r.stdout.trim().split('\n')).toEqual(['321', '/tmp', 'hello']);
+  });
+
+  it('maps uid 0 inside a user namespace to the configured host uid', () => {
+    const bundle = box.bundle(['sh', '-c', 'cat /proc/self/uid_map; id -u; sleep 0.2'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      // sysfs and cgroupfs cannot be mounted in a user namespace without a new net/cgroup owner
+      s.mounts = s.mounts!.filter((m) => m.destination !== '/sys/fs/cgroup');
+    });
+    const r = box.run(['run', '-b', bundle, 'userns']);
+    expect(r.stderr).toBe('');
+    const [map, uid] = r.stdout.trim().split('\n');
+    expect(map!.trim().split(/\s+/)).toEqual(['0', '200000', '65536']);
+    expect(uid).toBe('0');
+  });
+});
+
+suite('create, start, state, kill, delete', () => {
+  let box: Sandbox;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => box.cleanup());
+
+  it('walks the lifecycle: created → running → stopped → gone', async () => {
+    const bundle = box.bundle(['sleep', '30']);
+    const pidFile = join(box.dir, 'pid');
+    expect(box.run(['create', '-b', bundle, '--pid-file', pidFile, 'web']).status).toBe(0);
+    const created = JSON.parse(box.run(['state', 'web']).stdout);
+    expect(created.status).toBe('created');
+    expect(created.pid).toBe(Number(readFileSync(pidFile, 'utf8')));
+    expect(created.bundle).toBe(bundle);
+    expect(created.ociVersion).toMatch(/^1\./);
+
+    expect(box.run(['start', 'web']).status).toBe(0);
+    expect(JSON.parse(box.run(['state', 'web']).stdout).status).toBe('running');
+    expect(box.run(['delete', 'web']).stderr).toContain('not stopped');
+
+    const list = JSON.parse(box.run(['list', '--format', 'json']).stdout);
+    expect(list.map((c: { id: string }) => c.id)).toEqual(['web']);
+    expect(JSON.parse(box.run(['ps', '--format', 'json', 'web']).stdout)).toContain(created.pid);
+
+    expect(box.run(['kill', 'web', 'KILL']).status).toBe(0);
+    for (let i = 0; i < 100 && JSON.parse(box.run(['state', 'web']).stdout).status !== 'stopped'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(JSON.parse(box.run(['state', 'web']).stdout).status).toBe('stopped');
+    expect(box.run(['delete', 'web']).status).toBe(0);
+    expect(existsSync(join(box.root, 'web'))).toBe(false);
+    expect(cgroupDirsFor('ts-runc-web')).toEqual([]);
+  });
+
+  it('exec joins the container: same hostname, same pid namespace', () => {
+    const bundle = box.bundle(['sleep', '30'], (s) => { s.hostname = 'exec-host'; });
+    box.run(['create', '-b', bundle, 'ex']);
+    box.run(['start', 'ex']);
+    const r = box.run(['exec', 'ex', 'sh', '-c', 'hostname; cat /proc/1/cmdline | tr "\\0" " "']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['exec-host', 'sleep 30 ']);
+    expect(box.run(['exec', 'ex', 'sh', '-c', 'exit 3']).status).toBe(3);
+    expect(box.run(['delete', '--force', 'ex']).status).toBe(0);
+  });
+
+  it('a file written in a tmpfs mount is gone after delete', () => {
+    const bundle = box.bundle(['sh', '-c', 'echo data > /scratch/file; cat /scratch/file'], (s) => {
+      s.mounts!.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m'] });
+      s.root!.readonly = false;
+    });
+    expect(box.run(['run', '-b', bundle, 'tmp']).stdout.trim()).toBe('data');
+    // the mount lived in the container's mount namespace: nothing on the host, nothing in the rootfs
+    expect(mountsMentioning('/scratch')).toEqual([]);
+    expect(existsSync(join(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')).root.path, 'scratch/file'))).toBe(false);
+  });
+
+  it('delete of a missing container fails, but not with --force', () => {
+    const r = box.run(['delete', 'nope']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('container nope does not exist');
+    expect(box.run(['delete', '--force', 'nope']).status).toBe(0);
+  });
+
+  it('two concurrent creates of one id give one container and one clear error', async () => {
+    const bundle = box.bundle(['sleep', '30']);
+    const { spawn } = await import('node:child_process');
+    const once = () => new Promise<{ code: number; err: string }>((resolve) => {
+      const c = spawn(join(import.meta.dirname, '../../bin/ts-runc'), ['--root', box.root, 'create', '-b', bundle, 'twin']);
+      let err = '';
+      c.stderr.on('data', (d: Buffer) => { err += d; });
+      c.on('close', (code) => resolve({ code: code ?? 1, err }));
+    });
+    const results = await Promise.all([once(), once()]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(results.find((r) => r.code === 1)!.err).toContain('already exists');
+    expect(box.run(['list', '-q']).stdout.trim()).toBe('twin');
+  });
+});
+
+suite('failures leave nothing behind', () => {
+  let box: Sandbox;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => box.cleanup());
+
+  it('a bad config names the JSON path and creates nothing', () => {
+    const bundle = box.bundle(['true'], (s) => { (s.linux!.namespaces as { type: string }[]).push({ type: 'bogus' }); });
+    const r = box.run(['create', '-b', bundle, 'bad']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/linux\.namespaces\[\d\]\.type/);
+    expect(existsSync(join(box.root, 'bad'))).toBe(false);
+    expect(cgroupDirsFor('ts-runc-bad')).toEqual([]);
+  });
+
+  it('a failing step reports its index, name and errno and leaves no process, cgroup or state', () => {
+    const bundle = box.bundle(['true'], (s) => {
+      s.mounts!.push({ destination: '/broken', type: 'no-such-fs', source: 'none', options: [] });
+    });
+    const r = box.run(['create', '-b', bundle, 'broken']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/create broken: step \d+\/\d+ mount no-such-fs none on \/broken: ENODEV/);
+    expect(existsSync(join(box.root, 'broken'))).toBe(false);
+    expect(cgroupDirsFor('ts-runc-broken')).toEqual([]);
+    expect(mountsMentioning(box.dir)).toEqual([]);
+  });
+
+  it('a missing executable fails at start with a clear message', () => {
+    const r = box.run(['run', '-b', box.bundle(['no-such-binary']), 'noexec']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('no-such-binary');
+    expect(box.run(['list', '-q']).stdout).toBe('');
+  });
+});

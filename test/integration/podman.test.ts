@@ -1,0 +1,220 @@
+/**
+ * podman drives ts-runc unmodified: `podman --runtime <abs path to bin/ts-runc>` runs,
+ * execs into, stops, kills and removes containers through conmon, the way it drives runc.
+ * podman's storage, state, locks, events and network config all live in a temporary
+ * directory (--root, --runroot and a containers.conf of our own), and every container
+ * goes under a cgroup parent named for that directory, so the test can remove it.
+ * The image is the fixture rootfs, `podman import`ed; nothing is pulled.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLIENT_RUNTIME, FIXTURE_TAR, call, cgroupDirs, explain, installed, isAlive, killPids, mountsUnder,
+  pidsMentioning, removeCgroupTree, tempDir, unmountAllUnder, waitFor, type Call,
+} from './clients.js';
+import { isRoot } from './helpers.js';
+
+const PODMAN = installed('podman');
+const CONMON = installed('conmon');
+const IMAGE = 'localhost/ts-runc-fixture';
+
+const missing = [
+  !isRoot && 'root',
+  !PODMAN && 'podman (Debian package podman)',
+  !CONMON && 'conmon (Debian package conmon)',
+  !existsSync(FIXTURE_TAR) && `${FIXTURE_TAR} (make fixture)`,
+].filter(Boolean);
+const suite = missing.length === 0 ? describe : describe.skip;
+if (missing.length > 0) console.warn(`podman client tests skipped: need ${missing.join(', ')}`);
+
+/**
+ * containers.conf(5) for this host: no systemd (cgroupfs, events to a file), no
+ * CAP_SYS_RESOURCE to raise podman's default ulimits, no network (netns none, and the CNI
+ * backend named outright so podman does not create /run/containers/networks for
+ * netavark), and podman's runtime directory, locks and temporary copies in `dir`.
+ */
+function containersConf(dir: string): string {
+  return [
+    '[containers]',
+    'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
+    'netns = "none"',
+    '',
+    '[network]',
+    'network_backend = "cni"',
+    `network_config_dir = "${dir}/cni"`,
+    '',
+    '[engine]',
+    'cgroup_manager = "cgroupfs"',
+    'events_logger = "file"',
+    `tmp_dir = "${dir}/run"`,
+    `image_copy_tmp_dir = "${dir}/tmp"`,
+    // Lock files in tmp_dir instead of the host-wide /dev/shm/libpod_lock.
+    'lock_type = "file"',
+    '',
+  ].join('\n');
+}
+
+suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
+  let dir = '';
+  let env: NodeJS.ProcessEnv = {};
+  let driver = 'overlay';
+  // Every container's cgroup goes below this one (conmon's too), e.g. /ts-runc-podman-AbC123.
+  let cgroupParent = '';
+  // c/image keeps a blob-info cache under /var/lib/containers whatever --root says.
+  let createdVarLibContainers = false;
+  let names = 0;
+
+  const podman = (args: string[], timeout = 60_000): Call =>
+    call([PODMAN!, '--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--storage-driver', driver,
+      '--runtime', CLIENT_RUNTIME, ...args], { env, timeout });
+  /** Flags every container of this file gets: never pull, our cgroup parent. */
+  const own = () => ['--pull=never', `--cgroup-parent=${cgroupParent}`];
+  const name = (what: string) => `${what}-${names++}`;
+  /** A container's log, conmon's view of the runtime's errors: for assertion messages. */
+  const why = (c: Call, container?: string) => {
+    let text = explain(c);
+    if (container) {
+      const logs = podman(['logs', container]);
+      const state = podman(['inspect', '--format', '{{.State.Status}} exit={{.State.ExitCode}} error={{.State.Error}}', container]);
+      text += `\npodman logs: ${logs.stdout}${logs.stderr}\nstate: ${state.stdout}${state.stderr}`;
+    }
+    return text;
+  };
+  const inspect = (container: string, format: string) => podman(['inspect', '--format', format, container]).stdout.trim();
+  const removeAll = () => podman(['rm', '--all', '--force', '--time', '0']);
+
+  beforeAll(() => {
+    dir = tempDir('podman');
+    cgroupParent = `/${basename(dir)}`;
+    for (const sub of ['run', 'tmp', 'cni']) mkdirSync(join(dir, sub));
+    writeFileSync(join(dir, 'containers.conf'), containersConf(dir));
+    env = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf'), TMPDIR: join(dir, 'tmp') };
+    createdVarLibContainers = !existsSync('/var/lib/containers');
+
+    // overlay when this host can mount it (image mount is overlay without any runtime),
+    // vfs (plain copies) otherwise.
+    let imported = podman(['import', FIXTURE_TAR, IMAGE]);
+    const mounted = podman(['image', 'mount', IMAGE]);
+    if (imported.status !== 0 || mounted.status !== 0) {
+      console.warn(`podman: overlay storage failed here, using vfs:\n${explain(imported.status !== 0 ? imported : mounted)}`);
+      podman(['image', 'unmount', '--all']);
+      podman(['system', 'reset', '--force']);
+      unmountAllUnder(dir);
+      driver = 'vfs';
+      imported = podman(['import', FIXTURE_TAR, IMAGE]);
+    } else {
+      podman(['image', 'unmount', IMAGE]);
+    }
+    expect(imported.status, explain(imported)).toBe(0);
+  }, 120_000);
+
+  afterAll(() => {
+    if (!dir) return;
+    removeAll();
+    podman(['rmi', '--all', '--force']);
+    // conmon and container processes name our directory on their command lines.
+    const stuck = killPids(pidsMentioning(dir));
+    const mounts = unmountAllUnder(dir);
+    const cgroups = removeCgroupTree(cgroupParent);
+    rmSync(dir, { recursive: true, force: true });
+    if (createdVarLibContainers) rmSync('/var/lib/containers', { recursive: true, force: true });
+    expect({ stuck, mounts, cgroups }).toEqual({ stuck: [], mounts: [], cgroups: [] });
+  }, 120_000);
+
+  it('podman run --rm passes stdout, stderr and the exit code through, and removes the container', () => {
+    const id = name('run-rm');
+    const r = podman(['run', '--rm', ...own(), '--name', id, IMAGE, 'sh', '-c', 'echo hello from the container; echo to-stderr >&2; exit 7']);
+    expect(r.stdout, explain(r)).toBe('hello from the container\n');
+    expect(r.stderr, explain(r)).toContain('to-stderr');
+    expect(r.status, explain(r)).toBe(7);
+    expect(podman(['ps', '--all', '--format', '{{.Names}}']).stdout).not.toContain(id);
+  }, 60_000);
+
+  it('podman run gives the process PID 1, the hostname podman chose, and the image rootfs', () => {
+    const id = name('pid-one');
+    const r = podman(['run', '--rm', ...own(), '--name', id, '--hostname', 'from-podman', IMAGE, 'sh', '-c', 'echo $$; hostname; ls /bin/busybox']);
+    expect(r.stdout.trim().split('\n'), explain(r)).toEqual(['1', 'from-podman', '/bin/busybox']);
+    expect(r.status, explain(r)).toBe(0);
+  }, 60_000);
+
+  it('podman exec runs a second process in a running container and passes its exit code through', () => {
+    const id = name('exec');
+    const started = podman(['run', '--detach', ...own(), '--name', id, IMAGE, 'sleep', '600']);
+    try {
+      expect(started.status, why(started, id)).toBe(0);
+      const exec = podman(['exec', id, 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; echo; echo to-stderr >&2; exit 4']);
+      // It sees the container's PID 1: it is in the same pid namespace.
+      expect(exec.stdout, why(exec, id)).toBe('sleep 600 \n');
+      expect(exec.stderr, why(exec, id)).toContain('to-stderr');
+      expect(exec.status, why(exec, id)).toBe(4);
+      expect(inspect(id, '{{.State.Status}}')).toBe('running');
+    } finally {
+      podman(['rm', '--force', '--time', '0', id]);
+    }
+  }, 90_000);
+
+  it('podman stop sends SIGTERM, the container exits on its own, and podman records exit 0', () => {
+    const id = name('stop');
+    // TERM is trapped, so exit 0 (not 137) shows SIGTERM arrived and no SIGKILL was needed.
+    const started = podman(['run', '--detach', ...own(), '--name', id, IMAGE, 'sh', '-c', 'trap "exit 0" TERM; sleep 600 & wait']);
+    try {
+      expect(started.status, why(started, id)).toBe(0);
+      const t0 = Date.now();
+      const stopped = podman(['stop', '--time', '20', id]);
+      expect(stopped.status, why(stopped, id)).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(inspect(id, '{{.State.Status}} {{.State.ExitCode}}')).toBe('exited 0');
+    } finally {
+      podman(['rm', '--force', '--time', '0', id]);
+    }
+  }, 90_000);
+
+  it('podman kill delivers the signal it is given, and podman wait reports the exit code', () => {
+    const id = name('kill');
+    const started = podman(['run', '--detach', ...own(), '--name', id, IMAGE, 'sh', '-c', 'trap "exit 42" USR1; sleep 600 & wait']);
+    try {
+      expect(started.status, why(started, id)).toBe(0);
+      const killed = podman(['kill', '--signal', 'USR1', id]);
+      expect(killed.status, why(killed, id)).toBe(0);
+      const waited = podman(['wait', id]);
+      expect(waited.stdout.trim(), why(waited, id)).toBe('42');
+
+      // The default signal is SIGKILL, which PID 1 cannot trap: 128 + 9.
+      const id2 = name('kill');
+      expect(podman(['run', '--detach', ...own(), '--name', id2, IMAGE, 'sh', '-c', 'trap "" TERM; sleep 600']).status).toBe(0);
+      try {
+        const killed2 = podman(['kill', id2]);
+        expect(killed2.status, why(killed2, id2)).toBe(0);
+        expect(podman(['wait', id2]).stdout.trim()).toBe('137');
+      } finally {
+        podman(['rm', '--force', '--time', '0', id2]);
+      }
+    } finally {
+      podman(['rm', '--force', '--time', '0', id]);
+    }
+  }, 90_000);
+
+  it('podman rm -f removes a running container: its processes, cgroup and rootfs mount go', () => {
+    const id = name('rm-f');
+    const started = podman(['run', '--detach', ...own(), '--name', id, IMAGE, 'sleep', '600']);
+    expect(started.status, why(started, id)).toBe(0);
+    const pid = Number(inspect(id, '{{.State.Pid}}'));
+    const full = inspect(id, '{{.Id}}');
+    expect(pid).toBeGreaterThan(0);
+    expect(isAlive(pid)).toBe(true);
+
+    const removed = podman(['rm', '--force', '--time', '1', id]);
+    expect(removed.status, explain(removed)).toBe(0);
+    expect(podman(['ps', '--all', '--format', '{{.Names}}']).stdout).not.toContain(id);
+    expect(waitFor(() => !isAlive(pid), 5_000)).toBe(true);
+    expect(cgroupDirs(`${cgroupParent}/libpod-${full}`)).toEqual([]);
+    expect(mountsUnder(dir).filter((m) => m.includes(full))).toEqual([]);
+  }, 90_000);
+
+  it('leaves no container and no container mount behind', () => {
+    removeAll();
+    expect(podman(['ps', '--all', '--quiet']).stdout.trim()).toBe('');
+    expect(mountsUnder(dir)).toEqual([]);
+  });
+});
