@@ -158,10 +158,11 @@ function makeRuntime(name, work) {
   fs.mkdirSync(root, { mode: 0o700 });
   const version = exec(work, [bin, '--version']);
   const line = version.status === 0 ? version.stdout.split('\n')[0].trim() : '(--version failed)';
+  // live: ids of containers that may exist now, for cleanup() after an abort.
   return { name, bin, root, version: line, live: new Set() };
 }
 
-/** `<runtime> --root <its root> <args...>`, remembering ids that may need cleaning up. */
+/** `<runtime> --root <its own state directory> <args...>` */
 function cli(work, rt, ...args) {
   return exec(work, [rt.bin, '--root', rt.root, ...args]);
 }
@@ -302,7 +303,7 @@ function stateOf(work, rt, id) {
   }
 }
 
-/** Shows, untimed, that each command of both scenarios does what it says. */
+/** Shows, untimed, that each command of the three scenarios does what it says. */
 function preflight(work, rt, bundles) {
   const what = (s) => `preflight: ${rt.name} ${s}`;
   // The exit status of `run` is the container process's, so 0 below means /bin/true ran.
@@ -393,7 +394,8 @@ function cgroupSetup() {
   } catch { /* the parent's namespace cannot be read: say nothing about it */ }
   if (top?.fstype === 'cgroup2') return { mode: 'v2', hiddenUnified: false, ownNs };
   if (unified?.fstype === 'cgroup2') return { mode: 'hybrid', hiddenUnified: false, ownNs };
-  if (unified?.fstype === 'tmpfs' && unified.source === 'ts-runc-bench') {
+  const anyCgroup2 = fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(' - cgroup2 ');
+  if (unified?.fstype === 'tmpfs' && unified.source === 'ts-runc-bench' && !anyCgroup2) {
     return { mode: 'v1', hiddenUnified: true, ownNs };
   }
   return { mode: 'v1', hiddenUnified: false, ownNs };
@@ -402,7 +404,8 @@ function cgroupSetup() {
 function describeSetup(setup) {
   if (setup.hiddenUnified) {
     return 'host cgroups are hybrid; measured in a private mount namespace (unshare --mount ' +
-      '--propagation private) with a tmpfs over /sys/fs/cgroup/unified, so all runtimes see cgroup v1 only';
+      '--propagation private) where the cgroup2 at /sys/fs/cgroup/unified is unmounted and an empty tmpfs ' +
+      'put there, so all runtimes see cgroup v1 only';
   }
   return `cgroup ${setup.mode}${setup.ownNs ? ' (own mount namespace)' : ''}`;
 }
@@ -426,9 +429,11 @@ function summarize(xs) {
   return { median: round(median(xs)), p90: round(percentile(xs, 90)), min: round(Math.min(...xs)), samples: xs.map(round) };
 }
 
-function table(rows) {
+/** Rows of cells as text columns: the first `labels` columns left-aligned, numbers right. */
+function table(rows, labels = 1) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  const line = (r) => r.map((c, i) => (i < labels ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return rows.map((r) => line(r).trimEnd()).join('\n');
 }
 
 const ms = (x) => x.toFixed(1);
@@ -590,17 +595,17 @@ function main() {
       }
     }
     say('');
-    say(table(rows));
+    say(table(rows, 2));
 
-    const stepRows = [['by step (median ms)', 'create', 'start', 'delete']];
+    const stepRows = [['by step (median ms)', 'runtime', 'create', 'start', 'delete']];
     for (const sc of scenarios.filter((x) => x.key !== 'run')) {
       for (const rt of runtimes) {
         const t = result.scenarios[sc.key][rt.name];
-        stepRows.push([`${sc.title}  ${rt.name}`, ms(t.create.median), ms(t.start.median), ms(t.delete.median)]);
+        stepRows.push([sc.title, rt.name, ms(t.create.median), ms(t.start.median), ms(t.delete.median)]);
       }
     }
     say('');
-    say(table(stepRows));
+    say(table(stepRows, 2));
 
     say('');
     const baseRows = [['baseline', 'median ms', 'p90 ms', 'min ms']];

@@ -339,39 +339,37 @@ static unsigned long long arg_u64(struct args *a)
 	return value;
 }
 
-/* A list is a count field then one field per item. NULL-terminated, for execve(2). */
-static char **arg_str_list(struct args *a, uint32_t *count)
+/* A list is a count field, then one field per item. */
+static uint32_t arg_count(struct args *a)
 {
 	long long n = arg_int(a);
-	if (n < 0 || n > a->fields->count)
-		n = 0, a->bad = true;
-	char **list = calloc(n + 1, sizeof *list);
-	if (!list) {
+	if (n < 0 || n > a->fields->count - a->next) {
 		a->bad = true;
-		return NULL;
+		return 0;
 	}
-	for (long long i = 0; i < n; i++)
+	return n;
+}
+
+/* A list of strings, NULL-terminated as execve(2) wants argv and envp. */
+static char **arg_str_list(struct args *a)
+{
+	uint32_t n = arg_count(a);
+	char **list = calloc(n + 1, sizeof *list);
+	if (!list)
+		abort(); /* out of memory while decoding a few kilobytes: nothing sensible left */
+	for (uint32_t i = 0; i < n; i++)
 		list[i] = (char *)arg_str(a);
-	if (count)
-		*count = n;
 	return list;
 }
 
 static long long *arg_int_list(struct args *a, uint32_t *count)
 {
-	char **text = arg_str_list(a, count);
+	*count = arg_count(a);
 	long long *list = calloc(*count + 1, sizeof *list);
-	if (!text || !list) {
-		a->bad = true;
-		return NULL;
-	}
-	for (uint32_t i = 0; i < *count; i++) {
-		char *end;
-		list[i] = strtoll(text[i], &end, 10);
-		if (*text[i] == '\0' || *end != '\0')
-			a->bad = true;
-	}
-	free(text);
+	if (!list)
+		abort();
+	for (uint32_t i = 0; i < *count; i++)
+		list[i] = arg_int(a);
 	return list;
 }
 
@@ -381,7 +379,7 @@ static uint64_t arg_cap_list(struct args *a)
 	uint32_t n = 0;
 	long long *caps = arg_int_list(a, &n);
 	uint64_t mask = 0;
-	for (uint32_t i = 0; caps && i < n; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		if (caps[i] < 0 || caps[i] > 63)
 			a->bad = true;
 		else
@@ -551,22 +549,21 @@ struct parent {
 
 static int parent_open(struct parent *p, const char *path)
 {
-	if (strlen(path) >= sizeof p->path) {
+	/* Container paths are relative to the container's root, with or without the "/". */
+	int len = snprintf(p->path, sizeof p->path, "%s%s", path[0] == '/' ? "" : "/", path);
+	if (len < 0 || (size_t)len >= sizeof p->path) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(p->path, path);
-	size_t len = strlen(p->path);
 	while (len > 1 && p->path[len - 1] == '/') /* "/dev/" is "/dev" */
 		p->path[--len] = '\0';
 	char *slash = strrchr(p->path, '/');
-	p->name = slash ? slash + 1 : p->path;
+	p->name = slash + 1;
 	if (!*p->name || !strcmp(p->name, ".") || !strcmp(p->name, "..")) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (slash)
-		*slash = '\0'; /* p->path is now the parent ("" for "/foo": the root) */
+	*slash = '\0'; /* p->path is now the parent ("" for "/foo": the root) */
 	p->fd = mkdir_all(p->path);
 	return p->fd < 0 ? -1 : 0;
 }
@@ -1377,7 +1374,7 @@ static int run_step(const char *op, struct args *a)
 	}
 	if (OP("run-hook")) {
 		const char *name = arg_str(a), *path = arg_str(a);
-		char **argv = arg_str_list(a, NULL), **envp = arg_str_list(a, NULL);
+		char **argv = arg_str_list(a), **envp = arg_str_list(a);
 		long long timeout = arg_int(a);
 		const char *state = arg_str(a);
 		return args_ok(a, op) ? step_run_hook(name, path, argv, envp, timeout, state) : -1;
@@ -1392,9 +1389,11 @@ static int run_step(const char *op, struct args *a)
 		uint32_t ngroups = 0;
 		long long *list = arg_int_list(a, &ngroups);
 		gid_t *groups = calloc(ngroups + 1, sizeof *groups);
-		for (uint32_t i = 0; list && groups && i < ngroups; i++)
+		if (!groups)
+			abort();
+		for (uint32_t i = 0; i < ngroups; i++)
 			groups[i] = list[i];
-		return args_ok(a, op) && groups ? step_switch_user(uid, gid, groups, ngroups) : -1;
+		return args_ok(a, op) ? step_switch_user(uid, gid, groups, ngroups) : -1;
 	}
 	if (OP("set-capabilities")) {
 		uint64_t effective = arg_cap_list(a), permitted = arg_cap_list(a);
@@ -1415,7 +1414,7 @@ static int run_step(const char *op, struct args *a)
 		return args_ok(a, op) ? step_wait_for_start() : -1;
 	if (OP("exec")) {
 		const char *path = arg_str(a);
-		char **argv = arg_str_list(a, NULL), **envp = arg_str_list(a, NULL);
+		char **argv = arg_str_list(a), **envp = arg_str_list(a);
 		return args_ok(a, op) ? step_exec(path, argv, envp) : -1;
 	}
 #undef OP

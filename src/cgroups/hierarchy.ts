@@ -46,22 +46,31 @@ export function listHierarchies(): Hierarchy[] {
     const [, controllers, ...rest] = line.split(':');
     own.set(controllers === '' ? 'unified' : controllers!, rest.join(':'));
   }
-  const hierarchies: Hierarchy[] = [];
+  // A later mount on the same mount point hides an earlier one, so the last entry wins;
+  // then we confirm with statfs(2) that a cgroup2 mount point still is one.
+  const byMountPoint = new Map<string, Hierarchy | undefined>();
   // mountinfo: "... mountpoint options - fstype source superoptions" (proc(5)).
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n')) {
     const [left, right] = line.split(' - ');
     if (!left || !right) continue;
     const mountPoint = left.split(' ')[4]!;
     const [fstype, , superOptions = ''] = right.split(' ');
-    if (fstype === 'cgroup2' && !hierarchies.some((h) => h.version === 2)) {
-      hierarchies.push({ key: 'unified', mountPoint, ownPath: own.get('unified') ?? '/', version: 2 });
+    byMountPoint.delete(mountPoint);
+    if (fstype === 'cgroup2') {
+      byMountPoint.set(mountPoint, { key: 'unified', mountPoint, ownPath: own.get('unified') ?? '/', version: 2 });
     } else if (fstype === 'cgroup') {
       const options = superOptions.split(',');
       const key = [...own.keys()].find((k) => k !== 'unified' && k.split(',').every((c) => options.includes(c)));
-      if (key && !hierarchies.some((h) => h.key === key)) {
-        hierarchies.push({ key, mountPoint, ownPath: own.get(key)!, version: 1 });
-      }
+      if (key) byMountPoint.set(mountPoint, { key, mountPoint, ownPath: own.get(key)!, version: 1 });
+    } else {
+      byMountPoint.set(mountPoint, undefined);
     }
+  }
+  const hierarchies: Hierarchy[] = [];
+  for (const h of byMountPoint.values()) {
+    if (!h || hierarchies.some((seen) => seen.key === h.key)) continue;
+    if (h.version === 2 && !isCgroup2(h.mountPoint)) continue;
+    hierarchies.push(h);
   }
   return hierarchies;
 }

@@ -24,7 +24,7 @@ import { MSG, MessageReader, decodeError, decodeFields, encodeConfig, frame, typ
 
 /** build/ts-runc-init, next to dist/ and src/; TSRUNC_INIT overrides it for development. */
 export function initBinary(): string {
-  return process.env.TSRUNC_INIT ?? fileURLToPath(new URL('../../build/ts-runc-init', import.meta.url));
+  return process.env.TSRUNC_INIT || fileURLToPath(new URL('../../build/ts-runc-init', import.meta.url));
 }
 
 /** How the container's stdio is wired: inherited from the CLI, or given fds. */

@@ -3,7 +3,7 @@
  * bundles on the fixture rootfs in a temporary directory, each test with its own --root.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec } from '../../src/spec/defaults.js';
@@ -41,8 +41,17 @@ export function sandbox(): Sandbox {
     root,
     dir,
     run(args, options = {}) {
-      const r = spawnSync(TS_RUNC, ['--root', root, ...args], { encoding: 'utf8', timeout: 20_000, ...options });
-      return { status: r.status ?? 128, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+      // Output goes to files, not pipes: a created container inherits our stdio and would
+      // hold a pipe open long after `create` itself has exited.
+      const out = join(dir, 'stdout');
+      const err = join(dir, 'stderr');
+      const fds = [openSync(out, 'w'), openSync(err, 'w')];
+      try {
+        const r = spawnSync(TS_RUNC, ['--root', root, ...args], { stdio: ['ignore', fds[0]!, fds[1]!], timeout: 20_000, ...options });
+        return { status: r.status ?? 128, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+      } finally {
+        fds.forEach((fd) => closeSync(fd));
+      }
     },
     bundle(args, edit) {
       const bundle = join(dir, `bundle-${bundles++}`);
