@@ -21,11 +21,13 @@
  *   Stage 1  the clone child: the container's process 1 (or the exec'd process).
  *            1. wait for PLAN: Node sends it once it has written uid_map/gid_map and put
  *               the pid in its cgroup, so nothing below runs unmapped or unlimited;
- *            2. run the plan's steps in order (mounts, pivot_root, hostname, rlimits,
+ *            2. become root of the user namespace (if any) and create the cgroup
+ *               namespace (if asked), both of which had to wait for that;
+ *            3. run the plan's steps in order (mounts, pivot_root, hostname, rlimits,
  *               capabilities...), reporting the first failure as ERROR and exiting;
- *            3. at `wait-for-start` send READY and block in accept(2) until `ts-runc start`
+ *            4. at `wait-for-start` send READY and block in accept(2) until `ts-runc start`
  *               connects to exec.sock;
- *            4. execve(2) the user's program. All of this program's fds are close-on-exec,
+ *            5. execve(2) the user's program. All of this program's fds are close-on-exec,
  *               so Node (or `start`) sees EOF exactly when execve succeeded.
  *
  * The field order of every step is defined in src/plan/encode.ts and mirrored by

@@ -25,8 +25,15 @@ export interface Log {
   flush(): void;
 }
 
-const silent: Log = { debug() {}, info() {}, warn() {}, error() {}, flush() {} };
-let current: Log = silent;
+/** Without --log, warnings go to stderr (as runc's do) and errors are printed by the CLI. */
+const stderrOnly: Log = {
+  debug() {},
+  info() {},
+  warn(msg) { process.stderr.write(`ts-runc: warning: ${msg}\n`); },
+  error() {},
+  flush() {},
+};
+let current: Log = stderrOnly;
 
 export function log(): Log {
   return current;

@@ -2,6 +2,7 @@
  * ts-runc's entry point: global flags, then one verb, imported only when it is called (every
  * CLI call pays Node's start-up; it shouldn't also pay for verbs it doesn't run).
  */
+import { enableCompileCache } from 'node:module';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log, setupLogging } from '../log.js';
 import { DEFAULT_ROOT, StateStore } from '../state/container-state.js';
@@ -29,6 +30,9 @@ function help(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // V8's code cache on disk (in the OS temp dir) makes the verbs' modules, zod above all,
+  // load ~20 ms faster on every call after the first.
+  enableCompileCache();
   const globals = parseFlags(argv, GLOBAL_FLAGS, 'ts-runc');
   if (bool(globals, 'version')) {
     process.stdout.write(`ts-runc version ${VERSION}\nspec: ${SPEC_VERSION}\n`);

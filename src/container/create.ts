@@ -18,6 +18,7 @@ import { log } from '../log.js';
 import { createCgroups, joinCgroups, removeCgroups } from '../cgroups/cgroup.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { compilePlan } from '../plan/compile.js';
+import { ignoredSettings } from '../plan/ignored.js';
 import { namespaceCloneFlags } from '../plan/namespaces.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { pidStartTime, waitForExit } from '../process/liveness.js';
@@ -49,6 +50,7 @@ export interface Created {
 export async function createContainer(store: StateStore, options: CreateOptions): Promise<Created> {
   const bundle = resolve(options.bundle);
   const spec = loadSpec(bundle);
+  for (const path of ignoredSettings(spec)) log().warn(`${path} is set but not applied by this version of ts-runc`);
   const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
   if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
     throw new RuntimeError(`rootfs ${rootfs} is not a directory (config.json root.path)`);

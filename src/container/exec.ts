@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import { joinCgroups } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
+import { ConsoleListener, attachTerminal } from '../process/console.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import type { SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
@@ -45,41 +46,51 @@ function namespacesToJoin(pid: number): { type: string; path: string }[] {
 /** Returns the process's exit status in the foreground, or its pid with --detach. */
 export async function execInContainer(store: StateStore, id: string, options: ExecOptions): Promise<number> {
   const state = store.read(id);
-  const status = statusOf(store, state);
-  if (status === 'stopped') throw new RuntimeError(`cannot exec in a stopped container`);
-  if (status === 'paused') throw new RuntimeError(`cannot exec in a paused container`);
-  if (options.process.terminal && !options.consoleSocket) {
-    throw new RuntimeError('cannot allocate a tty without --console-socket');
-  }
+  const current = statusOf(store, state);
+  if (current === 'stopped') throw new RuntimeError(`cannot exec in a stopped container`);
+  if (current === 'paused') throw new RuntimeError(`cannot exec in a paused container`);
+  // exec -t in the foreground: the pty is attached to our own terminal (process/console.ts).
+  const attach = options.process.terminal === true && !options.consoleSocket;
+  if (attach && options.detach) throw new RuntimeError('cannot allocate a tty for a detached exec without --console-socket');
+  const listener = attach ? new ConsoleListener() : undefined;
+  const consoleSocket = listener?.path ?? options.consoleSocket;
 
-  const plan = compileExecPlan(options.process, { hasConsoleSocket: Boolean(options.consoleSocket) });
+  const plan = compileExecPlan(options.process, { hasConsoleSocket: Boolean(consoleSocket) });
   const init = new InitProcess(
     {
       cloneFlags: 0,
       join: namespacesToJoin(state.pid),
       foreground: !options.detach,
-      consoleSocket: options.consoleSocket ?? '',
+      consoleSocket: consoleSocket ?? '',
       execSocket: '',
       preserveFds: options.preserveFds ?? 0,
     },
     options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
   );
-  const pid = await init.pid();
+  let master: number | undefined;
+  let pid = 0;
   try {
+    pid = await init.pid();
     joinCgroups(state.cgroupPaths, pid);
     init.sendPlan(plan);
     await init.finished(plan);
+    master = listener?.receiveMaster();
   } catch (error) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    if (pid > 0) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     init.release();
     throw error instanceof RuntimeError ? new RuntimeError(`exec ${id}: ${error.message}`, { code: error.code, cause: error }) : error;
+  } finally {
+    listener?.close();
   }
   if (options.pidFile) writePidFile(options.pidFile, pid);
   if (options.detach) {
     init.release();
     return 0;
   }
-  return relayUntilExit(init);
+  const detachTerminal = master === undefined ? undefined : attachTerminal(master);
+  const status = await relayUntilExit(init);
+  await detachTerminal?.();
+  return status;
 }
 
 /** Forward the signals a user sends `ts-runc` to stage 0, which forwards them into the container. */

@@ -22,6 +22,13 @@ export function ignoredSettings(spec: Spec): string[] {
   const ignored = spec.process ? ignoredProcessSettings(spec.process) : [];
   const linux = spec.linux;
   if (linux?.seccomp) ignored.push('linux.seccomp');
+  // Cgroup placement works; limits arrive with the cgroup manager (devices too).
+  const resources = linux?.resources;
+  if (resources) {
+    for (const key of ['memory', 'cpu', 'pids', 'blockIO', 'hugepageLimits', 'network', 'rdma', 'unified'] as const) {
+      if (resources[key] !== undefined) ignored.push(`linux.resources.${key}`);
+    }
+  }
   if (linux?.personality) ignored.push('linux.personality');
   if (linux?.intelRdt) ignored.push('linux.intelRdt');
   if (linux?.mountLabel) ignored.push('linux.mountLabel');

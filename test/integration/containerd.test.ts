@@ -17,6 +17,8 @@ import { isRoot } from './helpers.js';
 
 const CONTAINERD = installed('containerd');
 const CTR = installed('ctr');
+// util-linux's script(1) (Debian package bsdutils), for a terminal to run `ctr run -t` on.
+const SCRIPT = installed('script');
 const IMAGE = 'localhost/ts-runc-fixture:latest';
 
 const missing = [
@@ -178,6 +180,79 @@ suite(`containerd's runc shim drives ${basename(CLIENT_RUNTIME)}`, () => {
       removeContainer(id);
     }
   }, 90_000);
+
+  it('ctr run --mount binds a host directory read-only, and --read-only keeps the rootfs read-only', () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared, { recursive: true });
+    writeFileSync(join(shared, 'note'), 'from the host\n');
+    const r = ctrRun(['--rm', '--read-only', '--mount', `type=bind,src=${shared},dst=/host,options=rbind:ro`], 'mounts',
+      ['sh', '-c', 'cat /host/note; touch /host/x 2>/dev/null || echo host-ro; touch /x 2>/dev/null || echo root-ro']);
+    expect(r.stdout.trim().split('\n'), why(r)).toEqual(['from the host', 'host-ro', 'root-ro']);
+    expect(r.status, why(r)).toBe(0);
+  }, 60_000);
+
+  it('ctr task ps lists the task\'s processes (the shim asks the runtime: `ps --format json`)', () => {
+    const id = 'ps';
+    const started = ctrRun(['--detach', '--null-io'], id, ['sh', '-c', 'sleep 600 & wait']);
+    try {
+      expect(started.status, why(started)).toBe(0);
+      expect(waitFor(() => /\bRUNNING\b/.test(ctr(['task', 'ls']).stdout), 10_000)).toBe(true);
+      const pid = ctr(['task', 'ls']).stdout.split('\n').find((l) => l.startsWith(`${id} `))!.split(/\s+/)[1]!;
+      // sh and its sleep.
+      expect(waitFor(() => ctr(['task', 'ps', id]).stdout.trim().split('\n').length === 3, 5_000), why(ctr(['task', 'ps', id]))).toBe(true);
+      expect(ctr(['task', 'ps', id]).stdout).toContain(pid);
+    } finally {
+      removeContainer(id);
+    }
+  }, 90_000);
+
+  it.skipIf(!SCRIPT)('ctr run -t gives the task a terminal (the pty master goes to the shim\'s console socket)', () => {
+    // ctr -t needs a terminal of its own: script(1) runs it on a fresh pty.
+    const argv = [CTR!, '--address', sock, '--namespace', namespace, 'run', '--rm', '--tty', '--runc-binary', CLIENT_RUNTIME,
+      '--runc-root', runcRoot, '--fifo-dir', fifoDir, IMAGE, 'tty', 'sh', '-c', 'tty; exit 3'];
+    const r = call([SCRIPT!, '--quiet', '--return', '--command', argv.map((a) => `'${a}'`).join(' '), '/dev/null'], { timeout: 60_000 });
+    expect(r.stdout.replace(/[\r\0]/g, '').trim(), why(r)).toBe('/dev/pts/0');
+    expect(r.status, why(r)).toBe(3);
+  }, 60_000);
+
+  // --- what containerd asks for that ts-runc does not do yet (see the report) ----------
+  // it.fails: these pass while the gap is there, and fail (so flip them to `it`) once it closes.
+
+  it.fails('known gap: ctr task pause freezes the task and ctr task resume thaws it', () => {
+    const id = 'pause';
+    const started = ctrRun(['--detach', '--null-io'], id, ['sleep', '600']);
+    try {
+      expect(started.status, why(started)).toBe(0);
+      expect(waitFor(() => /\bRUNNING\b/.test(ctr(['task', 'ls']).stdout), 10_000)).toBe(true);
+      const paused = ctr(['task', 'pause', id]);
+      expect(paused.status, why(paused)).toBe(0);
+      expect(ctr(['task', 'ls']).stdout).toMatch(/\bPAUSED\b/);
+      const resumed = ctr(['task', 'resume', id]);
+      expect(resumed.status, why(resumed)).toBe(0);
+      expect(ctr(['task', 'ls']).stdout).toMatch(/\bRUNNING\b/);
+    } finally {
+      removeContainer(id);
+    }
+  }, 90_000);
+
+  it.fails('known gap: ctr run --memory-limit sets the memory limit of the task\'s cgroup', () => {
+    const id = 'memory';
+    const started = ctrRun(['--detach', '--null-io', '--memory-limit', String(64 * 1024 * 1024)], id, ['sleep', '600']);
+    try {
+      expect(started.status, why(started)).toBe(0);
+      const v1 = `/sys/fs/cgroup/memory/${namespace}/${id}/memory.limit_in_bytes`;
+      const file = existsSync(v1) ? v1 : `/sys/fs/cgroup/${namespace}/${id}/memory.max`;
+      expect(readFileSync(file, 'utf8').trim()).toBe(String(64 * 1024 * 1024));
+    } finally {
+      removeContainer(id);
+    }
+  }, 90_000);
+
+  it.fails('known gap: ctr run --seccomp applies containerd\'s default seccomp profile', () => {
+    const r = ctrRun(['--rm', '--seccomp'], 'seccomp', ['grep', 'Seccomp:', '/proc/self/status']);
+    // proc_pid_status(5): 2 is SECCOMP_MODE_FILTER.
+    expect(r.stdout, why(r)).toMatch(/Seccomp:\s+2/);
+  }, 60_000);
 
   it('leaves no container, mount or cgroup behind after the tasks are deleted', () => {
     expect(ctr(['container', 'ls', '-q']).stdout.trim()).toBe('');

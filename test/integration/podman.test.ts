@@ -6,7 +6,7 @@
  * goes under a cgroup parent named for that directory, so the test can remove it.
  * The image is the fixture rootfs, `podman import`ed; nothing is pulled.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -32,7 +32,8 @@ if (missing.length > 0) console.warn(`podman client tests skipped: need ${missin
  * containers.conf(5) for this host: no systemd (cgroupfs, events to a file), no
  * CAP_SYS_RESOURCE to raise podman's default ulimits, no network (netns none, and the CNI
  * backend named outright so podman does not create /run/containers/networks for
- * netavark), and podman's runtime directory, locks and temporary copies in `dir`.
+ * netavark), podman's runtime directory, locks and temporary copies in `dir`, and the
+ * runtime's errors as JSON, as podman gets them from runc.
  */
 function containersConf(dir: string): string {
   return [
@@ -51,8 +52,18 @@ function containersConf(dir: string): string {
     `image_copy_tmp_dir = "${dir}/tmp"`,
     // Lock files in tmp_dir instead of the host-wide /dev/shm/libpod_lock.
     'lock_type = "file"',
+    // podman passes --log-format=json --log <file> only to runtimes named here (by the
+    // basename of --runtime); runc and crun are in podman's default list.
+    'runtime_supports_json = ["crun", "runc", "ts-runc"]',
     '',
   ].join('\n');
+}
+
+/** A limit as the kernel reports it: cgroup v1's file if that hierarchy is mounted, else v2's. */
+function cgroupLimit(path: string, controller: 'memory' | 'pids'): string {
+  const v1 = join('/sys/fs/cgroup', controller, path, controller === 'memory' ? 'memory.limit_in_bytes' : 'pids.max');
+  const v2 = join('/sys/fs/cgroup', path, controller === 'memory' ? 'memory.max' : 'pids.max');
+  return readFileSync(existsSync(v1) ? v1 : v2, 'utf8').trim();
 }
 
 suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
@@ -65,9 +76,9 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
   let createdVarLibContainers = false;
   let names = 0;
 
-  const podman = (args: string[], timeout = 60_000): Call =>
+  const podman = (args: string[], input?: string): Call =>
     call([PODMAN!, '--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--storage-driver', driver,
-      '--runtime', CLIENT_RUNTIME, ...args], { env, timeout });
+      '--runtime', CLIENT_RUNTIME, ...args], { env, input, timeout: 60_000 });
   /** Flags every container of this file gets: never pull, our cgroup parent. */
   const own = () => ['--pull=never', `--cgroup-parent=${cgroupParent}`];
   const name = (what: string) => `${what}-${names++}`;
@@ -149,6 +160,13 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
       expect(exec.stderr, why(exec, id)).toContain('to-stderr');
       expect(exec.status, why(exec, id)).toBe(4);
       expect(inspect(id, '{{.State.Status}}')).toBe('running');
+
+      // podman maps the runtime's "no such file" error to 127, as a shell does.
+      const missingExe = podman(['exec', id, '/no/such/program']);
+      expect(missingExe.status, why(missingExe, id)).toBe(127);
+
+      const asUser = podman(['exec', '--user', '1000:1000', '--workdir', '/tmp', '--env', 'FROM_EXEC=yes', id, 'sh', '-c', 'id -u; id -g; pwd; echo $FROM_EXEC']);
+      expect(asUser.stdout.trim().split('\n'), why(asUser, id)).toEqual(['1000', '1000', '/tmp', 'yes']);
     } finally {
       podman(['rm', '--force', '--time', '0', id]);
     }
@@ -211,6 +229,81 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
     expect(cgroupDirs(`${cgroupParent}/libpod-${full}`)).toEqual([]);
     expect(mountsUnder(dir).filter((m) => m.includes(full))).toEqual([]);
   }, 90_000);
+
+  it('podman run --user, --env and --workdir reach the container process', () => {
+    const r = podman(['run', '--rm', ...own(), '--user', '1000:1000', '--env', 'GREETING=hi', '--workdir', '/tmp', IMAGE, 'sh', '-c', 'id -u; id -g; echo $GREETING; pwd']);
+    expect(r.stdout.trim().split('\n'), explain(r)).toEqual(['1000', '1000', 'hi', '/tmp']);
+    expect(r.status, explain(r)).toBe(0);
+  }, 60_000);
+
+  it('podman run -i pipes our stdin into the container', () => {
+    const r = podman(['run', '--rm', '--interactive', ...own(), IMAGE, 'sh', '-c', 'read line; echo "got $line"'], 'piped-data\n');
+    expect(r.stdout, explain(r)).toBe('got piped-data\n');
+    expect(r.status, explain(r)).toBe(0);
+  }, 60_000);
+
+  it('podman run -t gives the container a terminal (the pty master goes to conmon\'s console socket)', () => {
+    const r = podman(['run', '--rm', '--tty', ...own(), IMAGE, 'sh', '-c', 'tty; exit 5']);
+    // A terminal turns \n into \r\n.
+    expect(r.stdout.replace(/\r/g, '').trim(), explain(r)).toBe('/dev/pts/0');
+    expect(r.status, explain(r)).toBe(5);
+  }, 60_000);
+
+  // --- what podman asks for that ts-runc does not do yet (see the report) --------------
+  // it.fails: these pass while the gap is there, and fail (so flip them to `it`) once it closes.
+
+  it.fails('known gap: podman run of a missing program exits 127, as runc fails it at create', () => {
+    const r = podman(['run', '--rm', ...own(), IMAGE, '/no/such/program']);
+    expect(r.status, explain(r)).toBe(127);
+  }, 60_000);
+
+  it.fails('known gap: podman run --read-only mounts tmpfs on /tmp, /run, /var/tmp with runc\'s tmpcopyup option', () => {
+    const r = podman(['run', '--rm', ...own(), '--read-only', IMAGE, 'sh', '-c', 'touch /in-root 2>/dev/null && echo root-writable; touch /tmp/x && echo tmp-writable']);
+    expect(r.stdout.trim(), explain(r)).toBe('tmp-writable');
+    expect(r.status, explain(r)).toBe(0);
+  }, 60_000);
+
+  it.fails('known gap: podman pause freezes the container and podman unpause thaws it', () => {
+    const id = name('pause');
+    expect(podman(['run', '--detach', ...own(), '--name', id, IMAGE, 'sleep', '600']).status).toBe(0);
+    try {
+      const paused = podman(['pause', id]);
+      expect(paused.status, why(paused, id)).toBe(0);
+      expect(inspect(id, '{{.State.Status}}')).toBe('paused');
+      const resumed = podman(['unpause', id]);
+      expect(resumed.status, why(resumed, id)).toBe(0);
+      expect(inspect(id, '{{.State.Status}}')).toBe('running');
+    } finally {
+      podman(['rm', '--force', '--time', '0', id]);
+    }
+  }, 90_000);
+
+  it.fails('known gap: podman run --memory and --pids-limit set the container\'s cgroup limits', () => {
+    const id = name('limits');
+    expect(podman(['run', '--detach', ...own(), '--name', id, '--memory', '64m', '--pids-limit', '100', IMAGE, 'sleep', '600']).status).toBe(0);
+    try {
+      const cgroup = `${cgroupParent}/libpod-${inspect(id, '{{.Id}}')}`;
+      expect(cgroupLimit(cgroup, 'memory')).toBe(String(64 * 1024 * 1024));
+      expect(cgroupLimit(cgroup, 'pids')).toBe('100');
+    } finally {
+      podman(['rm', '--force', '--time', '0', id]);
+    }
+  }, 90_000);
+
+  it.fails('known gap: podman\'s default seccomp profile is applied to the container process', () => {
+    const r = podman(['run', '--rm', ...own(), IMAGE, 'grep', 'Seccomp:', '/proc/self/status']);
+    // proc_pid_status(5): 2 is SECCOMP_MODE_FILTER.
+    expect(r.stdout, explain(r)).toMatch(/Seccomp:\s+2/);
+  }, 60_000);
+
+  it.fails('known gap: the cgroup hierarchies the container sees under /sys/fs/cgroup are read-only', () => {
+    // config.json asks for {"destination": "/sys/fs/cgroup", "type": "cgroup", options [..., "ro"]};
+    // read from mountinfo (field 5 the mount point, 6 its options), without writing anything.
+    const r = podman(['run', '--rm', ...own(), IMAGE, 'sh', '-c', 'awk \'$5 ~ "^/sys/fs/cgroup/" { print $5, $6 }\' /proc/self/mountinfo']);
+    const lines = r.stdout.trim().split('\n').filter(Boolean);
+    expect(lines.length, explain(r)).toBeGreaterThan(0);
+    expect(lines.filter((l) => !/ ro(,|$)/.test(l)), explain(r)).toEqual([]);
+  }, 60_000);
 
   it('leaves no container and no container mount behind', () => {
     removeAll();

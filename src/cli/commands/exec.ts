@@ -3,10 +3,9 @@
  * Without --process the container's own config.json process is the base (as runc does):
  * its env, cwd, user and capabilities, with the flags applied on top.
  */
-import { readFileSync } from 'node:fs';
 import { execInContainer } from '../../container/exec.js';
 import { RuntimeError } from '../../errors.js';
-import { loadSpec, parseProcess } from '../../spec/load.js';
+import { loadProcess, loadSpec, parseProcess } from '../../spec/load.js';
 import type { SpecProcess } from '../../spec/schema.js';
 import { bool, int, list, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import { requireId } from '../ids.js';
@@ -32,7 +31,7 @@ const FLAGS: FlagSpec[] = [
 
 function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess {
   const file = str(parsed, 'process');
-  if (file) return parseProcess(JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
+  if (file) return loadProcess(file);
   const args = parsed.positionals.slice(1);
   if (args.length === 0) throw new RuntimeError('exec: a command is required (or --process)');
   const base = loadSpec(context.store.read(id).bundle).process;
