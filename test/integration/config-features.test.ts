@@ -1,0 +1,168 @@
+/**
+ * The rest of config.json and the CLI contract clients rely on: hooks with the state on
+ * stdin, fds that may (and may not) reach the container, --no-pivot, joined namespaces,
+ * sysctl / oom_score_adj / no_new_privs, JSON logs, spec and features.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TS_RUNC, haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
+
+const suite = isRoot && haveFixture ? describe : describe.skip;
+
+suite('hooks, fds and the rest of config.json', () => {
+  let box: Sandbox;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => box.cleanup());
+
+  it('runs every hook kind, in lifecycle order, with the OCI state on stdin', () => {
+    const record = join(box.dir, 'hooks.log');
+    const hook = join(box.dir, 'hook.sh');
+    // The host's sh runs runtime-namespace hooks; the fixture's busybox sh runs the in-container
+    // ones (createContainer resolves in the runtime namespace, startContainer in the container's).
+    writeFileSync(hook, '#!/bin/sh\nstate=$(cat)\necho "$1 $state" >> "$2"\n');
+    chmodSync(hook, 0o755);
+    const inContainer = '/bin/sh';
+    const bundle = box.bundle(['true'], (s) => {
+      const h = (name: string) => ({ path: hook, args: ['hook.sh', name, record] });
+      s.root!.readonly = false;
+      s.mounts!.push({ destination: '/hooklog', type: 'bind', source: box.dir, options: ['rbind', 'rw'] });
+      s.hooks = {
+        prestart: [h('prestart')],
+        createRuntime: [h('createRuntime')],
+        createContainer: [{ path: hook, args: ['hook.sh', 'createContainer', record] }],
+        startContainer: [{ path: inContainer, args: ['sh', '-c', 'echo "startContainer $(cat)" >> /hooklog/hooks.log'] }],
+        poststart: [h('poststart')],
+        poststop: [h('poststop')],
+      };
+    });
+    const r = box.run(['run', '-b', bundle, 'hooked']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = readFileSync(record, 'utf8').trim().split('\n');
+    expect(lines.map((l) => l.split(' ')[0])).toEqual([
+      'prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop',
+    ]);
+    const state = JSON.parse(lines[0]!.slice('prestart '.length));
+    expect(state).toMatchObject({ id: 'hooked', bundle, ociVersion: expect.stringMatching(/^1\./) });
+    expect(state.pid).toBeGreaterThan(0);
+    expect(JSON.parse(lines[5]!.slice('poststop '.length)).status).toBe('stopped');
+  });
+
+  it('a failing prestart hook fails create and leaves nothing behind', () => {
+    const bundle = box.bundle(['true'], (s) => { s.hooks = { prestart: [{ path: '/bin/false' }] }; });
+    const r = box.run(['create', '-b', bundle, 'badhook']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('prestart hook /bin/false failed');
+    expect(existsSync(join(box.root, 'badhook'))).toBe(false);
+  });
+
+  it('a hook that overruns its timeout is killed and fails create', () => {
+    const bundle = box.bundle(['true'], (s) => { s.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '10'], timeout: 1 }] }; });
+    const r = box.run(['create', '-b', bundle, 'slowhook']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('timed out after 1s');
+  });
+
+  it('only stdio and --preserve-fds reach the container', () => {
+    // fd 3 and 4 are open in ts-runc (as containerd's unrelated socket is); with --preserve-fds 1
+    // only fd 3 may reach the container.
+    const three = openSync(join(box.dir, 'three'), 'w');
+    const four = openSync(join(box.dir, 'four'), 'w');
+    const out = join(box.dir, 'out');
+    const outFd = openSync(out, 'w');
+    try {
+      const bundle = box.bundle(['sh', '-c', 'ls /proc/self/fd | sort -n | tr "\\n" " "; echo in-three >&3']);
+      const r = spawnSync(TS_RUNC, ['--root', box.root, 'run', '--preserve-fds', '1', '-b', bundle, 'fds'], {
+        stdio: ['ignore', outFd, 'inherit', three, four],
+      });
+      expect(r.status).toBe(0);
+    } finally {
+      [three, four, outFd].forEach((fd) => closeSync(fd));
+    }
+    // ls opens the directory it lists as the lowest free fd: 4 if fd 4 did not leak in, 5 if it did.
+    expect(readFileSync(out, 'utf8').trim().split(' ').map(Number)).toEqual([0, 1, 2, 3, 4]);
+    expect(readFileSync(join(box.dir, 'three'), 'utf8')).toBe('in-three\n');
+  });
+
+  it('--no-pivot moves the rootfs onto / and chroots', () => {
+    const r = box.run(['run', '--no-pivot', '-b', box.bundle(['sh', '-c', 'cat /etc/passwd | head -1; echo $$']), 'nopivot']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['root:x:0:0:root:/root:/bin/sh', '1']);
+  });
+
+  it('joins an existing network namespace by path', () => {
+    box.run(['run', '-d', '-b', box.bundle(['sh', '-c', 'nc -l -p 7777 -e echo shared-netns'], (s) => { s.hostname = 'first'; }), 'first']);
+    const firstPid = JSON.parse(box.run(['state', 'first']).stdout).pid;
+    const bundle = box.bundle(['sh', '-c', 'sleep 0.3; nc 127.0.0.1 7777 </dev/null; hostname'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((ns) => (ns.type === 'network' ? { type: 'network', path: `/proc/${firstPid}/ns/net` } : ns));
+      s.hostname = 'second';
+    });
+    const r = box.run(['run', '-b', bundle, 'second']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['shared-netns', 'second']);
+  });
+
+  it('applies sysctl, oomScoreAdj and noNewPrivileges', () => {
+    const bundle = box.bundle(['sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/self/oom_score_adj; grep NoNewPrivs /proc/self/status'], (s) => {
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+      s.process!.oomScoreAdj = 123;
+      s.process!.noNewPrivileges = true;
+    });
+    const r = box.run(['run', '-b', bundle, 'knobs']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual(['1', '123', 'NoNewPrivs: 1']);
+  });
+});
+
+suite('CLI contract', () => {
+  let box: Sandbox;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => box.cleanup());
+
+  it('--log-format json: the last line carries the error as msg, with string level and time', () => {
+    const logFile = join(box.dir, 'log.json');
+    const r = box.run(['--log', logFile, '--log-format', 'json', 'start', 'missing']);
+    expect(r.status).toBe(1);
+    const last = JSON.parse(readFileSync(logFile, 'utf8').trim().split('\n').pop()!);
+    expect(last).toMatchObject({ level: 'error', msg: 'container missing does not exist' });
+    expect(new Date(last.time).getTime()).not.toBeNaN();
+  });
+
+  it("spec writes runc's default config.json (and a rootless one) and refuses to overwrite it", () => {
+    expect(box.run(['spec', '--bundle', box.dir]).status).toBe(0);
+    const spec = JSON.parse(readFileSync(join(box.dir, 'config.json'), 'utf8'));
+    expect(spec.process.args).toEqual(['sh']);
+    expect(spec.root).toEqual({ path: 'rootfs', readonly: true });
+    expect(box.run(['spec', '--bundle', box.dir]).stderr).toContain('exists');
+    const rootlessDir = join(box.dir, 'rootless');
+    mkdirSync(rootlessDir);
+    expect(box.run(['spec', '--rootless', '--bundle', rootlessDir]).status).toBe(0);
+    const rootless = JSON.parse(readFileSync(join(rootlessDir, 'config.json'), 'utf8'));
+    expect(rootless.linux.namespaces.map((n: { type: string }) => n.type)).toContain('user');
+  });
+
+  it('features reports hooks, namespaces and capabilities as JSON', () => {
+    const features = JSON.parse(box.run(['features']).stdout);
+    expect(features.hooks).toContain('createContainer');
+    expect(features.linux.namespaces).toEqual(expect.arrayContaining(['user', 'pid', 'network', 'mount', 'cgroup']));
+    expect(features.linux.capabilities).toContain('CAP_SYS_ADMIN');
+  });
+
+  it('kill accepts signal names and numbers and rejects nonsense', () => {
+    box.run(['run', '-d', '-b', box.bundle(['sleep', '30']), 'k']);
+    expect(box.run(['kill', 'k', 'BOGUS']).stderr).toContain('invalid signal');
+    expect(box.run(['kill', 'k', '0']).status).not.toBe(0);
+    expect(box.run(['kill', '--all', 'k', '9']).status).toBe(0);
+  });
+
+  it('ps lists the container processes as a table and as bare pids', () => {
+    box.run(['run', '-d', '-b', box.bundle(['sh', '-c', 'sleep 30 & sleep 30 & wait']), 'p']);
+    const pids = JSON.parse(box.run(['ps', '--format', 'json', 'p']).stdout) as number[];
+    expect(pids.length).toBe(3);
+    const table = box.run(['ps', 'p']).stdout.trim().split('\n');
+    expect(table[0]).toMatch(/PID/);
+    expect(table.length).toBe(4);
+  });
+});
