@@ -6,7 +6,7 @@
  * goes under a cgroup parent named for that directory, so the test can remove it.
  * The image is the fixture rootfs, `podman import`ed; nothing is pulled.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -74,6 +74,10 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
   let cgroupParent = '';
   // c/image keeps a blob-info cache under /var/lib/containers whatever --root says.
   let createdVarLibContainers = false;
+  // podman passes the runtime no --root, so it keeps its state in its default,
+  // /run/<name> (/run/runc, /run/ts-runc): removed if we created it and it is empty.
+  const runtimeRoot = `/run/${basename(CLIENT_RUNTIME)}`;
+  let createdRuntimeRoot = false;
   let names = 0;
 
   const podman = (args: string[], input?: string): Call =>
@@ -102,6 +106,7 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
     writeFileSync(join(dir, 'containers.conf'), containersConf(dir));
     env = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf'), TMPDIR: join(dir, 'tmp') };
     createdVarLibContainers = !existsSync('/var/lib/containers');
+    createdRuntimeRoot = !existsSync(runtimeRoot);
 
     // overlay when this host can mount it (image mount is overlay without any runtime),
     // vfs (plain copies) otherwise.
@@ -130,6 +135,7 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
     const cgroups = removeCgroupTree(cgroupParent);
     rmSync(dir, { recursive: true, force: true });
     if (createdVarLibContainers) rmSync('/var/lib/containers', { recursive: true, force: true });
+    if (createdRuntimeRoot && existsSync(runtimeRoot) && readdirSync(runtimeRoot).length === 0) rmdirSync(runtimeRoot);
     expect({ stuck, mounts, cgroups }).toEqual({ stuck: [], mounts: [], cgroups: [] });
   }, 120_000);
 
@@ -298,8 +304,9 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
 
   it.fails('known gap: the cgroup hierarchies the container sees under /sys/fs/cgroup are read-only', () => {
     // config.json asks for {"destination": "/sys/fs/cgroup", "type": "cgroup", options [..., "ro"]};
-    // read from mountinfo (field 5 the mount point, 6 its options), without writing anything.
-    const r = podman(['run', '--rm', ...own(), IMAGE, 'sh', '-c', 'awk \'$5 ~ "^/sys/fs/cgroup/" { print $5, $6 }\' /proc/self/mountinfo']);
+    // Read from mountinfo, without writing anything: each cgroup or cgroup2 mount (the
+    // filesystem type follows " - "), its mount point (field 5) and options (field 6).
+    const r = podman(['run', '--rm', ...own(), IMAGE, 'sh', '-c', 'grep -E " - cgroup2? " /proc/self/mountinfo | awk \'{ print $5, $6 }\'']);
     const lines = r.stdout.trim().split('\n').filter(Boolean);
     expect(lines.length, explain(r)).toBeGreaterThan(0);
     expect(lines.filter((l) => !/ ro(,|$)/.test(l)), explain(r)).toEqual([]);
