@@ -114,9 +114,11 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
     const mounted = podman(['image', 'mount', IMAGE]);
     if (imported.status !== 0 || mounted.status !== 0) {
       console.warn(`podman: overlay storage failed here, using vfs:\n${explain(imported.status !== 0 ? imported : mounted)}`);
+      // Start over: podman's database remembers the driver it was first run with.
       podman(['image', 'unmount', '--all']);
-      podman(['system', 'reset', '--force']);
       unmountAllUnder(dir);
+      for (const sub of ['root', 'runroot', 'run']) rmSync(join(dir, sub), { recursive: true, force: true });
+      mkdirSync(join(dir, 'run'));
       driver = 'vfs';
       imported = podman(['import', FIXTURE_TAR, IMAGE]);
     } else {
