@@ -1244,6 +1244,51 @@ static const char *env_lookup(char *const envp[], const char *name)
 	return NULL;
 }
 
+/*
+ * Find `path` as execvpe(3) would, but with PATH from the container's environment, not
+ * ours: a name with a '/' is taken as it is; otherwise each PATH entry is tried (an empty
+ * entry means the current directory). The first regular file we may execute wins.
+ */
+static int find_executable(const char *path, char *const envp[], char found[PATH_MAX])
+{
+	struct stat st;
+	if (strchr(path, '/')) {
+		snprintf(found, PATH_MAX, "%s", path);
+		if (stat(found, &st) < 0)
+			return fail_sys(errno, "exec: \"%s\"", path);
+		if (!S_ISREG(st.st_mode) || access(found, X_OK) < 0)
+			return fail_sys(EACCES, "exec: \"%s\"", path);
+		return 0;
+	}
+	const char *search = env_lookup(envp, "PATH");
+	if (!search)
+		search = DEFAULT_PATH;
+	bool denied = false;
+	for (const char *dir = search;; dir++) {
+		size_t n = strcspn(dir, ":");
+		snprintf(found, PATH_MAX, "%.*s/%s", (int)(n ? n : 1), n ? dir : ".", path);
+		if (stat(found, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(found, X_OK) == 0)
+				return 0;
+			denied = true;
+		}
+		dir += n;
+		if (!*dir)
+			break;
+	}
+	if (denied)
+		return fail_sys(EACCES, "exec: \"%s\"", path);
+	return fail(ENOENT, "exec: \"%s\": executable file not found in $PATH", path);
+}
+
+/* find-executable: fail at create, as runc does, rather than after start (podman turns
+ * this error into exit status 127). */
+static int step_find_executable(const char *path, char **envp)
+{
+	char found[PATH_MAX];
+	return find_executable(path, envp, found);
+}
+
 static int step_exec(const char *path, char **argv, char **envp)
 {
 	char *default_argv[] = { (char *)path, NULL };
@@ -1257,33 +1302,11 @@ static int step_exec(const char *path, char **argv, char **envp)
 		return fail_sys(errno, "close_range(%d, ~0, CLOSE_RANGE_CLOEXEC)", 3 + config.preserve_fds);
 	reset_signals();
 
-	if (strchr(path, '/')) {
-		execve(path, argv, envp);
-		return fail_sys(errno, "exec: \"%s\"", path);
-	}
-
-	/* Like execvpe(3), but with PATH from the container's environment, not ours. */
-	const char *search = env_lookup(envp, "PATH");
-	if (!search)
-		search = DEFAULT_PATH;
-	bool denied = false;
-	for (const char *dir = search;; dir++) {
-		size_t n = strcspn(dir, ":");
-		char candidate[PATH_MAX];
-		/* An empty PATH entry means the current directory. */
-		snprintf(candidate, sizeof candidate, "%.*s/%s", (int)(n ? n : 1), n ? dir : ".", path);
-		execve(candidate, argv, envp);
-		if (errno == EACCES)
-			denied = true;
-		else if (errno != ENOENT && errno != ENOTDIR)
-			return fail_sys(errno, "exec: \"%s\"", candidate);
-		dir += n;
-		if (!*dir)
-			break;
-	}
-	if (denied)
-		return fail_sys(EACCES, "exec: \"%s\"", path);
-	return fail(ENOENT, "exec: \"%s\": executable file not found in $PATH", path);
+	char found[PATH_MAX];
+	if (find_executable(path, envp, found) < 0)
+		return -1;
+	execve(found, argv, envp);
+	return fail_sys(errno, "exec: \"%s\"", found);
 }
 
 /* ======================================================================================
@@ -1412,6 +1435,11 @@ static int run_step(const char *op, struct args *a)
 	}
 	if (OP("no-new-privileges"))
 		return args_ok(a, op) ? step_no_new_privileges() : -1;
+	if (OP("find-executable")) {
+		const char *path = arg_str(a);
+		char **envp = arg_str_list(a);
+		return args_ok(a, op) ? step_find_executable(path, envp) : -1;
+	}
 	if (OP("wait-for-start"))
 		return args_ok(a, op) ? step_wait_for_start() : -1;
 	if (OP("exec")) {

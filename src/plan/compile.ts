@@ -97,7 +97,8 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     ...processSteps(process),
     // 8. runtime.md#lifecycle: the user process runs only after `start`; startContainer
     // hooks run "after the start operation is called but before the user-specified
-    // program command is executed".
+    // program command is executed". A missing program fails create, as runc's does.
+    { op: 'find-executable', path: process.args[0]!, env: [...(process.env ?? [])] },
     { op: 'wait-for-start' },
     ...hookSteps('startContainer', spec.hooks?.startContainer, opts.hookState),
     execStep(process),

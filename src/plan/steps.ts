@@ -99,6 +99,9 @@ export type Step =
   | { op: 'chdir'; path: string }
   /** prctl(PR_SET_NO_NEW_PRIVS, 1). */
   | { op: 'no-new-privileges' }
+  /** Look the program up now (PATH from `env`, in the container), so a missing one fails
+   *  `create` as in runc, not `start`: podman reports that as exit status 127. */
+  | { op: 'find-executable'; path: string; env: string[] }
   /** The create/start barrier: block in accept(2) on the listening "exec.sock" the init
    *  bound in the state dir, until `ts-runc start` connects. The connection is kept
    *  (close-on-exec) so a later failure is reported to `start`, and success is its EOF. */
@@ -144,6 +147,7 @@ export function describeStep(step: Step): string {
     case 'umask': return `umask ${step.mask.toString(8).padStart(4, '0')}`;
     case 'chdir': return `chdir ${step.path}`;
     case 'no-new-privileges': return 'set no_new_privs';
+    case 'find-executable': return `find ${step.path}`;
     case 'wait-for-start': return 'wait for start';
     case 'exec': return `exec ${step.path}`;
     default: {

@@ -228,10 +228,11 @@ suite('failures leave nothing behind', () => {
     expect(mountsMentioning(box.dir)).toEqual([]);
   });
 
-  it('a missing executable fails at start with a clear message', () => {
-    const r = box.run(['run', '-b', box.bundle(['no-such-binary']), 'noexec']);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('no-such-binary');
-    expect(box.run(['list', '-q']).stdout).toBe('');
+  it("a missing executable fails create, as runc's does, and leaves nothing", () => {
+    const r = box.run(['create', '-b', box.bundle(['no-such-binary']), 'noexec']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/create noexec: step \d+\/\d+ find no-such-binary: ENOENT: exec: "no-such-binary": executable file not found in \$PATH/);
+    expect(existsSync(join(box.root, 'noexec'))).toBe(false);
+    expect(cgroupDirsFor('ts-runc-noexec')).toEqual([]);
   });
 });
