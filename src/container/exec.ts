@@ -8,11 +8,12 @@ import { statSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import { joinCgroups } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
-import { ConsoleListener, attachTerminal } from '../process/console.js';
+import { ConsoleListener } from '../process/console.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import type { SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
 import { writePidFile } from './create.js';
+import { waitInForeground } from './foreground.js';
 import { statusOf } from './status.js';
 
 export interface ExecOptions {
@@ -87,20 +88,5 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
     init.release();
     return 0;
   }
-  const detachTerminal = master === undefined ? undefined : attachTerminal(master);
-  const status = await relayUntilExit(init);
-  await detachTerminal?.();
-  return status;
-}
-
-/** Forward the signals a user sends `ts-runc` to stage 0, which forwards them into the container. */
-export async function relayUntilExit(init: InitProcess): Promise<number> {
-  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
-  const forward = (signal: NodeJS.Signals) => { init.child.kill(signal); };
-  for (const signal of forwarded) process.on(signal, forward);
-  try {
-    return await init.exited;
-  } finally {
-    for (const signal of forwarded) process.off(signal, forward);
-  }
+  return waitInForeground(init, master);
 }

@@ -7,12 +7,12 @@
  */
 import { resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
-import { ConsoleListener, attachTerminal } from '../process/console.js';
+import { ConsoleListener } from '../process/console.js';
 import { loadSpec } from '../spec/load.js';
 import type { StateStore } from '../state/container-state.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer } from './delete.js';
-import { relayUntilExit } from './exec.js';
+import { waitInForeground } from './foreground.js';
 import { startContainer } from './start.js';
 
 export interface RunOptions extends CreateOptions {
@@ -48,9 +48,7 @@ export async function runContainer(store: StateStore, options: RunOptions): Prom
     init.release();
     return 0;
   }
-  const detachTerminal = master === undefined ? undefined : attachTerminal(master);
-  const status = await relayUntilExit(init);
-  await detachTerminal?.();
+  const status = await waitInForeground(init, master);
   if (!options.keep) await deleteContainer(store, options.id, true);
   return status;
 }

@@ -1,6 +1,6 @@
 /** `ts-runc create [options] <id>`: set the container up; `start` runs its process. */
-import { createContainer } from '../../container/create.js';
-import { bool, int, parseFlags, str, type FlagSpec } from '../args.js';
+import { createContainer, type CreateOptions } from '../../container/create.js';
+import { bool, int, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import { requireId } from '../ids.js';
 import type { Command } from '../command.js';
 
@@ -13,21 +13,25 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'preserve-fds', type: 'string', help: 'pass N more fds (3..3+N-1) to the container' },
 ];
 
+/** The create options both `create` and `run` take. */
+export function createOptions(parsed: Parsed, verb: string): CreateOptions {
+  return {
+    id: requireId(parsed, verb),
+    bundle: str(parsed, 'bundle') ?? '.',
+    pidFile: str(parsed, 'pid-file'),
+    consoleSocket: str(parsed, 'console-socket'),
+    noPivot: bool(parsed, 'no-pivot'),
+    noNewKeyring: bool(parsed, 'no-new-keyring'),
+    preserveFds: int(parsed, 'preserve-fds', 0),
+  };
+}
+
 export const command: Command = {
   synopsis: '[options] <container-id>',
   summary: 'create a container',
   flags: CREATE_FLAGS,
   async run({ store }, argv) {
-    const parsed = parseFlags(argv, CREATE_FLAGS, 'create');
-    const { init } = await createContainer(store, {
-      id: requireId(parsed, 'create'),
-      bundle: str(parsed, 'bundle') ?? '.',
-      pidFile: str(parsed, 'pid-file'),
-      consoleSocket: str(parsed, 'console-socket'),
-      noPivot: bool(parsed, 'no-pivot'),
-      noNewKeyring: bool(parsed, 'no-new-keyring'),
-      preserveFds: int(parsed, 'preserve-fds', 0),
-    });
+    const { init } = await createContainer(store, createOptions(parseFlags(argv, CREATE_FLAGS, 'create'), 'create'));
     init.release();
     return 0;
   },

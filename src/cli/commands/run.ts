@@ -1,9 +1,8 @@
 /** `ts-runc run [options] <id>`: create, start, wait, delete; exits with the container's status. */
 import { runContainer } from '../../container/run.js';
-import { bool, int, parseFlags, str, type FlagSpec } from '../args.js';
-import { requireId } from '../ids.js';
+import { bool, parseFlags, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
-import { CREATE_FLAGS } from './create.js';
+import { CREATE_FLAGS, createOptions } from './create.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   ...CREATE_FLAGS,
@@ -18,13 +17,7 @@ export const command: Command = {
   async run({ store }, argv) {
     const parsed = parseFlags(argv, RUN_FLAGS, 'run');
     return runContainer(store, {
-      id: requireId(parsed, 'run'),
-      bundle: str(parsed, 'bundle') ?? '.',
-      pidFile: str(parsed, 'pid-file'),
-      consoleSocket: str(parsed, 'console-socket'),
-      noPivot: bool(parsed, 'no-pivot'),
-      noNewKeyring: bool(parsed, 'no-new-keyring'),
-      preserveFds: int(parsed, 'preserve-fds', 0),
+      ...createOptions(parsed, 'run'),
       detach: bool(parsed, 'detach'),
       keep: bool(parsed, 'keep'),
     });
