@@ -7,7 +7,9 @@
 // A test file that fails to load (syntax error, missing import) has no failed tests
 // of its own, so it is counted as one failure; a report that is missing altogether
 // (vitest crashed) counts as one failure too, so the line never says "0 failed"
-// for a run that failed.
+// for a run that failed. A "known gap:" test (it.fails: it passes while ts-runc still
+// lacks the behaviour, and turns red once it has it) is counted as skipped, not passed:
+// it shows something ts-runc does not do yet.
 import { readFileSync } from 'node:fs';
 
 const [file = 'test-results/vitest.json', codeArg] = process.argv.slice(2);
@@ -22,6 +24,9 @@ try {
   failed = report.numFailedTests ?? 0;
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   for (const suite of report.testResults ?? []) {
+    const gaps = (suite.assertionResults ?? []).filter((t) => t.status === 'passed' && /^known gap:/.test(t.title));
+    passed -= gaps.length;
+    skipped += gaps.length;
     const failedTests = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
     if (suite.status === 'failed' && failedTests.length === 0) {
       console.log(`test file failed: ${suite.name}${suite.message ? `: ${suite.message.split('\n')[0]}` : ''}`);

@@ -25,6 +25,7 @@ export interface Command {
 
 /** Which verbs exist; each is imported only when called, to keep start-up lean. */
 export const VERBS = [
-  'create', 'start', 'run', 'exec', 'state', 'kill', 'delete', 'list', 'ps', 'spec', 'features', 'plan',
+  'create', 'start', 'run', 'exec', 'state', 'kill', 'delete', 'list', 'ps', 'pause', 'resume', 'update',
+  'spec', 'features', 'plan',
 ] as const;
 export type Verb = (typeof VERBS)[number];

@@ -2,7 +2,7 @@
  * `create`: everything up to the user's process, which then waits for `start`.
  *
  *   1. config.json → validated spec → plan           (nothing on the host changes yet)
- *   2. claim <root>/<id>, create the cgroup
+ *   2. claim <root>/<id>, create the cgroup and write its limits (linux.resources)
  *   3. spawn the init; it clones the namespaces and reports the pid
  *   4. write uid/gid maps, put the pid in its cgroup, run prestart/createRuntime hooks
  *   5. send the plan; the init mounts, pivots, drops privileges and waits at the barrier
@@ -16,6 +16,9 @@ import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { createCgroups, joinCgroups, removeCgroups } from '../cgroups/cgroup.js';
+import { detectMode } from '../cgroups/hierarchy.js';
+import { applyResources } from '../cgroups/resources.js';
+import { cgroupViews } from '../cgroups/views.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { compilePlan } from '../plan/compile.js';
 import { ignoredSettings } from '../plan/ignored.js';
@@ -79,6 +82,8 @@ export async function createContainer(store: StateStore, options: CreateOptions)
   try {
     state.cgroupPaths = createCgroups(spec.linux?.cgroupsPath, options.id);
     store.write(state);
+    // Limits are written before the init joins the cgroup, so they hold from its first instruction.
+    applyResources(state.cgroupPaths, spec.linux?.resources, detectMode());
 
     init = new InitProcess(
       {
@@ -113,6 +118,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
       containerId: options.id,
       hookState,
       hasConsoleSocket: Boolean(options.consoleSocket),
+      cgroups: cgroupViews(state.cgroupPaths),
     });
     init.sendPlan(plan);
     await init.finished(plan);

@@ -1,11 +1,14 @@
 /**
- * `delete`: remove a stopped (or created) container; with --force, kill a running one first.
+ * `delete`: remove a stopped (or created) container; with --force, kill a running (or
+ * paused) one first. A frozen task cannot act on SIGKILL, so a paused container is thawed
+ * right after the signal (runc's signalAllProcesses does freeze, kill, thaw).
  * Whatever is still in the cgroup is killed, the cgroup removed, poststop hooks run, and
  * the state directory goes last, so an interrupted delete can be run again.
  */
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { cgroupPids, removeCgroups } from '../cgroups/cgroup.js';
+import { thaw } from '../cgroups/freezer.js';
 import { runHook } from '../hooks/run-hooks.js';
 import { waitForExit } from '../process/liveness.js';
 import type { StateStore } from '../state/container-state.js';
@@ -26,6 +29,10 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
   }
   if (status !== 'stopped') {
     signal(state.pid, 'SIGKILL');
+    if (status === 'paused') {
+      for (const pid of cgroupPids(state.cgroupPaths)) signal(pid, 'SIGKILL');
+      thaw(state.cgroupPaths);
+    }
     if (!(await waitForExit(state.pid, state.pidStartTime, 10_000))) {
       throw new RuntimeError(`delete ${id}: process ${state.pid} did not die after SIGKILL`);
     }

@@ -22,7 +22,7 @@
 import { SpecError } from '../spec/errors.js';
 import type { RootfsPropagation, Spec, SpecHook, SpecProcess } from '../spec/schema.js';
 import { containerDevices, deviceSteps, devLinks } from './devices.js';
-import { cleanPath, isBindMount, mountSteps } from './mounts.js';
+import { cleanPath, isBindMount, mountSteps, type CgroupView } from './mounts.js';
 import { createsNamespace, hasNamespace } from './namespaces.js';
 import { execStep, processSteps, terminalSteps } from './process-steps.js';
 import type { Plan, Propagation, Step } from './steps.js';
@@ -43,6 +43,9 @@ export interface CompileOptions {
   /** The bundle directory, for bind-mount sources relative to it (config.md#mounts).
    *  Without it, a relative source is an error. */
   bundle?: string;
+  /** The container's cgroups, for a "cgroup" mount (src/cgroups/views.ts). Without them a
+   *  cgroup mount is an empty read-only tmpfs. */
+  cgroups?: CgroupView[];
 }
 
 export interface ExecOptions {
@@ -70,7 +73,12 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     { op: 'set-root-propagation', propagation: initialPropagation(propagation) },
     { op: 'bind-rootfs', rootfs: opts.rootfs },
     // 2.
-    ...mountSteps(spec.mounts ?? [], { bundle: opts.bundle, file: FILE }),
+    ...mountSteps(spec.mounts ?? [], {
+      bundle: opts.bundle,
+      file: FILE,
+      cgroups: opts.cgroups ?? [],
+      cgroupns: createsNamespace(spec, 'cgroup'),
+    }),
     // 3.
     ...devSteps(spec),
     // 4. A new network namespace has only `lo`, and it is down (network_namespaces(7)).

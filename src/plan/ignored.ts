@@ -22,10 +22,12 @@ export function ignoredSettings(spec: Spec): string[] {
   const ignored = spec.process ? ignoredProcessSettings(spec.process) : [];
   const linux = spec.linux;
   if (linux?.seccomp) ignored.push('linux.seccomp');
-  // Cgroup placement works; limits arrive with the cgroup manager (devices too).
+  // src/cgroups/resources.ts applies memory, cpu, pids, blockIO, hugepageLimits and unified
+  // (and warns itself about the few settings one cgroup version lacks); devices are left to
+  // the device controller change, net_cls/net_prio and rdma are not applied.
   const resources = linux?.resources;
   if (resources) {
-    for (const key of ['memory', 'cpu', 'pids', 'blockIO', 'hugepageLimits', 'network', 'rdma', 'unified'] as const) {
+    for (const key of ['network', 'rdma'] as const) {
       if (resources[key] !== undefined) ignored.push(`linux.resources.${key}`);
     }
   }

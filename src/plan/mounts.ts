@@ -25,6 +25,23 @@ export interface MountContext {
   bundle: string | undefined;
   /** The file the mounts came from, for error messages. */
   file: string;
+  /** The container's cgroups, one per hierarchy, for a "cgroup" mount. */
+  cgroups: readonly CgroupView[];
+  /** A new cgroup namespace is created: cgroup filesystems mounted in it are rooted at the
+   *  container's own cgroup (cgroup_namespaces(7)). */
+  cgroupns: boolean;
+}
+
+/** One cgroup hierarchy as the container should see it under /sys/fs/cgroup. */
+export interface CgroupView {
+  /** directory under the mount point ("memory", "systemd", "unified"); "" when the host
+   *  is unified and the one cgroup2 tree is mounted at the mount point itself */
+  name: string;
+  fstype: 'cgroup' | 'cgroup2';
+  /** mount data: the v1 controllers ("cpu", "none,name=systemd"); "" for cgroup2 */
+  data: string;
+  /** the container's cgroup directory on the host, bind-mounted when there is no cgroupns */
+  hostDir: string;
 }
 
 /** "/dev/" and "/dev//pts/.." → "/dev": destinations are compared and printed clean. */
@@ -39,10 +56,10 @@ export function isBindMount(mount: SpecMount): boolean {
 }
 
 export function mountSteps(mounts: readonly SpecMount[], context: MountContext): MountStep[] {
-  return mounts.map((mount, index) => mountStep(mount, index, context));
+  return mounts.flatMap((mount, index) => mountStep(mount, index, context));
 }
 
-function mountStep(mount: SpecMount, index: number, context: MountContext): MountStep {
+function mountStep(mount: SpecMount, index: number, context: MountContext): MountStep[] {
   const where = `mounts[${index}]`;
   const options = parseMountOptions(mount.options ?? []);
   const bad = options.unsupported[0];
@@ -54,13 +71,13 @@ function mountStep(mount: SpecMount, index: number, context: MountContext): Moun
   }
   const target = cleanPath(mount.destination);
 
-  if (mount.type === 'cgroup') return cgroupStep(target, options);
-  if (options.bind || mount.type === 'bind') return bindStep(mount, target, options, where, context);
+  if (mount.type === 'cgroup') return cgroupSteps(target, options, context);
+  if (options.bind || mount.type === 'bind') return [bindStep(mount, target, options, where, context)];
 
   if (!mount.type) {
     throw new SpecError(context.file, `${where}.type`, 'is required unless the mount is a bind mount ("bind" or "rbind" in options)');
   }
-  return {
+  return [{
     op: 'mount',
     source: mount.source ?? mount.type,
     target,
@@ -69,7 +86,7 @@ function mountStep(mount: SpecMount, index: number, context: MountContext): Moun
     propagation: options.propagation,
     data: options.data.join(','),
     create: 'dir',
-  };
+  }];
 }
 
 function bindStep(mount: SpecMount, target: string, options: ParsedMountOptions, where: string, context: MountContext): MountStep {
@@ -104,25 +121,34 @@ function bindStep(mount: SpecMount, target: string, options: ParsedMountOptions,
 }
 
 /**
- * type "cgroup" (runc mounts a cgroup2 filesystem on a unified host, or one cgroup v1
- * filesystem per controller under a tmpfs on a v1/hybrid host, each bound to the
- * container's own cgroup). Until ts-runc has that (src/cgroups), it bind-mounts the host's
- * /sys/fs/cgroup tree instead, recursively so the v1 controller mounts come along, and
- * always read-only, nosuid, nodev, noexec whatever the options say: a writable view of the
- * host's whole cgroup tree would let the container change other cgroups' limits.
- * The container therefore sees the host's hierarchy, not just its own cgroup.
+ * type "cgroup", as runc does it: the container sees only its own cgroups.
+ *
+ * - unified host: one cgroup2 filesystem at the mount point;
+ * - v1 or hybrid host: a tmpfs at the mount point, one cgroup filesystem per hierarchy in
+ *   it ("memory", "cpu", "systemd", and "unified" for a hybrid host's cgroup2), and the
+ *   tmpfs remounted read-only at the end if the mount asked for `ro`.
+ *
+ * In a new cgroup namespace each is a real cgroup mount, whose root is the namespace's root:
+ * the container's own cgroup. Without one, the container's cgroup directories are
+ * bind-mounted from the host instead. Either way nosuid, nodev and noexec are always set,
+ * and the host's other cgroups are never visible, let alone writable.
  */
-function cgroupStep(target: string, options: ParsedMountOptions): MountStep {
-  return {
-    op: 'mount',
-    source: '/sys/fs/cgroup',
-    target,
-    fstype: '',
-    flags: withFlags(options.flags, ['bind', 'rec', 'ro', 'nosuid', 'nodev', 'noexec']),
-    propagation: options.propagation,
-    data: '',
-    create: 'dir',
+function cgroupSteps(target: string, options: ParsedMountOptions, context: MountContext): MountStep[] {
+  const flags = withFlags(options.flags.filter((f) => f !== 'bind' && f !== 'rec'), ['nosuid', 'nodev', 'noexec']);
+  const one = (view: CgroupView, at: string): MountStep => (context.cgroupns
+    ? { op: 'mount', source: 'cgroup', target: at, fstype: view.fstype, flags, propagation: [], data: view.data, create: 'dir' }
+    : { op: 'mount', source: view.hostDir, target: at, fstype: '', flags: withFlags(flags, ['bind']), propagation: [], data: '', create: 'dir' });
+  const unified = context.cgroups.length === 1 && context.cgroups[0]!.name === '';
+  if (unified) return [{ ...one(context.cgroups[0]!, target), propagation: options.propagation }];
+  const base: MountFlag[] = ['nosuid', 'nodev', 'noexec'];
+  const remountReadonly: MountStep = {
+    op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: withFlags(base, ['remount', 'ro']), propagation: [], data: '', create: 'dir',
   };
+  return [
+    { op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: base, propagation: options.propagation, data: 'mode=755', create: 'dir' },
+    ...context.cgroups.map((view) => one(view, posix.join(target, view.name))),
+    ...(flags.includes('ro') ? [remountReadonly] : []),
+  ];
 }
 
 function withFlags(flags: readonly MountFlag[], extra: readonly MountFlag[]): MountFlag[] {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, TS_RUNC } from './helpers.js';
+import { REPO, TS_RUNC, haveFixture, isRoot } from './helpers.js';
 
 /** The fixture rootfs as a tarball (rootfs-fixtures/build.sh makes it). */
 export const FIXTURE_TAR = join(REPO, 'rootfs-fixtures/out/rootfs.tar');
@@ -19,6 +19,20 @@ export const FIXTURE_TAR = join(REPO, 'rootfs-fixtures/out/rootfs.tar');
  * binary to check the harness itself (`TS_RUNC_CLIENT_RUNTIME=/usr/sbin/runc npx vitest ...`).
  */
 export const CLIENT_RUNTIME = process.env.TS_RUNC_CLIENT_RUNTIME ?? TS_RUNC;
+
+/**
+ * Why the client tests cannot run here, empty when they can: they need root, the clients'
+ * Debian packages (`needs`: executable and package), the fixture tarball and, when the
+ * runtime is ts-runc, a built ts-runc.
+ */
+export function missingForClients(needs: Array<[executable: string, debianPackage: string]>): string[] {
+  return [
+    ...(isRoot ? [] : ['root']),
+    ...needs.filter(([exe]) => !installed(exe)).map(([exe, pkg]) => `${exe} (Debian package ${pkg})`),
+    ...(existsSync(FIXTURE_TAR) ? [] : [`${FIXTURE_TAR} (make fixture)`]),
+    ...(CLIENT_RUNTIME !== TS_RUNC || haveFixture ? [] : ['a built ts-runc and its fixture rootfs (make build fixture)']),
+  ];
+}
 
 /** Where Debian installs a client's executable, or undefined when it is not installed. */
 export function installed(name: string): string | undefined {

@@ -10,10 +10,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CLIENT_RUNTIME, FIXTURE_TAR, call, cgroupDirs, explain, installed, isAlive, killPids, mountsUnder,
-  pidsMentioning, removeCgroupTree, tempDir, unmountAllUnder, waitFor, writeOciArchive, type Call,
+  CLIENT_RUNTIME, FIXTURE_TAR, call, cgroupDirs, explain, installed, isAlive, killPids, missingForClients,
+  mountsUnder, pidsMentioning, removeCgroupTree, tempDir, unmountAllUnder, waitFor, writeOciArchive, type Call,
 } from './clients.js';
-import { isRoot } from './helpers.js';
 
 const CONTAINERD = installed('containerd');
 const CTR = installed('ctr');
@@ -21,12 +20,7 @@ const CTR = installed('ctr');
 const SCRIPT = installed('script');
 const IMAGE = 'localhost/ts-runc-fixture:latest';
 
-const missing = [
-  !isRoot && 'root',
-  !CONTAINERD && 'containerd (Debian package containerd)',
-  !CTR && 'ctr (Debian package containerd)',
-  !existsSync(FIXTURE_TAR) && `${FIXTURE_TAR} (make fixture)`,
-].filter(Boolean);
+const missing = missingForClients([['containerd', 'containerd'], ['ctr', 'containerd'], ['containerd-shim-runc-v2', 'containerd']]);
 const suite = missing.length === 0 ? describe : describe.skip;
 if (missing.length > 0) console.warn(`containerd client tests skipped: need ${missing.join(', ')}`);
 

@@ -76,6 +76,27 @@ suite('run: a container in its own namespaces', () => {
     expect(r.stdout).toContain('refused');
   });
 
+  it('shows the container only its own cgroups, read-only, with or without a cgroup namespace', () => {
+    const script = 'awk \'$5 ~ "^/sys/fs/cgroup/" {print $4, substr($6, 1, 2)}\' /proc/self/mountinfo | sort -u; ' +
+      '(echo 1 > /sys/fs/cgroup/memory/memory.soft_limit_in_bytes) 2>/dev/null && echo WROTE || echo refused';
+    for (const cgroupns of [true, false]) {
+      const r = box.run(['run', '-b', box.bundle(['sh', '-c', script], (s) => {
+        if (!cgroupns) s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup');
+      }), `cg-${cgroupns}`]);
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.trim().split('\n');
+      expect(lines.pop()).toBe('refused');
+      // every hierarchy is mounted read-only; its root is "/" in a cgroup namespace, else the container's own directory
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        const [root, options] = line.split(' ');
+        expect(options).toBe('ro');
+        if (cgroupns) expect(root).toBe('/');
+        else expect(root).toMatch(/ts-runc-cg-false$/);
+      }
+    }
+  });
+
   it('applies the configured capabilities', () => {
     const bundle = box.bundle(['sh', '-c', 'grep -E "^Cap(Bnd|Eff|Prm|Inh|Amb)" /proc/self/status'], (s) => {
       s.process!.capabilities = {

@@ -10,21 +10,14 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, wr
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CLIENT_RUNTIME, FIXTURE_TAR, call, cgroupDirs, explain, installed, isAlive, killPids, mountsUnder,
-  pidsMentioning, removeCgroupTree, tempDir, unmountAllUnder, waitFor, type Call,
+  CLIENT_RUNTIME, FIXTURE_TAR, call, cgroupDirs, explain, installed, isAlive, killPids, missingForClients,
+  mountsUnder, pidsMentioning, removeCgroupTree, tempDir, unmountAllUnder, waitFor, type Call,
 } from './clients.js';
-import { isRoot } from './helpers.js';
 
 const PODMAN = installed('podman');
-const CONMON = installed('conmon');
 const IMAGE = 'localhost/ts-runc-fixture';
 
-const missing = [
-  !isRoot && 'root',
-  !PODMAN && 'podman (Debian package podman)',
-  !CONMON && 'conmon (Debian package conmon)',
-  !existsSync(FIXTURE_TAR) && `${FIXTURE_TAR} (make fixture)`,
-].filter(Boolean);
+const missing = missingForClients([['podman', 'podman'], ['conmon', 'conmon']]);
 const suite = missing.length === 0 ? describe : describe.skip;
 if (missing.length > 0) console.warn(`podman client tests skipped: need ${missing.join(', ')}`);
 
@@ -238,6 +231,12 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
     expect(mountsUnder(dir).filter((m) => m.includes(full))).toEqual([]);
   }, 90_000);
 
+  it('podman run of a missing program exits 127: the runtime fails it at create, as runc does', () => {
+    const r = podman(['run', '--rm', ...own(), IMAGE, '/no/such/program']);
+    expect(r.status, explain(r)).toBe(127);
+    expect(r.stderr, explain(r)).toContain('/no/such/program');
+  }, 60_000);
+
   it('podman run --user, --env and --workdir reach the container process', () => {
     const r = podman(['run', '--rm', ...own(), '--user', '1000:1000', '--env', 'GREETING=hi', '--workdir', '/tmp', IMAGE, 'sh', '-c', 'id -u; id -g; echo $GREETING; pwd']);
     expect(r.stdout.trim().split('\n'), explain(r)).toEqual(['1000', '1000', 'hi', '/tmp']);
@@ -259,11 +258,6 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
 
   // --- what podman asks for that ts-runc does not do yet (see the report) --------------
   // it.fails: these pass while the gap is there, and fail (so flip them to `it`) once it closes.
-
-  it.fails('known gap: podman run of a missing program exits 127, as runc fails it at create', () => {
-    const r = podman(['run', '--rm', ...own(), IMAGE, '/no/such/program']);
-    expect(r.status, explain(r)).toBe(127);
-  }, 60_000);
 
   it.fails('known gap: podman run --read-only mounts tmpfs on /tmp, /run, /var/tmp with runc\'s tmpcopyup option', () => {
     const r = podman(['run', '--rm', ...own(), '--read-only', IMAGE, 'sh', '-c', 'touch /in-root 2>/dev/null && echo root-writable; touch /tmp/x && echo tmp-writable']);
@@ -304,7 +298,7 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
     expect(r.stdout, explain(r)).toMatch(/Seccomp:\s+2/);
   }, 60_000);
 
-  it.fails('known gap: the cgroup hierarchies the container sees under /sys/fs/cgroup are read-only', () => {
+  it('the cgroup hierarchies the container sees under /sys/fs/cgroup are read-only', () => {
     // config.json asks for {"destination": "/sys/fs/cgroup", "type": "cgroup", options [..., "ro"]};
     // Read from mountinfo, without writing anything: each cgroup or cgroup2 mount (the
     // filesystem type follows " - "), its mount point (field 5) and options (field 6).

@@ -21,6 +21,11 @@ const OPTIONS: CompileOptions = {
   containerId: 'web',
   hookState: '{"ociVersion":"1.2.1","id":"web","status":"creating","pid":42,"bundle":"/var/lib/bundle"}',
   hasConsoleSocket: true,
+  cgroups: [
+    { name: 'memory', fstype: 'cgroup', data: 'memory', hostDir: '/sys/fs/cgroup/memory/ts-runc-web' },
+    { name: 'systemd', fstype: 'cgroup', data: 'none,name=systemd', hostDir: '/sys/fs/cgroup/systemd/ts-runc-web' },
+    { name: 'unified', fstype: 'cgroup2', data: '', hostDir: '/sys/fs/cgroup/unified/ts-runc-web' },
+  ],
 };
 
 function spec(edit: (s: Spec) => void = () => {}, rootless = false): Spec {
@@ -68,7 +73,8 @@ describe('create plan for the default spec', () => {
 
   it('mounts the spec\'s mounts in order, right after the rootfs bind', () => {
     expect(stepsOf(p, 'mount').map((m) => m.target))
-      .toEqual(['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup']);
+      .toEqual(['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup',
+        '/sys/fs/cgroup/memory', '/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']);
     expect(p.steps[2]).toEqual(mountAt(p, '/proc'));
   });
 
@@ -86,11 +92,33 @@ describe('create plan for the default spec', () => {
     });
   });
 
-  it('bind-mounts the host cgroup tree read-only for a "cgroup" mount', () => {
-    expect(mountAt(p, '/sys/fs/cgroup')).toEqual({
-      op: 'mount', source: '/sys/fs/cgroup', target: '/sys/fs/cgroup', fstype: '',
-      flags: ['ro', 'nosuid', 'nodev', 'noexec', 'relatime', 'bind', 'rec'], propagation: [], data: '', create: 'dir',
+  it('mounts only the container\'s own cgroups for a "cgroup" mount: one per hierarchy, in a cgroup namespace', () => {
+    const cgroupMounts = stepsOf(p, 'mount').filter((m) => m.target.startsWith('/sys/fs/cgroup'));
+    const ro = ['ro', 'nosuid', 'nodev', 'noexec', 'relatime'];
+    expect(cgroupMounts).toEqual([
+      { op: 'mount', source: 'tmpfs', target: '/sys/fs/cgroup', fstype: 'tmpfs', flags: ['nosuid', 'nodev', 'noexec'], propagation: [], data: 'mode=755', create: 'dir' },
+      { op: 'mount', source: 'cgroup', target: '/sys/fs/cgroup/memory', fstype: 'cgroup', flags: ro, propagation: [], data: 'memory', create: 'dir' },
+      { op: 'mount', source: 'cgroup', target: '/sys/fs/cgroup/systemd', fstype: 'cgroup', flags: ro, propagation: [], data: 'none,name=systemd', create: 'dir' },
+      { op: 'mount', source: 'cgroup', target: '/sys/fs/cgroup/unified', fstype: 'cgroup2', flags: ro, propagation: [], data: '', create: 'dir' },
+      { op: 'mount', source: 'tmpfs', target: '/sys/fs/cgroup', fstype: 'tmpfs', flags: ['ro', 'nosuid', 'nodev', 'noexec', 'remount'], propagation: [], data: '', create: 'dir' },
+    ]);
+  });
+
+  it('bind-mounts the container\'s cgroup directories when there is no cgroup namespace', () => {
+    const q = plan(spec((s) => { s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup'); }));
+    expect(mountAt(q, '/sys/fs/cgroup/memory')).toEqual({
+      op: 'mount', source: '/sys/fs/cgroup/memory/ts-runc-web', target: '/sys/fs/cgroup/memory', fstype: '',
+      flags: ['ro', 'nosuid', 'nodev', 'noexec', 'relatime', 'bind'], propagation: [], data: '', create: 'dir',
     });
+  });
+
+  it('mounts one cgroup2 filesystem on a unified host, and an empty read-only tmpfs without cgroups', () => {
+    const unified = plan(spec(), { cgroups: [{ name: '', fstype: 'cgroup2', data: '', hostDir: '/sys/fs/cgroup/ts-runc-web' }] });
+    expect(stepsOf(unified, 'mount').filter((m) => m.target.startsWith('/sys/fs/cgroup')).map((m) => `${m.fstype} ${m.target}`))
+      .toEqual(['cgroup2 /sys/fs/cgroup']);
+    const none = plan(spec(), { cgroups: [] });
+    expect(stepsOf(none, 'mount').filter((m) => m.target.startsWith('/sys/fs/cgroup')).map((m) => `${m.fstype} ${m.flags.join(',')}`))
+      .toEqual(['tmpfs nosuid,nodev,noexec', 'tmpfs ro,nosuid,nodev,noexec,remount']);
   });
 
   it('makes the default devices with mknod, then the /dev links', () => {

@@ -3,6 +3,7 @@
  * bundle, without running anything. For learners, and for debugging a config.
  */
 import { resolve } from 'node:path';
+import { cgroupViews } from '../../cgroups/views.js';
 import { compilePlan } from '../../plan/compile.js';
 import { describeStep } from '../../plan/steps.js';
 import { loadSpec } from '../../spec/load.js';
@@ -23,14 +24,16 @@ export const command: Command = {
     const parsed = parseFlags(argv, FLAGS, 'plan');
     const bundle = resolve(str(parsed, 'bundle') ?? '.');
     const spec = loadSpec(bundle);
+    const id = parsed.positionals[0] ?? 'example';
     const plan = compilePlan(spec, {
       bundle,
       rootfs: resolve(bundle, spec.root?.path ?? 'rootfs'),
       noPivot: bool(parsed, 'no-pivot'),
       noNewKeyring: false,
-      containerId: parsed.positionals[0] ?? 'example',
+      containerId: id,
       hookState: '{}',
       hasConsoleSocket: true,
+      cgroups: cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id }),
     });
     if (bool(parsed, 'json')) {
       process.stdout.write(JSON.stringify(plan.steps, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
