@@ -36,6 +36,7 @@
  * Build: cc -O2 -Wall -Wextra -Werror -std=gnu11 -o build/ts-runc-init native/init.c
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -738,6 +739,120 @@ static int step_mount(const char *source, const char *target, const char *fstype
 	return 0;
 }
 
+/*
+ * Copy a directory tree from one open directory to another: regular files, directories,
+ * symlinks, devices and fifos, with their owners and modes. Used by mount-copy-up.
+ */
+static int copy_tree(int from, int to)
+{
+	int list = dup(from);
+	DIR *dir = list < 0 ? NULL : fdopendir(list);
+	if (!dir)
+		return -1;
+	int rc = 0;
+	for (struct dirent *e; rc == 0 && (e = readdir(dir));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = -1;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int sub_from = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub_to = -1;
+			if (sub_from >= 0 && mkdirat(to, e->d_name, st.st_mode & 07777) == 0)
+				sub_to = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			rc = sub_to < 0 ? -1 : copy_tree(sub_from, sub_to);
+			if (rc == 0)
+				rc = fchown(sub_to, st.st_uid, st.st_gid) | fchmod(sub_to, st.st_mode & 07777);
+			if (sub_from >= 0)
+				close(sub_from);
+			if (sub_to >= 0)
+				close(sub_to);
+		} else if (S_ISREG(st.st_mode)) {
+			int in = openat(from, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			int out = in < 0 ? -1 : openat(to, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+			/* read/write, not copy_file_range(2): that refuses to cross filesystems. */
+			char buf[65536];
+			for (ssize_t n; out >= 0 && (n = read(in, buf, sizeof buf)) != 0;) {
+				if (n < 0 || write_full(out, buf, n) < 0) {
+					rc = -1;
+					break;
+				}
+			}
+			if (in < 0 || out < 0 || rc < 0 || fchown(out, st.st_uid, st.st_gid) < 0 ||
+			    fchmod(out, st.st_mode & 07777) < 0)
+				rc = -1;
+			if (in >= 0)
+				close(in);
+			if (out >= 0)
+				close(out);
+		} else if (S_ISLNK(st.st_mode)) {
+			char link[PATH_MAX];
+			ssize_t n = readlinkat(from, e->d_name, link, sizeof link - 1);
+			if (n < 0)
+				rc = -1;
+			else {
+				link[n] = '\0';
+				rc = symlinkat(link, to, e->d_name) |
+				     fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+			}
+		} else {
+			rc = mknodat(to, e->d_name, st.st_mode, st.st_rdev) |
+			     fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+		}
+	}
+	int saved = errno;
+	closedir(dir);
+	errno = saved;
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * mount-copy-up (runc's "tmpcopyup", which podman uses for --read-only and --tmpfs): keep
+ * a handle on the directory, mount the tmpfs over it, then copy what the image had there
+ * into the new tmpfs. The handle still reads the directory the mount now hides.
+ */
+static int step_mount_copy_up(const char *target, const char *fstype, unsigned long flags,
+			      const long long *propagation, uint32_t npropagation, const char *data)
+{
+	struct target t;
+	if (target_open(&t, target, CREATE_DIR) < 0)
+		return fail_sys(errno, "mount %s: resolve the target in the rootfs", target);
+	int below = open(t.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	target_close(&t);
+	if (below < 0)
+		return fail_sys(errno, "open %s to copy it up", target);
+
+	int rc = step_mount(fstype, target, fstype, flags & ~MS_RDONLY, propagation, npropagation, data, "dir");
+	int above = rc < 0 ? -1 : target_open(&t, target, CREATE_NONE);
+	if (above == 0) {
+		above = open(t.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		target_close(&t);
+	}
+	if (rc == 0 && (above < 0 || copy_tree(below, above) < 0))
+		rc = fail_sys(errno, "copy %s up into the new %s", target, fstype);
+	/* The tmpfs root takes the directory's owner and mode too, unless mode= was given. */
+	struct stat st;
+	if (rc == 0 && !strstr(data, "mode=") &&
+	    (fstat(below, &st) < 0 || fchown(above, st.st_uid, st.st_gid) < 0 || fchmod(above, st.st_mode & 07777) < 0))
+		rc = fail_sys(errno, "give the new %s on %s the directory's owner and mode", fstype, target);
+	close(below);
+	if (above >= 0)
+		close(above);
+	/* A read-only tmpfs can only be filled before it is made read-only. */
+	if (rc == 0 && (flags & MS_RDONLY)) {
+		if (target_open(&t, target, CREATE_NONE) < 0)
+			return fail_sys(errno, "mount %s: resolve the target again", target);
+		rc = mount(NULL, t.name, NULL, MS_REMOUNT | flags, or_null(data));
+		target_close(&t);
+		if (rc < 0)
+			return fail_sys(errno, "mount(%s, MS_REMOUNT|MS_RDONLY)", target);
+	}
+	return rc;
+}
+
 static int step_mkdir(const char *path, mode_t mode)
 {
 	struct target t;
@@ -1334,6 +1449,15 @@ static int run_step(const char *op, struct args *a)
 		const char *data = arg_str(a), *create = arg_str(a);
 		return args_ok(a, op) ? step_mount(source, target, fstype, flags, propagation,
 						   npropagation, data, create) : -1;
+	}
+	if (OP("mount-copy-up")) {
+		const char *target = arg_str(a), *fstype = arg_str(a);
+		unsigned long flags = arg_int(a);
+		uint32_t npropagation = 0;
+		long long *propagation = arg_int_list(a, &npropagation);
+		const char *data = arg_str(a);
+		return args_ok(a, op) ? step_mount_copy_up(target, fstype, flags, propagation,
+							   npropagation, data) : -1;
 	}
 	if (OP("mkdir")) {
 		const char *path = arg_str(a);

@@ -42,6 +42,8 @@ export function stepFields(step: Step): Field[] {
     case 'mount':
       return [step.source, step.target, step.fstype, mountFlagBits(step.flags),
         ...list(step.propagation.map((p) => PROPAGATION_FLAGS[p])), step.data, step.create];
+    case 'mount-copy-up':
+      return [step.target, step.fstype, mountFlagBits(step.flags), ...list(step.propagation.map((p) => PROPAGATION_FLAGS[p])), step.data];
     case 'mkdir': return [step.path, step.mode];
     case 'mknod': return [step.path, step.type, step.major, step.minor, step.mode, step.uid, step.gid];
     case 'symlink': return [step.target, step.path];

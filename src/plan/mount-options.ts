@@ -19,6 +19,8 @@ export interface ParsedMountOptions {
   /** `bind` or `rbind` was given (config.md#mounts: "A mount is a bind mount if it has
    *  either bind or rbind in the options"). */
   bind: boolean;
+  /** runc's `tmpcopyup` extension: fill a new tmpfs with what the directory had. */
+  copyUp: boolean;
   /** Options ts-runc recognises but cannot honour, with why; the caller reports them. */
   unsupported: { index: number; option: string; why: string }[];
 }
@@ -60,7 +62,6 @@ const UNSUPPORTED: Record<string, string> = {
   nosymfollow: 'MS_NOSYMFOLLOW is not supported',
   idmap: 'idmapped mounts are not supported',
   ridmap: 'idmapped mounts are not supported',
-  tmpcopyup: 'runc\'s tmpcopyup extension is not supported',
 };
 
 /** runc's recursive attributes (rro, rnosuid...), applied with mount_setattr(2). */
@@ -71,8 +72,13 @@ export function parseMountOptions(options: readonly string[]): ParsedMountOption
   const propagation: Propagation[] = [];
   const data: string[] = [];
   const unsupported: ParsedMountOptions['unsupported'] = [];
+  let copyUp = false;
   options.forEach((option, index) => {
     const sets = SETS[option];
+    if (option === 'tmpcopyup') {
+      copyUp = true;
+      return;
+    }
     const clears = CLEARS[option];
     if (sets !== undefined) {
       for (const flag of sets) flags.add(flag);
@@ -93,6 +99,7 @@ export function parseMountOptions(options: readonly string[]): ParsedMountOption
     propagation,
     data,
     bind: flags.has('bind'),
+    copyUp,
     unsupported,
   };
 }

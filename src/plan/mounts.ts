@@ -18,7 +18,7 @@ import type { SpecMount } from '../spec/schema.js';
 import { FLAG_ORDER, parseMountOptions, type ParsedMountOptions } from './mount-options.js';
 import type { MountFlag, Step } from './steps.js';
 
-type MountStep = Extract<Step, { op: 'mount' }>;
+type MountStep = Extract<Step, { op: 'mount' | 'mount-copy-up' }>;
 
 export interface MountContext {
   /** The bundle directory, for relative bind-mount sources; undefined if not known. */
@@ -76,6 +76,10 @@ function mountStep(mount: SpecMount, index: number, context: MountContext): Moun
 
   if (!mount.type) {
     throw new SpecError(context.file, `${where}.type`, 'is required unless the mount is a bind mount ("bind" or "rbind" in options)');
+  }
+  if (options.copyUp) {
+    if (mount.type !== 'tmpfs') throw new SpecError(context.file, `${where}.options`, '"tmpcopyup" needs a tmpfs mount');
+    return [{ op: 'mount-copy-up', target, fstype: mount.type, flags: options.flags, propagation: options.propagation, data: options.data.join(',') }];
   }
   return [{
     op: 'mount',

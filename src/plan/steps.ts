@@ -43,6 +43,10 @@ export type Step =
       data: string;
       create: 'dir' | 'file';
     }
+  /** runc's `tmpcopyup` (podman --read-only, --tmpfs): open the target directory, mount a
+   *  tmpfs over it, copy what the directory held into the tmpfs (the open fd still reads
+   *  the hidden directory), then apply `ro` if asked. */
+  | { op: 'mount-copy-up'; target: string; fstype: string; flags: MountFlag[]; propagation: Propagation[]; data: string }
   /** mkdir -p of a container path, then chmod to `mode`. */
   | { op: 'mkdir'; path: string; mode: number }
   /** mknod(2) of a device or fifo, then chown(2) to uid/gid (0 means container root). */
@@ -124,6 +128,7 @@ export function describeStep(step: Step): string {
     case 'bind-rootfs': return `bind-mount rootfs ${step.rootfs}`;
     case 'mount': return `mount ${step.fstype || 'bind'} ${step.source} on ${step.target}` +
       (step.flags.length ? ` (${step.flags.join(',')})` : '');
+    case 'mount-copy-up': return `mount ${step.fstype} on ${step.target}, copying its contents up`;
     case 'mkdir': return `mkdir ${step.path}`;
     case 'mknod': return `mknod ${step.path} ${step.type} ${step.major}:${step.minor}`;
     case 'symlink': return `symlink ${step.path} -> ${step.target}`;

@@ -221,7 +221,7 @@ suite(`containerd's runc shim drives ${basename(CLIENT_RUNTIME)}`, () => {
   // --- what containerd asks for that ts-runc does not do yet (see the report) ----------
   // it.fails: these pass while the gap is there, and fail (so flip them to `it`) once it closes.
 
-  it.fails('known gap: ctr task pause freezes the task and ctr task resume thaws it', () => {
+  it('ctr task pause freezes the task and ctr task resume thaws it', () => {
     const id = 'pause';
     const started = ctrRun(['--detach', '--null-io'], id, ['sleep', '600']);
     try {
@@ -238,7 +238,7 @@ suite(`containerd's runc shim drives ${basename(CLIENT_RUNTIME)}`, () => {
     }
   }, 90_000);
 
-  it.fails('known gap: ctr run --memory-limit sets the memory limit of the task\'s cgroup', () => {
+  it('ctr run --memory-limit sets the memory limit of the task\'s cgroup', () => {
     const id = 'memory';
     const started = ctrRun(['--detach', '--null-io', '--memory-limit', String(64 * 1024 * 1024)], id, ['sleep', '600']);
     try {

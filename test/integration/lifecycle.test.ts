@@ -199,6 +199,17 @@ suite('create, start, state, kill, delete', () => {
     expect(existsSync(join(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')).root.path, 'scratch/file'))).toBe(false);
   });
 
+  it('tmpcopyup fills a tmpfs with what the image had there (podman --read-only)', () => {
+    const bundle = box.bundle(['sh', '-c', 'grep -c root /etc/passwd; echo new > /etc/added; cat /etc/added; ls -ld /etc | cut -c1-10; grep " /etc " /proc/self/mountinfo | cut -d" " -f9'], (s) => {
+      s.mounts!.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+    });
+    const r = box.run(['run', '-b', bundle, 'copyup']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['1', 'new', 'drwxr-xr-x', 'tmpfs']);
+    // the write went to the tmpfs, not the (read-only) image
+    expect(existsSync(join(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')).root.path, 'etc/added'))).toBe(false);
+  });
+
   it('delete of a missing container fails, but not with --force', () => {
     const r = box.run(['delete', 'nope']);
     expect(r.status).toBe(1);

@@ -259,13 +259,13 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
   // --- what podman asks for that ts-runc does not do yet (see the report) --------------
   // it.fails: these pass while the gap is there, and fail (so flip them to `it`) once it closes.
 
-  it.fails('known gap: podman run --read-only mounts tmpfs on /tmp, /run, /var/tmp with runc\'s tmpcopyup option', () => {
+  it('podman run --read-only mounts tmpfs on /tmp, /run, /var/tmp with runc\'s tmpcopyup option', () => {
     const r = podman(['run', '--rm', ...own(), '--read-only', IMAGE, 'sh', '-c', 'touch /in-root 2>/dev/null && echo root-writable; touch /tmp/x && echo tmp-writable']);
     expect(r.stdout.trim(), explain(r)).toBe('tmp-writable');
     expect(r.status, explain(r)).toBe(0);
   }, 60_000);
 
-  it.fails('known gap: podman pause freezes the container and podman unpause thaws it', () => {
+  it('podman pause freezes the container and podman unpause thaws it', () => {
     const id = name('pause');
     expect(podman(['run', '--detach', ...own(), '--name', id, IMAGE, 'sleep', '600']).status).toBe(0);
     try {
@@ -280,7 +280,7 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
     }
   }, 90_000);
 
-  it.fails('known gap: podman run --memory and --pids-limit set the container\'s cgroup limits', () => {
+  it('podman run --memory and --pids-limit set the container\'s cgroup limits', () => {
     const id = name('limits');
     expect(podman(['run', '--detach', ...own(), '--name', id, '--memory', '64m', '--pids-limit', '100', IMAGE, 'sleep', '600']).status).toBe(0);
     try {

@@ -357,7 +357,7 @@ describe('bind mounts', () => {
 describe('mount options', () => {
   it('turns fstab options into flags, propagation and data, later options winning', () => {
     expect(parseMountOptions(['ro', 'rw', 'nosuid', 'suid', 'nodev', 'noexec', 'rshared', 'size=1m', 'defaults'])).toEqual({
-      flags: ['nodev', 'noexec'], propagation: ['rshared'], data: ['size=1m'], bind: false, unsupported: [],
+      flags: ['nodev', 'noexec'], propagation: ['rshared'], data: ['size=1m'], bind: false, copyUp: false, unsupported: [],
     });
   });
 });
