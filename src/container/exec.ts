@@ -10,6 +10,7 @@ import { joinCgroups } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
 import { ConsoleListener } from '../process/console.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
+import { loadSpec } from '../spec/load.js';
 import type { SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
 import { writePidFile } from './create.js';
@@ -56,7 +57,10 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   const listener = attach ? new ConsoleListener() : undefined;
   const consoleSocket = listener?.path ?? options.consoleSocket;
 
-  const plan = compileExecPlan(options.process, { hasConsoleSocket: Boolean(consoleSocket) });
+  // runc applies the container's seccomp filter to exec'd processes too; the profile is
+  // read again from the bundle's config.json (the state keeps only its path).
+  const seccomp = loadSpec(state.bundle).linux?.seccomp;
+  const plan = compileExecPlan(options.process, { hasConsoleSocket: Boolean(consoleSocket), ...(seccomp ? { seccomp } : {}) });
   const init = new InitProcess(
     {
       cloneFlags: 0,

@@ -14,13 +14,14 @@
  *   after it, inside the container's root:
  *     6. terminal, hostname, sysctls, read-only and masked paths, read-only root
  *     7. the process: rlimits, oom score, umask, capabilities, user, cwd, no_new_privs
- *     8. wait for `start`, startContainer hooks, execve
+ *     8. wait for `start`, startContainer hooks, the seccomp filter, execve (see withSeccomp)
  *
  * Everything the compiler needs to know about the host (is a bind source a file?) it asks
  * here, so the plan is complete data that a test or `ts-runc plan` can print.
  */
 import { SpecError } from '../spec/errors.js';
-import type { RootfsPropagation, Spec, SpecHook, SpecProcess } from '../spec/schema.js';
+import { compileSeccomp, programBytes } from '../seccomp/compile.js';
+import type { RootfsPropagation, Spec, SpecHook, SpecProcess, SpecSeccomp } from '../spec/schema.js';
 import { containerDevices, deviceSteps, devLinks } from './devices.js';
 import { cleanPath, isBindMount, mountSteps, type CgroupView } from './mounts.js';
 import { createsNamespace, hasNamespace } from './namespaces.js';
@@ -50,6 +51,8 @@ export interface CompileOptions {
 
 export interface ExecOptions {
   hasConsoleSocket: boolean;
+  /** The container's linux.seccomp: runc applies it to exec'd processes too. */
+  seccomp?: SpecSeccomp;
   /** exec runs no hooks (runtime.md#lifecycle lists none for it). */
   hookState?: never;
 }
@@ -111,7 +114,7 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     ...hookSteps('startContainer', spec.hooks?.startContainer, opts.hookState),
     execStep(process),
   ];
-  return { steps };
+  return { steps: withSeccomp(steps, spec.linux?.seccomp, process.noNewPrivileges === true, FILE) };
 }
 
 /**
@@ -119,13 +122,33 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
  * already set up, so only the process's own settings remain. No barrier: it runs at once.
  */
 export function compileExecPlan(process: SpecProcess, opts: ExecOptions): Plan {
-  return {
-    steps: [
-      ...terminalSteps(process, opts.hasConsoleSocket),
-      ...processSteps(process),
-      execStep(process),
-    ],
-  };
+  const steps: Step[] = [
+    ...terminalSteps(process, opts.hasConsoleSocket),
+    ...processSteps(process),
+    execStep(process),
+  ];
+  return { steps: withSeccomp(steps, opts.seccomp, process.noNewPrivileges === true, FILE) };
+}
+
+/**
+ * linux.seccomp (config-linux.md#seccomp) as a `seccomp` step, where runc puts it
+ * (libcontainer/standard_init_linux.go):
+ *
+ * - with no_new_privs, as late as possible: right before `exec`, after the startContainer
+ *   hooks, so the init's own steps never run under the container's filter;
+ * - without it, seccomp(2) needs CAP_SYS_ADMIN, which dropping the bounding set and
+ *   switching to a non-root user can take away, so the filter is loaded just before the
+ *   first of those. The init's remaining calls (setresuid, capset, accept, execve...) then
+ *   go through the filter too; a profile that denies them breaks the container, as in runc.
+ */
+function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivileges: boolean, file: string): Step[] {
+  if (!seccomp) return steps;
+  const { program, flags } = compileSeccomp(seccomp, undefined, file);
+  const step: Step = { op: 'seccomp', program: programBytes(program).toString('hex'), flags };
+  const at = noNewPrivileges
+    ? steps.findIndex((s) => s.op === 'exec')
+    : steps.findIndex((s) => s.op === 'drop-bounding-caps' || s.op === 'switch-user');
+  return [...steps.slice(0, at), step, ...steps.slice(at)];
 }
 
 /**

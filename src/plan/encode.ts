@@ -69,6 +69,7 @@ export function stepFields(step: Step): Field[] {
     case 'umask': return [step.mask];
     case 'chdir': return [step.path];
     case 'no-new-privileges': return [];
+    case 'seccomp': return [step.program, step.flags];
     case 'find-executable': return [step.path, ...list(step.env)];
     case 'wait-for-start': return [];
     case 'exec': return [step.path, ...list(step.args), ...list(step.env)];

@@ -2,7 +2,7 @@
  * Settings ts-runc parses but does not apply yet.
  *
  * config.md#valid-values lets a runtime support a subset of values, but a user who asked
- * for a seccomp filter or an AppArmor profile should be told it is not there. The CLI
+ * for an AppArmor profile or an SELinux label should be told it is not there. The CLI
  * logs these as warnings; `ts-runc plan` can show them next to the steps.
  */
 import type { Spec, SpecProcess } from '../spec/schema.js';
@@ -21,7 +21,6 @@ export function ignoredProcessSettings(process: SpecProcess, prefix = 'process')
 export function ignoredSettings(spec: Spec): string[] {
   const ignored = spec.process ? ignoredProcessSettings(spec.process) : [];
   const linux = spec.linux;
-  if (linux?.seccomp) ignored.push('linux.seccomp');
   // src/cgroups/resources.ts applies memory, cpu, pids, blockIO, hugepageLimits and unified
   // (and warns itself about the few settings one cgroup version lacks); devices are left to
   // the device controller change, net_cls/net_prio and rdma are not applied.

@@ -103,6 +103,11 @@ export type Step =
   | { op: 'chdir'; path: string }
   /** prctl(PR_SET_NO_NEW_PRIVS, 1). */
   | { op: 'no-new-privileges' }
+  /** seccomp(SECCOMP_SET_MODE_FILTER, flags, program) (seccomp(2)): `program` is the
+   *  struct sock_filter array that src/seccomp/compile.ts built from linux.seccomp, as hex
+   *  (8 bytes per instruction, little-endian); `flags` are SECCOMP_FILTER_FLAG_* bits. From
+   *  here on every system call of this process and its children goes through the filter. */
+  | { op: 'seccomp'; program: string; flags: number }
   /** Look the program up now (PATH from `env`, in the container), so a missing one fails
    *  `create` as in runc, not `start`: podman reports that as exit status 127. */
   | { op: 'find-executable'; path: string; env: string[] }
@@ -152,6 +157,7 @@ export function describeStep(step: Step): string {
     case 'umask': return `umask ${step.mask.toString(8).padStart(4, '0')}`;
     case 'chdir': return `chdir ${step.path}`;
     case 'no-new-privileges': return 'set no_new_privs';
+    case 'seccomp': return `load the seccomp filter (${step.program.length / 16} instructions)`;
     case 'find-executable': return `find ${step.path}`;
     case 'wait-for-start': return 'wait for start';
     case 'exec': return `exec ${step.path}`;

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Spec } from '../../src/spec/schema.js';
 import { TS_RUNC, haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
 
 const suite = isRoot && haveFixture ? describe : describe.skip;
@@ -114,6 +115,32 @@ suite('hooks, fds and the rest of config.json', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual(['1', '123', 'NoNewPrivs: 1']);
   });
+
+  // config-linux.md#seccomp: a deny-list profile; EPERM is errno 1.
+  const denyMkdir = (nnp: boolean) => (spec: Spec) => {
+    spec.process!.noNewPrivileges = nnp;
+    spec.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'],
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+    };
+  };
+  const script = 'echo ok; grep Seccomp: /proc/self/status; mkdir /tmp/x && echo made';
+
+  for (const nnp of [true, false]) {
+    it(`applies linux.seccomp: a denied syscall fails with EPERM, the rest work (noNewPrivileges ${nnp})`, () => {
+      const r = box.run(['run', '-b', box.bundle(['sh', '-c', script], denyMkdir(nnp)), `sc${nnp ? 1 : 0}`]);
+      expect(r.stdout.replace(/[ \t]+/g, ' ').trim().split('\n')).toEqual(['ok', 'Seccomp: 2']);
+      expect(r.stderr).toMatch(/Operation not permitted/);
+    });
+  }
+
+  it("applies the container's seccomp filter to exec'd processes", () => {
+    box.run(['run', '-d', '-b', box.bundle(['sleep', '30'], denyMkdir(true)), 'scx']);
+    const r = box.run(['exec', 'scx', 'sh', '-c', script]);
+    expect(r.stdout.replace(/[ \t]+/g, ' ').trim().split('\n')).toEqual(['ok', 'Seccomp: 2']);
+    expect(r.stderr).toMatch(/Operation not permitted/);
+  });
 });
 
 suite('CLI contract', () => {
@@ -148,6 +175,8 @@ suite('CLI contract', () => {
     expect(features.hooks).toContain('createContainer');
     expect(features.linux.namespaces).toEqual(expect.arrayContaining(['user', 'pid', 'network', 'mount', 'cgroup']));
     expect(features.linux.capabilities).toContain('CAP_SYS_ADMIN');
+    expect(features.linux.seccomp.enabled).toBe(true);
+    expect(features.linux.seccomp.operators).toContain('SCMP_CMP_MASKED_EQ');
   });
 
   it('kill accepts signal names and numbers and rejects nonsense', () => {

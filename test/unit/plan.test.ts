@@ -411,7 +411,8 @@ describe('ignoredSettings', () => {
       x.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
       x.process!.apparmorProfile = 'docker-default';
     });
-    expect(ignoredSettings(s)).toEqual(['process.apparmorProfile', 'linux.seccomp']);
+    // linux.seccomp is applied (src/seccomp/), so it is no longer listed.
+    expect(ignoredSettings(s)).toEqual(['process.apparmorProfile']);
     expect(ignoredSettings(spec())).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /** `ts-runc features`: what this runtime supports, in the JSON shape of runc's (features.md). */
 import { CAPABILITIES } from '../../plan/capabilities.js';
 import { detectMode } from '../../cgroups/hierarchy.js';
+import { SUPPORTED_ACTIONS, SUPPORTED_ARCHES, SUPPORTED_FLAGS, SUPPORTED_OPERATORS } from '../../seccomp/compile.js';
 import type { Command } from '../command.js';
 
 export const command: Command = {
@@ -23,7 +24,14 @@ export const command: Command = {
         namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
         capabilities: Object.keys(CAPABILITIES),
         cgroup: { v1: mode !== 'unified', v2: mode !== 'legacy', systemd: false, systemdUser: false, rdma: false },
-        seccomp: { enabled: false },
+        seccomp: {
+          enabled: true,
+          actions: SUPPORTED_ACTIONS,
+          operators: SUPPORTED_OPERATORS,
+          archs: SUPPORTED_ARCHES,
+          knownFlags: SUPPORTED_FLAGS,
+          supportedFlags: SUPPORTED_FLAGS,
+        },
         apparmor: { enabled: false },
         selinux: { enabled: false },
         intelRdt: { enabled: false },

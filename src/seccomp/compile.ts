@@ -1,0 +1,324 @@
+/**
+ * OCI seccomp profile (config-linux.md#seccomp) → a classic BPF program for
+ * seccomp(SECCOMP_SET_MODE_FILTER) (seccomp(2)), without libseccomp.
+ *
+ * The kernel runs the program on every system call with this input (struct seccomp_data,
+ * <linux/seccomp.h>), little-endian on both architectures we support:
+ *
+ *   offset 0   nr                    the syscall number (u32)
+ *   offset 4   arch                  AUDIT_ARCH_* of the calling convention (u32)
+ *   offset 8   instruction_pointer   (u64)
+ *   offset 16  args[6]               (u64 each: args[i] at 16 + 8*i, low word first)
+ *
+ * and the value the program returns is the verdict (SECCOMP_RET_*). The program is:
+ *
+ *   1. arch check: a call made with another ABI (an i386 binary on x86_64, or an x32 call,
+ *      whose numbers have bit 30 set) would be looked up in the wrong table. If the profile
+ *      does not list that ABI in `architectures` it is killed (SECCOMP_RET_KILL_PROCESS, as
+ *      libseccomp's default "bad arch" action does); if it lists it, we have no syscall
+ *      table for it here, so every call fails with ENOSYS, as on a kernel without that ABI.
+ *   2. one small block per (rule, syscall name): "if nr == N [and the arg conditions hold]
+ *      return ACTION", whose failing jumps only skip to the end of that block. Classic BPF
+ *      jumps are 8-bit offsets, so a single jump over podman's ~400 names is impossible;
+ *      short blocks keep every offset tiny. Rules with argument conditions come before
+ *      rules without (for the same syscall, the more specific one is tried first, as in
+ *      libseccomp); otherwise blocks keep the profile's order and the first match wins.
+ *   3. `return defaultAction`.
+ *
+ * Names the host architecture does not have (profiles list syscalls of every arch:
+ * "_llseek", "arm_fadvise64_64") are skipped, as runc does.
+ */
+import { SpecError } from '../spec/errors.js';
+import type { SpecSeccomp } from '../spec/schema.js';
+import { AARCH64_SYSCALLS, X86_64_SYSCALLS } from './syscalls.js';
+
+/** struct sock_filter (<linux/filter.h>). */
+export interface BpfInsn {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+/** The BPF opcodes this compiler emits (<linux/bpf_common.h>). */
+export const BPF = {
+  LD_W_ABS: 0x20, // A = *(u32 *)(data + k)
+  ALU_AND_K: 0x54, // A &= k
+  JEQ_K: 0x15, // pc += (A == k) ? jt : jf
+  JGT_K: 0x25, // pc += (A > k) ? jt : jf      (unsigned)
+  JGE_K: 0x35, // pc += (A >= k) ? jt : jf     (unsigned)
+  JSET_K: 0x45, // pc += (A & k) ? jt : jf
+  RET_K: 0x06, // return k
+} as const;
+
+/** <linux/seccomp.h> return values. */
+export const SECCOMP_RET = {
+  KILL_PROCESS: 0x80000000,
+  KILL_THREAD: 0x00000000,
+  TRAP: 0x00030000,
+  ERRNO: 0x00050000,
+  TRACE: 0x7ff00000,
+  LOG: 0x7ffc0000,
+  ALLOW: 0x7fff0000,
+} as const;
+
+/** BPF_MAXINSNS (<linux/bpf_common.h>): the kernel refuses longer classic programs. */
+export const BPF_MAXINSNS = 4096;
+
+const EPERM = 1;
+const ENOSYS = 38;
+
+/** seccomp_data offsets. */
+const OFFSET_NR = 0;
+const OFFSET_ARCH = 4;
+const argLow = (index: number): number => 16 + 8 * index;
+const argHigh = (index: number): number => 16 + 8 * index + 4;
+
+/** The architectures we have syscall tables for, by Node's process.arch. */
+export type SeccompArch = 'x64' | 'arm64';
+
+interface ArchInfo {
+  /** AUDIT_ARCH_* (<linux/audit.h>). */
+  audit: number;
+  /** The libseccomp name a profile uses for it. */
+  name: string;
+  syscalls: Readonly<Record<string, number>>;
+  /** Other ABIs whose calls also arrive with `audit` as arch, told apart by the nr. */
+  x32?: { name: string; bit: number };
+}
+
+const ARCHES: Record<SeccompArch, ArchInfo> = {
+  x64: { audit: 0xc000003e, name: 'SCMP_ARCH_X86_64', syscalls: X86_64_SYSCALLS, x32: { name: 'SCMP_ARCH_X32', bit: 0x40000000 } },
+  arm64: { audit: 0xc00000b7, name: 'SCMP_ARCH_AARCH64', syscalls: AARCH64_SYSCALLS },
+};
+
+/** For `ts-runc features` (features-linux.md#seccomp), in runc's spelling. */
+export const SUPPORTED_ACTIONS = [
+  'SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD',
+  'SCMP_ACT_LOG', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP',
+];
+export const SUPPORTED_OPERATORS = [
+  'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE',
+];
+export const SUPPORTED_ARCHES = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_X86_64'];
+export const SUPPORTED_FLAGS = ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC'];
+
+/** seccomp(2) SECCOMP_FILTER_FLAG_* bits. */
+const FILTER_FLAGS: Record<string, number> = {
+  SECCOMP_FILTER_FLAG_TSYNC: 1,
+  SECCOMP_FILTER_FLAG_LOG: 2,
+  SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
+};
+
+export interface CompiledSeccomp {
+  program: BpfInsn[];
+  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2). */
+  flags: number;
+}
+
+/** The arch ts-runc runs on, or undefined if we have no syscall table for it. */
+export function hostArch(): SeccompArch | undefined {
+  return process.arch === 'x64' || process.arch === 'arm64' ? process.arch : undefined;
+}
+
+/**
+ * @param file  "config.json" or "process.json", for error messages
+ * @param at    JSON path of the profile ("linux.seccomp")
+ */
+export function compileSeccomp(
+  profile: SpecSeccomp,
+  arch: SeccompArch | undefined = hostArch(),
+  file = 'config.json',
+  at = 'linux.seccomp',
+): CompiledSeccomp {
+  if (arch === undefined) throw new SpecError(file, at, `seccomp is not supported on ${process.arch} (no syscall table)`);
+  const info = ARCHES[arch];
+  const listed = profile.architectures ?? [];
+  const defaultRet = actionValue(profile.defaultAction, profile.defaultErrnoRet, file, `${at}.defaultAction`);
+
+  // 1. the arch check.
+  const foreign = (name: string): number => (listed.includes(name) ? SECCOMP_RET.ERRNO | ENOSYS : SECCOMP_RET.KILL_PROCESS);
+  const otherAbi = listed.some((a) => a !== info.name && a !== info.x32?.name)
+    ? SECCOMP_RET.ERRNO | ENOSYS
+    : SECCOMP_RET.KILL_PROCESS;
+  const program: BpfInsn[] = [
+    insn(BPF.LD_W_ABS, OFFSET_ARCH),
+    insn(BPF.JEQ_K, info.audit, 1, 0),
+    insn(BPF.RET_K, otherAbi),
+    insn(BPF.LD_W_ABS, OFFSET_NR),
+  ];
+  if (info.x32) {
+    program.push(insn(BPF.JSET_K, info.x32.bit, 0, 1), insn(BPF.RET_K, foreign(info.x32.name)));
+  }
+
+  // 2. the rules. Every block starts and ends with A = nr.
+  const conditional: BpfInsn[][] = [];
+  const plain: BpfInsn[][] = [];
+  (profile.syscalls ?? []).forEach((rule, i) => {
+    const path = `${at}.syscalls[${i}]`;
+    const ret = actionValue(rule.action, rule.errnoRet, file, `${path}.action`);
+    // libseccomp refuses a rule whose action is the default one; runc skips it. So do we.
+    if (ret === defaultRet) return;
+    const args = rule.args ?? [];
+    args.forEach((arg, j) => {
+      if (arg.index > 5) throw new SpecError(file, `${path}.args[${j}].index`, `${arg.index} is not an argument index (0-5)`);
+    });
+    // runc: conditions that all name the same argument are alternatives (OR), so each
+    // becomes its own rule; conditions on different arguments must all hold (AND).
+    const sameIndex = args.length > 1 && args.every((a) => a.index === args[0]!.index);
+    const alternatives = sameIndex ? args.map((a) => [a]) : [args];
+    for (const name of rule.names) {
+      if (!Object.hasOwn(info.syscalls, name)) continue;
+      const nr = info.syscalls[name]!;
+      for (const conds of alternatives) {
+        if (conds.length === 0) {
+          plain.push([insn(BPF.JEQ_K, nr, 0, 1), insn(BPF.RET_K, ret)]);
+        } else {
+          conditional.push(conditionalBlock(nr, conds.map((c) => ({ ...c, path: `${path}.args[${args.indexOf(c)}]` })), ret, file));
+        }
+      }
+    }
+  });
+  program.push(...conditional.flat(), ...plain.flat());
+
+  // 3.
+  program.push(insn(BPF.RET_K, defaultRet));
+  if (program.length > BPF_MAXINSNS) {
+    throw new SpecError(file, at, `compiles to ${program.length} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`);
+  }
+
+  let flags = 0;
+  (profile.flags ?? []).forEach((flag, i) => {
+    const bit = FILTER_FLAGS[flag];
+    if (bit === undefined) throw new SpecError(file, `${at}.flags[${i}]`, `${flag} is not supported (it needs a seccomp notify listener)`);
+    flags |= bit;
+  });
+  if (profile.listenerPath) throw new SpecError(file, `${at}.listenerPath`, 'seccomp notify listeners are not supported');
+  return { program, flags };
+}
+
+/** The program as the kernel's struct sock_filter array: 8 bytes per instruction, LE. */
+export function programBytes(program: readonly BpfInsn[]): Buffer {
+  const out = Buffer.alloc(program.length * 8);
+  program.forEach((ins, i) => {
+    out.writeUInt16LE(ins.code, i * 8);
+    out.writeUInt8(ins.jt, i * 8 + 2);
+    out.writeUInt8(ins.jf, i * 8 + 3);
+    out.writeUInt32LE(ins.k >>> 0, i * 8 + 4);
+  });
+  return out;
+}
+
+function insn(code: number, k: number, jt = 0, jf = 0): BpfInsn {
+  return { code, jt, jf, k: k >>> 0 };
+}
+
+/** The SECCOMP_RET_* value of an OCI action. */
+function actionValue(action: string, errnoRet: number | undefined, file: string, path: string): number {
+  // config-linux.md#seccomp: errnoRet "... If not specified, its default value is EPERM".
+  const errno = (errnoRet ?? EPERM) & 0xffff;
+  switch (action) {
+    case 'SCMP_ACT_ALLOW': return SECCOMP_RET.ALLOW;
+    case 'SCMP_ACT_ERRNO': return (SECCOMP_RET.ERRNO | errno) >>> 0;
+    case 'SCMP_ACT_KILL':
+    case 'SCMP_ACT_KILL_THREAD': return SECCOMP_RET.KILL_THREAD;
+    case 'SCMP_ACT_KILL_PROCESS': return SECCOMP_RET.KILL_PROCESS;
+    case 'SCMP_ACT_TRAP': return SECCOMP_RET.TRAP;
+    case 'SCMP_ACT_TRACE': return (SECCOMP_RET.TRACE | errno) >>> 0;
+    case 'SCMP_ACT_LOG': return SECCOMP_RET.LOG;
+    case 'SCMP_ACT_NOTIFY':
+      throw new SpecError(file, path, 'SCMP_ACT_NOTIFY is not supported (ts-runc has no seccomp notify listener)');
+    default:
+      throw new SpecError(file, path, `"${action}" is not a seccomp action (${SUPPORTED_ACTIONS.join(', ')})`);
+  }
+}
+
+interface Condition {
+  index: number;
+  value: number | bigint;
+  valueTwo?: number | bigint | undefined;
+  op: string;
+  path: string;
+}
+
+/** A jump target inside a block: an instruction count, or the block's two exits. */
+type Target = number | 'pass' | 'fail';
+interface Pending {
+  code: number;
+  k: number;
+  jt: Target;
+  jf: Target;
+}
+
+/**
+ * "if nr == N and every condition holds, return `ret`": compare nr (A holds it), then each
+ * condition on the two 32-bit halves of its 64-bit argument, then RET. Any failed
+ * condition jumps to a final `ld nr` so the next block again starts with A = nr.
+ */
+function conditionalBlock(nr: number, conds: Condition[], ret: number, file: string): BpfInsn[] {
+  // Each condition's instructions, with 'pass' = the next condition, 'fail' = the reload.
+  const parts = conds.map((c) => condition(c, file));
+  const body = parts.flat().length;
+  // Layout: [jeq nr] [cond...] [ret] [ld nr]; a wrong nr skips all of it but the reload
+  // would be wasted, so it skips the reload too.
+  const out: BpfInsn[] = [insn(BPF.JEQ_K, nr, 0, body + 2)];
+  const failAt = 1 + body + 1; // index of the reload
+  let at = 1;
+  for (const part of parts) {
+    const passAt = at + part.length;
+    part.forEach((p, i) => {
+      const here = at + i;
+      const resolve = (t: Target): number => {
+        const to = t === 'pass' ? passAt : t === 'fail' ? failAt : here + 1 + t;
+        return to - here - 1;
+      };
+      out.push({ code: p.code, k: p.k >>> 0, jt: resolve(p.jt), jf: resolve(p.jf) });
+    });
+    at = passAt;
+  }
+  out.push(insn(BPF.RET_K, ret), insn(BPF.LD_W_ABS, OFFSET_NR));
+  return out;
+}
+
+/** One 64-bit comparison as 32-bit BPF: the high words decide unless they are equal. */
+function condition(c: Condition, file: string): Pending[] {
+  const [vHi, vLo] = halves(c.value);
+  const ld = (offset: number): Pending => ({ code: BPF.LD_W_ABS, k: offset, jt: 0, jf: 0 });
+  const j = (code: number, k: number, jt: Target, jf: Target): Pending => ({ code, k, jt, jf });
+  const hi = ld(argHigh(c.index));
+  const lo = ld(argLow(c.index));
+  switch (c.op) {
+    case 'SCMP_CMP_EQ':
+      return [hi, j(BPF.JEQ_K, vHi, 0, 'fail'), lo, j(BPF.JEQ_K, vLo, 'pass', 'fail')];
+    case 'SCMP_CMP_NE':
+      return [hi, j(BPF.JEQ_K, vHi, 0, 'pass'), lo, j(BPF.JEQ_K, vLo, 'fail', 'pass')];
+    case 'SCMP_CMP_MASKED_EQ': {
+      // libseccomp: (arg & value) == valueTwo.
+      const [dHi, dLo] = halves(c.valueTwo ?? 0);
+      return [
+        hi, { code: BPF.ALU_AND_K, k: vHi, jt: 0, jf: 0 }, j(BPF.JEQ_K, dHi, 0, 'fail'),
+        lo, { code: BPF.ALU_AND_K, k: vLo, jt: 0, jf: 0 }, j(BPF.JEQ_K, dLo, 'pass', 'fail'),
+      ];
+    }
+    case 'SCMP_CMP_GT':
+    case 'SCMP_CMP_GE': {
+      // hi > vHi: pass; hi < vHi: fail; equal: the low words decide.
+      const last = c.op === 'SCMP_CMP_GT' ? BPF.JGT_K : BPF.JGE_K;
+      return [hi, j(BPF.JGT_K, vHi, 'pass', 0), j(BPF.JEQ_K, vHi, 0, 'fail'), lo, j(last, vLo, 'pass', 'fail')];
+    }
+    case 'SCMP_CMP_LT':
+    case 'SCMP_CMP_LE': {
+      // a < v is !(a >= v); a <= v is !(a > v).
+      const last = c.op === 'SCMP_CMP_LT' ? BPF.JGE_K : BPF.JGT_K;
+      return [hi, j(BPF.JGT_K, vHi, 'fail', 0), j(BPF.JEQ_K, vHi, 0, 'pass'), lo, j(last, vLo, 'fail', 'pass')];
+    }
+    default:
+      throw new SpecError(file, `${c.path}.op`, `"${c.op}" is not a seccomp operator (${SUPPORTED_OPERATORS.join(', ')})`);
+  }
+}
+
+/** [high, low] 32-bit words of a uint64. */
+function halves(value: number | bigint): [number, number] {
+  const v = BigInt(value) & 0xffffffffffffffffn;
+  return [Number(v >> 32n), Number(v & 0xffffffffn)];
+}

@@ -1,0 +1,256 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compileExecPlan, compilePlan } from '../../src/plan/compile.js';
+import { encodePlan } from '../../src/plan/encode.js';
+import { BPF, BPF_MAXINSNS, compileSeccomp, programBytes, SECCOMP_RET, type BpfInsn } from '../../src/seccomp/compile.js';
+import { AARCH64_SYSCALLS, X86_64_SYSCALLS } from '../../src/seccomp/syscalls.js';
+import { defaultSpec } from '../../src/spec/defaults.js';
+import { SpecError } from '../../src/spec/errors.js';
+import type { Spec, SpecSeccomp } from '../../src/spec/schema.js';
+
+const AUDIT_ARCH_X86_64 = 0xc000003e;
+const AUDIT_ARCH_AARCH64 = 0xc00000b7;
+const AUDIT_ARCH_I386 = 0x40000003;
+const EPERM = 1;
+const ENOSYS = 38;
+
+/** struct seccomp_data, as the kernel hands it to the filter (seccomp(2)). */
+interface SeccompData {
+  nr: number;
+  arch: number;
+  args?: (number | bigint)[];
+}
+
+function seccompData({ nr, arch, args = [] }: SeccompData): Buffer {
+  const b = Buffer.alloc(64);
+  b.writeUInt32LE(nr >>> 0, 0);
+  b.writeUInt32LE(arch >>> 0, 4);
+  args.forEach((a, i) => b.writeBigUInt64LE(BigInt(a), 16 + 8 * i));
+  return b;
+}
+
+/** A classic BPF interpreter for the instructions the compiler emits. */
+function run(program: readonly BpfInsn[], data: Buffer): number {
+  let a = 0;
+  for (let pc = 0, steps = 0; pc < program.length && steps < 10_000; pc++, steps++) {
+    const { code, jt, jf, k } = program[pc]!;
+    switch (code) {
+      case BPF.LD_W_ABS: a = data.readUInt32LE(k); break;
+      case BPF.ALU_AND_K: a = (a & k) >>> 0; break;
+      case BPF.JEQ_K: pc += a === k ? jt : jf; break;
+      case BPF.JGT_K: pc += a > k ? jt : jf; break;
+      case BPF.JGE_K: pc += a >= k ? jt : jf; break;
+      case BPF.JSET_K: pc += (a & k) !== 0 ? jt : jf; break;
+      case BPF.RET_K: return k;
+      default: throw new Error(`unknown opcode 0x${code.toString(16)} at ${pc}`);
+    }
+  }
+  throw new Error('fell off the end of the program');
+}
+
+const x86 = (profile: SpecSeccomp) => compileSeccomp(profile, 'x64').program;
+const nr = (name: string) => X86_64_SYSCALLS[name]!;
+const call = (program: BpfInsn[], name: string, args: (number | bigint)[] = [], arch = AUDIT_ARCH_X86_64) =>
+  run(program, seccompData({ nr: nr(name), arch, args }));
+
+describe('syscall tables (generated from the kernel UAPI headers)', () => {
+  it('numbers x86_64 and aarch64 syscalls as the kernel does', () => {
+    expect(X86_64_SYSCALLS.read).toBe(0);
+    expect(X86_64_SYSCALLS.mkdir).toBe(83);
+    expect(X86_64_SYSCALLS.mkdirat).toBe(258);
+    expect(AARCH64_SYSCALLS.mkdirat).toBe(34);
+    expect(AARCH64_SYSCALLS.mkdir).toBeUndefined();
+    expect(AARCH64_SYSCALLS.fstat).toBe(80);
+    expect(AARCH64_SYSCALLS.clone3).toBe(435);
+  });
+});
+
+describe('compileSeccomp', () => {
+  it('compiles one rule into arch check, nr compare, action, default', () => {
+    const program = x86({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] });
+    expect(program).toEqual([
+      { code: BPF.LD_W_ABS, jt: 0, jf: 0, k: 4 }, // A = arch
+      { code: BPF.JEQ_K, jt: 1, jf: 0, k: AUDIT_ARCH_X86_64 },
+      { code: BPF.RET_K, jt: 0, jf: 0, k: SECCOMP_RET.KILL_PROCESS }, // another ABI
+      { code: BPF.LD_W_ABS, jt: 0, jf: 0, k: 0 }, // A = nr
+      { code: BPF.JSET_K, jt: 0, jf: 1, k: 0x40000000 }, // an x32 call
+      { code: BPF.RET_K, jt: 0, jf: 0, k: SECCOMP_RET.KILL_PROCESS },
+      { code: BPF.JEQ_K, jt: 0, jf: 1, k: 83 }, // mkdir?
+      { code: BPF.RET_K, jt: 0, jf: 0, k: SECCOMP_RET.ERRNO | EPERM },
+      { code: BPF.RET_K, jt: 0, jf: 0, k: SECCOMP_RET.ALLOW }, // defaultAction
+    ]);
+    expect(programBytes(program).subarray(48, 56).toString('hex')).toBe('1500000153000000');
+  });
+
+  it('allows listed syscalls and fails the rest with the default errno', () => {
+    const program = x86({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: ENOSYS,
+      syscalls: [
+        { names: ['read', 'write', '_llseek', 'arm_fadvise64_64'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['chroot'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+        { names: ['kill'], action: 'SCMP_ACT_KILL_PROCESS' },
+      ],
+    });
+    expect(call(program, 'read')).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'write')).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'chroot')).toBe(SECCOMP_RET.ERRNO | 13);
+    expect(call(program, 'kill')).toBe(SECCOMP_RET.KILL_PROCESS);
+    expect(call(program, 'mount')).toBe(SECCOMP_RET.ERRNO | ENOSYS);
+  });
+
+  it('kills a call made with an ABI the profile does not list, and ENOSYS one it lists', () => {
+    const only = x86({ defaultAction: 'SCMP_ACT_ALLOW' });
+    expect(call(only, 'read', [], AUDIT_ARCH_I386)).toBe(SECCOMP_RET.KILL_PROCESS);
+    expect(run(only, seccompData({ nr: 0x40000000 | 83, arch: AUDIT_ARCH_X86_64 }))).toBe(SECCOMP_RET.KILL_PROCESS);
+    const listed = x86({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'] });
+    expect(call(listed, 'read', [], AUDIT_ARCH_I386)).toBe(SECCOMP_RET.ERRNO | ENOSYS);
+    expect(run(listed, seccompData({ nr: 0x40000000 | 83, arch: AUDIT_ARCH_X86_64 }))).toBe(SECCOMP_RET.ERRNO | ENOSYS);
+    const arm = compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, 'arm64').program;
+    expect(run(arm, seccompData({ nr: 34, arch: AUDIT_ARCH_AARCH64 }))).toBe(SECCOMP_RET.ERRNO | EPERM);
+    expect(run(arm, seccompData({ nr: 34, arch: AUDIT_ARCH_X86_64 }))).toBe(SECCOMP_RET.KILL_PROCESS);
+  });
+
+  it('compares 64-bit arguments on both halves (EQ, NE, MASKED_EQ)', () => {
+    const program = x86({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        // podman's clone rule: no namespace flags.
+        { names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] },
+        { names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0xffffffff, op: 'SCMP_CMP_EQ' }] },
+        { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 16, op: 'SCMP_CMP_NE' }, { index: 2, value: 9n, op: 'SCMP_CMP_NE' }] },
+      ],
+    });
+    expect(call(program, 'clone', [0x11])).toBe(SECCOMP_RET.ALLOW); // SIGCHLD|...
+    expect(call(program, 'clone', [0x10000000])).toBe(SECCOMP_RET.ERRNO | EPERM); // CLONE_NEWUSER
+    expect(call(program, 'clone', [0x100000000n])).toBe(SECCOMP_RET.ALLOW); // outside the mask
+    expect(call(program, 'personality', [0xffffffff])).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'personality', [0x1ffffffffn])).toBe(SECCOMP_RET.ERRNO | EPERM); // high word differs
+    expect(call(program, 'personality', [8])).toBe(SECCOMP_RET.ERRNO | EPERM);
+    expect(call(program, 'socket', [2, 1, 0])).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'socket', [16, 3, 0])).toBe(SECCOMP_RET.ERRNO | EPERM);
+    expect(call(program, 'socket', [2, 3, 9])).toBe(SECCOMP_RET.ERRNO | EPERM);
+    expect(call(program, 'socket', [0x100000010n, 3, 0])).toBe(SECCOMP_RET.ALLOW);
+  });
+
+  it('orders 64-bit arguments (LT, LE, GT, GE)', () => {
+    const big = 0x100000005n;
+    const rule = (op: string) => x86({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: big, op: op as 'SCMP_CMP_LT' }] }],
+    });
+    const values = [0n, 5n, 0x100000004n, big, 0x100000006n, 0x200000000n, 0xffffffffffffffffn];
+    const truth: Record<string, (v: bigint) => boolean> = {
+      SCMP_CMP_LT: (v) => v < big, SCMP_CMP_LE: (v) => v <= big, SCMP_CMP_GT: (v) => v > big, SCMP_CMP_GE: (v) => v >= big,
+    };
+    for (const [op, holds] of Object.entries(truth)) {
+      const program = rule(op);
+      for (const v of values) {
+        expect(call(program, 'read', [0, v]), `${op} ${v}`).toBe(holds(v) ? SECCOMP_RET.ALLOW : SECCOMP_RET.ERRNO | EPERM);
+      }
+    }
+  });
+
+  it('treats conditions on the same argument as alternatives, as runc does', () => {
+    const program = x86({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [{ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0, op: 'SCMP_CMP_EQ' }, { index: 0, value: 8, op: 'SCMP_CMP_EQ' }] }],
+    });
+    expect(call(program, 'personality', [0])).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'personality', [8])).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'personality', [1])).toBe(SECCOMP_RET.ERRNO | EPERM);
+  });
+
+  it('names the JSON path of an unsupported action or operator', () => {
+    expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, { names: ['write'], action: 'SCMP_ACT_NOTIFY' }] }))
+      .toThrow(/linux\.seccomp\.syscalls\[1\]\.action: SCMP_ACT_NOTIFY is not supported/);
+    expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_FOO' as 'SCMP_CMP_EQ' }] }] }))
+      .toThrow(SpecError);
+    expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_FOO' as 'SCMP_CMP_EQ' }] }] }))
+      .toThrow(/linux\.seccomp\.syscalls\[0\]\.args\[0\]\.op/);
+  });
+
+  it('keeps long profiles within 8-bit jumps and BPF_MAXINSNS', () => {
+    const names = Object.keys(X86_64_SYSCALLS);
+    const program = x86({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] });
+    expect(program.length).toBeLessThanOrEqual(BPF_MAXINSNS);
+    expect(program.every((i) => i.jt <= 255 && i.jf <= 255)).toBe(true);
+    expect(call(program, 'openat2')).toBe(SECCOMP_RET.ALLOW);
+  });
+
+  const PODMAN_PROFILE = '/usr/share/containers/seccomp.json';
+  it.runIf(existsSync(PODMAN_PROFILE))("compiles podman's default profile (as podman converts it for root)", () => {
+    const program = x86(podmanProfile(PODMAN_PROFILE));
+    expect(program.length).toBeGreaterThan(700);
+    expect(program.length).toBeLessThan(1200);
+    expect(call(program, 'read')).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'clone', [0x11])).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'mount')).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'personality', [1])).toBe(SECCOMP_RET.ERRNO | ENOSYS);
+    expect(call(program, 'kexec_load')).toBe(SECCOMP_RET.ERRNO | EPERM);
+    expect(call(program, 'personality', [0xffffffff])).toBe(SECCOMP_RET.ALLOW);
+  });
+});
+
+/**
+ * containers/common's seccomp.json is the source format (includes/excludes by arch and
+ * capability). Convert it the way podman does for root with the default capabilities.
+ */
+function podmanProfile(file: string): SpecSeccomp {
+  interface Rule { names: string[]; action: string; errnoRet?: number; args?: unknown[] | null;
+    includes?: { arches?: string[]; caps?: string[]; minKernel?: string }; excludes?: { arches?: string[]; caps?: string[] } }
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { defaultAction: string; defaultErrnoRet?: number; syscalls: Rule[];
+    archMap: { architecture: string; subArchitectures: string[] }[] };
+  const defaultCaps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_NET_BIND_SERVICE',
+    'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT'];
+  const amd64 = raw.archMap.find((a) => a.architecture === 'SCMP_ARCH_X86_64')!;
+  const syscalls = raw.syscalls.filter((r) => {
+    if (r.includes?.arches?.length && !r.includes.arches.includes('amd64')) return false;
+    if (r.excludes?.arches?.includes('amd64')) return false;
+    if (r.includes?.caps?.length && !r.includes.caps.every((c) => defaultCaps.includes(c))) return false;
+    if (r.excludes?.caps?.some((c) => defaultCaps.includes(c))) return false;
+    return true;
+  }).map((r) => ({ names: r.names, action: r.action, ...(r.errnoRet !== undefined ? { errnoRet: r.errnoRet } : {}), args: (r.args ?? []) }));
+  return {
+    defaultAction: raw.defaultAction,
+    defaultErrnoRet: raw.defaultErrnoRet,
+    architectures: [amd64.architecture, ...amd64.subArchitectures],
+    syscalls,
+  } as SpecSeccomp;
+}
+
+describe('the seccomp step in the plan', () => {
+  const OPTIONS = { rootfs: '/r', noPivot: false, noNewKeyring: false, containerId: 'c', hookState: '{}', hasConsoleSocket: true };
+  const withProfile = (nnp: boolean): Spec => {
+    const s = defaultSpec({ rootless: false });
+    s.process!.noNewPrivileges = nnp;
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+    return s;
+  };
+  const ops = (steps: { op: string }[]) => steps.map((s) => s.op);
+
+  it('loads the filter right before exec when no_new_privs is set', () => {
+    const steps = compilePlan(withProfile(true), OPTIONS).steps;
+    expect(ops(steps).slice(-4)).toEqual(['find-executable', 'wait-for-start', 'seccomp', 'exec']);
+    const step = steps.at(-2)!;
+    expect(step).toEqual({ op: 'seccomp', program: programBytes(x86(withProfile(true).linux!.seccomp!)).toString('hex'), flags: 0 });
+    expect(encodePlan({ steps: [step] }).length).toBeGreaterThan(9 * 16);
+  });
+
+  it('loads it while still privileged (before dropping capabilities) without no_new_privs', () => {
+    const o = ops(compilePlan(withProfile(false), OPTIONS).steps);
+    expect(o.indexOf('seccomp')).toBe(o.indexOf('drop-bounding-caps') - 1);
+  });
+
+  it('applies the container profile to exec too', () => {
+    const s = withProfile(true);
+    const o = ops(compileExecPlan(s.process!, { hasConsoleSocket: true, seccomp: s.linux!.seccomp! }).steps);
+    expect(o.slice(-2)).toEqual(['seccomp', 'exec']);
+  });
+
+  it('maps filter flags', () => {
+    const s = withProfile(true);
+    s.linux!.seccomp!.flags = ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'];
+    expect(compilePlan(s, OPTIONS).steps.find((x) => x.op === 'seccomp')).toMatchObject({ flags: 6 });
+  });
+});
