@@ -141,7 +141,9 @@ function writeOne(dir: string, write: CgroupWrite): void {
     writeFileSync(file, value);
   } catch (error) {
     const code = errorCode(error);
-    const hint = code === 'EBUSY' && write.controller === 'memory' ? ' (is the limit below what the container already uses?)' : '';
+    const hint = code === 'EBUSY' && write.controller === 'memory' ? ' (is the limit below what the container already uses?)'
+      : code === 'EINVAL' && write.file === 'memory.limit_in_bytes' ? ' (memory.memsw.limit_in_bytes, memory+swap, must stay >= it: raise the swap limit too)'
+      : '';
     throw new RuntimeError(`${write.setting}: write ${JSON.stringify(value)} to ${file}: ${errorMessage(error)}${hint}`, { cause: error, code });
   }
   log().debug('cgroup write', { file, value });

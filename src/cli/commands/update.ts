@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { updateContainer } from '../../container/update.js';
 import { RuntimeError } from '../../errors.js';
 import { parseJson } from '../../spec/json.js';
-import { parseSpec } from '../../spec/load.js';
-import type { SpecResources } from '../../spec/schema.js';
+import { SpecError, jsonPath } from '../../spec/errors.js';
+import { ResourcesSchema, type SpecResources } from '../../spec/schema.js';
 import { parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import { requireId } from '../ids.js';
 import type { Command } from '../command.js';
@@ -80,8 +80,11 @@ function readResources(file: string): SpecResources {
   } catch (error) {
     throw new RuntimeError(`update: ${file}: not valid JSON: ${String(error)}`, { cause: error });
   }
-  // Validated as the linux.resources of a config.json, so errors carry the same JSON paths.
-  return parseSpec({ ociVersion: '1.0.2', linux: { resources: value } }, file).linux?.resources ?? {};
+  // Validated as config.json's linux.resources, so errors carry the same JSON paths.
+  const parsed = ResourcesSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const [first, ...rest] = parsed.error.issues.map((i) => ({ path: jsonPath(['linux', 'resources', ...i.path]), message: i.message }));
+  throw new SpecError(file, first!.path, first!.message, rest.map((i) => `${file}: ${i.path}: ${i.message}`));
 }
 
 /** runc's units.RAMInBytes: "512m", "1g", "1024", "-1"; suffixes are powers of 1024. */

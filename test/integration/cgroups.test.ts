@@ -1,0 +1,160 @@
+/**
+ * Cgroup limits, pause/resume and update on real containers, as root. Mode-aware: on this
+ * hybrid host the v1 files are checked, and `make test-cgroup-v2` runs the same file in a
+ * pure cgroup v2 guest, where the v2 files are.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { detectMode } from '../../src/cgroups/hierarchy.js';
+import type { SpecResources } from '../../src/spec/schema.js';
+import { cgroupDirsFor, haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
+
+const suite = isRoot && haveFixture ? describe : describe.skip;
+const v2 = detectMode() === 'unified';
+const MiB = 1024 * 1024;
+/** generous in the VM, where everything is 10-30x slower */
+const patience = Number(process.env.VITEST_TIMEOUT_MS ?? 30_000) / 2;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + patience;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+suite('cgroup limits (linux.resources)', () => {
+  let box: Sandbox;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => box.cleanup());
+
+  /** A container's cgroup file: the v1 hierarchy of `controller`, or the one v2 directory. */
+  const cgroupFile = (id: string, controller: string, v1File: string, v2File: string): string => {
+    const paths = JSON.parse(readFileSync(join(box.root, id, 'state.json'), 'utf8')).cgroupPaths as Record<string, string>;
+    if (v2) return join(paths['unified']!, v2File);
+    const key = Object.keys(paths).find((k) => k.split(',').includes(controller));
+    return join(paths[key!]!, v1File);
+  };
+  const read = (file: string) => readFileSync(file, 'utf8').trim();
+  const field = (file: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(read(file))?.[1] ?? NaN);
+  const statusOf = (id: string) => (JSON.parse(box.run(['state', id]).stdout) as { status: string }).status;
+  const deleteAndCheck = (id: string) => {
+    expect(box.run(['delete', '--force', id]).status).toBe(0);
+    expect(cgroupDirsFor(id)).toEqual([]);
+  };
+
+  it('OOM-kills a process that allocates past the memory limit', () => {
+    const id = `cg-oom-${process.pid}`;
+    // tail keeps the current "line" in memory, and /dev/zero never ends one.
+    const bundle = box.bundle(['tail', '/dev/zero'], (s) => {
+      s.linux!.resources = { memory: { limit: 32 * MiB, swap: 32 * MiB } }; // no swap to escape to
+    });
+    const r = box.run(['run', '--keep', '-b', bundle, id]);
+    expect(r.status).toBe(128 + 9);
+    expect(read(cgroupFile(id, 'memory', 'memory.limit_in_bytes', 'memory.max'))).toBe(String(32 * MiB));
+    const kills = field(cgroupFile(id, 'memory', 'memory.oom_control', 'memory.events'), 'oom_kill');
+    expect(kills).toBeGreaterThan(0);
+    deleteAndCheck(id);
+  });
+
+  it('makes fork fail inside the container at the pids limit', () => {
+    const id = `cg-pids-${process.pid}`;
+    const bundle = box.bundle(['sh', '-c', 'for i in $(seq 50); do sleep 1 & done; wait'], (s) => {
+      s.linux!.resources = { pids: { limit: 10 } };
+    });
+    const r = box.run(['run', '-b', bundle, id]);
+    expect(r.stderr).toContain("can't fork");
+    expect(cgroupDirsFor(id)).toEqual([]);
+  });
+
+  it('throttles a busy loop to the cpu quota', () => {
+    const id = `cg-cpu-${process.pid}`;
+    // timeout must not be the container's PID 1, which ignores the SIGTERM it sends.
+    const bundle = box.bundle(['sh', '-c', 'timeout 2 sh -c "while :; do :; done"; true'], (s) => {
+      s.linux!.resources = { cpu: { quota: 10000, period: 100000 } };
+    });
+    box.run(['run', '--keep', '-b', bundle, id]);
+    expect(read(cgroupFile(id, 'cpu', 'cpu.cfs_quota_us', 'cpu.max'))).toBe(v2 ? '10000 100000' : '10000');
+    expect(field(cgroupFile(id, 'cpu', 'cpu.stat', 'cpu.stat'), 'nr_throttled')).toBeGreaterThan(0);
+    deleteAndCheck(id);
+  });
+
+  it('pause stops every process until resume, and delete --force removes a paused container', async () => {
+    const id = `cg-pause-${process.pid}`;
+    const bundle = box.bundle(['sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; usleep 20000; done'], (s) => {
+      s.mounts!.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] });
+    });
+    expect(box.run(['run', '-d', '-b', bundle, id]).status).toBe(0);
+    const pid = (JSON.parse(box.run(['state', id]).stdout) as { pid: number }).pid;
+    const counterFile = `/proc/${pid}/root/tmp/counter`;
+    const counter = () => Number(readFileSync(counterFile, 'utf8').trim() || 0);
+    await waitFor('the counter to start', () => existsSync(counterFile) && counter() > 2);
+
+    expect(box.run(['pause', id]).status).toBe(0);
+    expect(statusOf(id)).toBe('paused');
+    expect(read(cgroupFile(id, 'freezer', 'freezer.state', 'cgroup.freeze'))).toBe(v2 ? '1' : 'FROZEN');
+    const frozenAt = counter();
+    await sleep(300);
+    expect(counter()).toBe(frozenAt);
+    expect(box.run(['resume', id]).status).toBe(0);
+    expect(statusOf(id)).toBe('running');
+    await waitFor('the counter to advance after resume', () => counter() > frozenAt);
+
+    expect(box.run(['resume', id]).stderr).toContain('not paused');
+    expect(box.run(['pause', id]).status).toBe(0);
+    expect(box.run(['delete', id]).stderr).toContain('paused');
+    deleteAndCheck(id);
+  });
+
+  it('update changes the limits of a running container', () => {
+    const id = `cg-update-${process.pid}`;
+    const bundle = box.bundle(['sleep', '100'], (s) => {
+      s.linux!.resources = { memory: { limit: 64 * MiB }, pids: { limit: 20 }, cpu: { quota: 20000, period: 100000 } };
+    });
+    expect(box.run(['run', '-d', '-b', bundle, id]).status).toBe(0);
+    const memoryFile = cgroupFile(id, 'memory', 'memory.limit_in_bytes', 'memory.max');
+    const pidsFile = cgroupFile(id, 'pids', 'pids.max', 'pids.max');
+    expect(read(memoryFile)).toBe(String(64 * MiB));
+
+    const u = box.run(['update', '--memory', '128m', '--memory-swap', '256m', id]);
+    expect(u.stderr).toBe('');
+    expect(read(memoryFile)).toBe(String(128 * MiB));
+    if (v2) expect(read(cgroupFile(id, 'memory', '', 'memory.swap.max'))).toBe(String(128 * MiB));
+    else expect(read(cgroupFile(id, 'memory', 'memory.memsw.limit_in_bytes', ''))).toBe(String(256 * MiB));
+
+    const file = join(box.dir, 'resources.json');
+    writeFileSync(file, JSON.stringify({ pids: { limit: 30 } }));
+    expect(box.run(['update', '-r', file, id]).status).toBe(0);
+    expect(read(pidsFile)).toBe('30');
+    expect(read(memoryFile)).toBe(String(128 * MiB));
+
+    // On v2 quota and period share cpu.max: changing one keeps the other.
+    expect(box.run(['update', '--cpu-period', '50000', id]).status).toBe(0);
+    expect(read(cgroupFile(id, 'cpu', 'cpu.cfs_quota_us', 'cpu.max'))).toBe(v2 ? '20000 50000' : '20000');
+
+    const bad = box.run(['update', '--cpuset-cpus', '0-4095', id]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('linux.resources.cpu.cpus');
+    expect(statusOf(id)).toBe('running');
+    deleteAndCheck(id);
+  });
+
+  it('fails create on a bad setting, naming it, and leaves nothing behind', () => {
+    const cases: [string, SpecResources][] = [
+      ['linux.resources.cpu.cpus', { cpu: { cpus: '0-4095' } }],
+      ['linux.resources.memory.limit', { memory: { limit: -5 } }],
+    ];
+    for (const [setting, resources] of cases) {
+      const id = `cg-bad-${process.pid}`;
+      const bundle = box.bundle(['true'], (s) => { s.linux!.resources = resources; });
+      const r = box.run(['create', '-b', bundle, id]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(setting);
+      expect(box.run(['list', '-q']).stdout).toBe('');
+      expect(cgroupDirsFor(id)).toEqual([]);
+    }
+  });
+});
