@@ -62,7 +62,7 @@ demo: setup build fixture
 # scripts/run-tests.sh prints vitest's report, then `N passed, N failed, N skipped`
 # as the last line, and exits with vitest's status.
 test: setup build fixture
-	@scripts/run-tests.sh $(VITEST_ARGS)
+	@scripts/test-all.sh $(VITEST_ARGS)
 
 test-unit: setup
 	@scripts/run-tests.sh --project unit $(VITEST_ARGS)

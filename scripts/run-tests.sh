@@ -11,9 +11,13 @@ NODE_BIN=$PWD/.tools/node_modules/$NODE_PKG/bin
 [ -x "$NODE_BIN/node" ] || { echo "run-tests: Node 26 not installed; run make setup"; exit 1; }
 export PATH="$NODE_BIN:$PATH"
 
-mkdir -p test-results
-rm -f test-results/vitest.json   # never summarise a previous run
+# TSRUNC_REPORT names the JSON report (default test-results/vitest.json); with
+# TSRUNC_SUMMARY=0 no summary line is printed (.ci/run sums several runs into one line).
+report=${TSRUNC_REPORT:-test-results/vitest.json}
+mkdir -p "$(dirname "$report")"
+rm -f "$report"   # never summarise a previous run
 node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json \
-  --outputFile.json=test-results/vitest.json "$@" 2>&1   # one stream: the summary stays last
+  --outputFile.json="$report" "$@" 2>&1   # one stream: the summary stays last
 rc=$?
-exec node scripts/test-summary.mjs test-results/vitest.json "$rc"
+[ "${TSRUNC_SUMMARY:-1}" = 0 ] && exit "$rc"
+exec node scripts/test-summary.mjs "$report" "$rc"
