@@ -26,6 +26,6 @@ export interface Command {
 /** Which verbs exist; each is imported only when called, to keep start-up lean. */
 export const VERBS = [
   'create', 'start', 'run', 'exec', 'state', 'kill', 'delete', 'list', 'ps', 'pause', 'resume', 'update',
-  'spec', 'features', 'plan',
+  'events', 'spec', 'features', 'plan',
 ] as const;
 export type Verb = (typeof VERBS)[number];

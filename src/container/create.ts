@@ -16,6 +16,7 @@ import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { createCgroups, joinCgroups, removeCgroups } from '../cgroups/cgroup.js';
+import { applyDeviceRules } from '../cgroups/devices.js';
 import { detectMode } from '../cgroups/hierarchy.js';
 import { applyResources } from '../cgroups/resources.js';
 import { cgroupViews } from '../cgroups/views.js';
@@ -83,7 +84,9 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     state.cgroupPaths = createCgroups(spec.linux?.cgroupsPath, options.id);
     store.write(state);
     // Limits are written before the init joins the cgroup, so they hold from its first instruction.
-    applyResources(state.cgroupPaths, spec.linux?.resources, detectMode());
+    const mode = detectMode();
+    applyResources(state.cgroupPaths, spec.linux?.resources, mode);
+    applyDeviceRules(state.cgroupPaths, spec.linux?.resources?.devices, mode);
 
     init = new InitProcess(
       {

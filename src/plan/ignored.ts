@@ -22,8 +22,8 @@ export function ignoredSettings(spec: Spec): string[] {
   const ignored = spec.process ? ignoredProcessSettings(spec.process) : [];
   const linux = spec.linux;
   // src/cgroups/resources.ts applies memory, cpu, pids, blockIO, hugepageLimits and unified
-  // (and warns itself about the few settings one cgroup version lacks); devices are left to
-  // the device controller change, net_cls/net_prio and rdma are not applied.
+  // (and warns itself about the few settings one cgroup version lacks), src/cgroups/devices.ts
+  // applies devices; net_cls/net_prio and rdma are not applied.
   const resources = linux?.resources;
   if (resources) {
     for (const key of ['network', 'rdma'] as const) {

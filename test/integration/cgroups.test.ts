@@ -3,12 +3,13 @@
  * hybrid host the v1 files are checked, and `make test-cgroup-v2` runs the same file in a
  * pure cgroup v2 guest, where the v2 files are.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectMode } from '../../src/cgroups/hierarchy.js';
-import type { SpecResources } from '../../src/spec/schema.js';
-import { cgroupDirsFor, haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
+import type { Spec, SpecResources } from '../../src/spec/schema.js';
+import { TS_RUNC, cgroupDirsFor, haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
 
 const suite = isRoot && haveFixture ? describe : describe.skip;
 const v2 = detectMode() === 'unified';
@@ -156,5 +157,131 @@ suite('cgroup limits (linux.resources)', () => {
       expect(box.run(['list', '-q']).stdout).toBe('');
       expect(cgroupDirsFor(id)).toEqual([]);
     }
+  });
+});
+
+suite('events (stats and OOM notifications)', () => {
+  let box: Sandbox;
+  let events: ChildProcess | undefined;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => {
+    if (events?.pid !== undefined && events.exitCode === null && events.signalCode === null) process.kill(events.pid, 'SIGKILL');
+    events = undefined;
+    box.cleanup();
+  });
+
+  interface Event { type: string; id: string; data?: Record<string, Record<string, unknown>> }
+
+  /** `ts-runc events ...` in the background; its JSON lines collect in `lines`. */
+  const startEvents = (args: string[]) => {
+    const lines: Event[] = [];
+    const child = spawn(TS_RUNC, ['--root', box.root, 'events', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      for (const part of parts) if (part) lines.push(JSON.parse(part) as Event);
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    events = child;
+    return { child, lines, stderr: () => stderr };
+  };
+
+  it('events --stats reports the memory limit, the pids and the cpu time of a running container', () => {
+    const id = `ev-stats-${process.pid}`;
+    const bundle = box.bundle(['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 100'], (s) => {
+      s.linux!.resources = { memory: { limit: 64 * MiB }, pids: { limit: 40 } };
+    });
+    expect(box.run(['run', '-d', '-b', bundle, id]).status).toBe(0);
+    const r = box.run(['events', '--stats', id]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const event = JSON.parse(lines[0]!) as Event;
+    expect(event.type).toBe('stats');
+    expect(event.id).toBe(id);
+    const data = event.data!;
+    expect((data['memory']!['usage'] as { limit: number }).limit).toBe(64 * MiB);
+    expect(data['pids']!['current']).toBeGreaterThanOrEqual(1);
+    expect(data['pids']!['limit']).toBe(40);
+    expect((data['cpu']!['usage'] as { total: number }).total).toBeGreaterThan(0);
+    box.run(['delete', '--force', id]);
+    expect(box.run(['events', '--stats', id]).stderr).toContain('does not exist');
+  });
+
+  it('events prints an oom line when a process is OOM-killed, and exits when the container stops', async () => {
+    const id = `ev-oom-${process.pid}`;
+    const bundle = box.bundle(['tail', '/dev/zero'], (s) => {
+      s.linux!.resources = { memory: { limit: 32 * MiB, swap: 32 * MiB } }; // no swap to escape to
+    });
+    expect(box.run(['create', '-b', bundle, id]).status).toBe(0);
+    const watch = startEvents(['--interval', '100ms', id]);
+    // The first stats line says events has read the OOM counter; only then allocate.
+    await waitFor('a stats line', () => watch.lines.some((e) => e.type === 'stats'));
+    expect(box.run(['start', id]).status).toBe(0);
+    await waitFor('an oom line', () => watch.lines.some((e) => e.type === 'oom'));
+    expect(watch.lines.find((e) => e.type === 'oom')).toEqual({ type: 'oom', id });
+    // tail was the container's init, so the OOM kill stopped the container and events ends.
+    await waitFor('events to exit', () => watch.child.exitCode !== null);
+    expect(watch.stderr()).toBe('');
+    expect(watch.child.exitCode).toBe(0);
+    expect(box.run(['delete', '--force', id]).status).toBe(0);
+    expect(cgroupDirsFor(id)).toEqual([]);
+  });
+
+  it('events on a stopped container fails, saying so', () => {
+    const id = `ev-stopped-${process.pid}`;
+    const bundle = box.bundle(['true']);
+    expect(box.run(['run', '--keep', '-b', bundle, id]).status).toBe(0);
+    const r = box.run(['events', id]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('stopped');
+    expect(box.run(['delete', '--force', id]).status).toBe(0);
+  });
+});
+
+suite('device access (linux.resources.devices)', () => {
+  let box: Sandbox;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => box.cleanup());
+
+  // /dev/loop-control (c 10:237) is made by linux.devices, so it exists inside, but only a
+  // rule lets the container open it: the default spec starts with a deny-all.
+  const script = 'head -c1 /dev/zero | wc -c; head -c1 /dev/loop-control; echo "rc=$?"';
+  const withLoopControl = (rules: NonNullable<SpecResources['devices']>) => (s: Spec) => {
+    s.linux!.devices = [{ path: '/dev/loop-control', type: 'c', major: 10, minor: 237 }];
+    s.linux!.resources = { devices: rules };
+  };
+
+  it('lets the container open the default devices but not a present device no rule allows', () => {
+    const id = `cg-dev-${process.pid}`;
+    const bundle = box.bundle(['sh', '-c', script], withLoopControl([{ allow: false, access: 'rwm' }]));
+    const r = box.run(['run', '--keep', '-b', bundle, id]);
+    expect(r.stdout).toMatch(/^1\n/);
+    expect(r.stderr).toContain('Operation not permitted');
+    expect(r.stdout).toContain('rc=1');
+    if (!v2) {
+      const paths = JSON.parse(readFileSync(join(box.root, id, 'state.json'), 'utf8')).cgroupPaths as Record<string, string>;
+      const key = Object.keys(paths).find((k) => k.split(',').includes('devices'))!;
+      const list = readFileSync(join(paths[key]!, 'devices.list'), 'utf8');
+      expect(list).toContain('c 1:5 rwm');
+      expect(list).not.toContain('a *:* rwm');
+    }
+    expect(box.run(['delete', id]).status).toBe(0);
+  });
+
+  it('lets the container open a device a later rule allows', () => {
+    const id = `cg-dev-allow-${process.pid}`;
+    const bundle = box.bundle(['sh', '-c', script], withLoopControl([
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', major: 10, minor: 237, access: 'rw' },
+    ]));
+    const r = box.run(['run', '-b', bundle, id]);
+    expect(r.stdout).toMatch(/^1\n/);
+    // Opened: reading loop-control then fails with the driver's own error, not EPERM.
+    expect(r.stderr).not.toContain('Operation not permitted');
   });
 });
