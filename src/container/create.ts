@@ -22,6 +22,7 @@ import { applyResources } from '../cgroups/resources.js';
 import { cgroupViews } from '../cgroups/views.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { compilePlan } from '../plan/compile.js';
+import type { CgroupView } from '../plan/mounts.js';
 import { ignoredSettings } from '../plan/ignored.js';
 import { namespaceCloneFlags } from '../plan/namespaces.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
@@ -52,6 +53,16 @@ export interface Created {
 }
 
 export async function createContainer(store: StateStore, options: CreateOptions): Promise<Created> {
+  try {
+    return await create(store, options);
+  } catch (error) {
+    throw error instanceof RuntimeError
+      ? new RuntimeError(`create ${options.id}: ${error.message}`, { code: error.code, cause: error })
+      : new RuntimeError(`create ${options.id}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+async function create(store: StateStore, options: CreateOptions): Promise<Created> {
   const bundle = resolve(options.bundle);
   const spec = loadSpec(bundle);
   for (const path of ignoredSettings(spec)) log().warn(`${path} is set but not applied by this version of ts-runc`);
@@ -61,6 +72,21 @@ export async function createContainer(store: StateStore, options: CreateOptions)
   }
   const { cloneFlags, join } = namespaceCloneFlags(spec);
   const newUserns = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
+  const planFor = (hookState: string, cgroups: CgroupView[]) => compilePlan(spec, {
+    bundle,
+    rootfs,
+    noPivot: options.noPivot ?? false,
+    noNewKeyring: options.noNewKeyring ?? false,
+    containerId: options.id,
+    hookState,
+    hasConsoleSocket: Boolean(options.consoleSocket),
+    cgroups,
+  });
+  // Compile once before anything exists, so a config the compiler refuses (a mount option
+  // it cannot honour, a terminal without a console socket) creates nothing at all. The
+  // plan sent to the init is compiled again below, once the pid (for the hooks' state)
+  // and the cgroup directories are known.
+  planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id }));
 
   store.claim(options.id);
   const state: StoredState = {
@@ -113,16 +139,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     await runHooks('prestart', spec.hooks?.prestart, hookState);
     await runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
 
-    const plan = compilePlan(spec, {
-      bundle,
-      rootfs,
-      noPivot: options.noPivot ?? false,
-      noNewKeyring: options.noNewKeyring ?? false,
-      containerId: options.id,
-      hookState,
-      hasConsoleSocket: Boolean(options.consoleSocket),
-      cgroups: cgroupViews(state.cgroupPaths),
-    });
+    const plan = planFor(hookState, cgroupViews(state.cgroupPaths));
     init.sendPlan(plan);
     await init.finished(plan);
 
@@ -130,9 +147,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     return { state, init, spec };
   } catch (error) {
     await undoCreate(store, state, init);
-    throw error instanceof RuntimeError
-      ? new RuntimeError(`create ${options.id}: ${error.message}`, { code: error.code, cause: error })
-      : new RuntimeError(`create ${options.id}: ${errorMessage(error)}`, { cause: error });
+    throw error;
   }
 }
 

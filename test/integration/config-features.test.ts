@@ -59,6 +59,17 @@ suite('hooks, fds and the rest of config.json', () => {
     expect(existsSync(join(box.root, 'badhook'))).toBe(false);
   });
 
+  it('a mount option ts-runc cannot honour fails create before anything is made', () => {
+    const bundle = box.bundle(['true'], (s) => {
+      s.mounts!.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['rro'] });
+      s.hooks = { prestart: [{ path: '/bin/false' }] }; // would fail create if anything had started
+    });
+    const r = box.run(['create', '-b', bundle, 'badopt']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/create badopt: config\.json: mounts\[\d+\]\.options\[0\]: "rro"/);
+    expect(existsSync(join(box.root, 'badopt'))).toBe(false);
+  });
+
   it('a hook that overruns its timeout is killed and fails create', () => {
     const bundle = box.bundle(['true'], (s) => { s.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '10'], timeout: 1 }] }; });
     const r = box.run(['create', '-b', bundle, 'slowhook']);
