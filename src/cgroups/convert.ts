@@ -172,13 +172,19 @@ function checkResources(r: SpecResources): void {
 
 // ---------------------------------------------------------------- whole plans
 
-/** cgroup v1 file names, one hierarchy per controller (Documentation/admin-guide/cgroup-v1/). */
-export function v1Writes(r: SpecResources): WritePlan {
-  checkResources(r);
+/** The list both plans fill: `w()` adds one file write for a `linux.resources` setting. */
+function collector() {
   const writes: CgroupWrite[] = [];
   const unsupported: string[] = [];
   const w = (setting: string, controller: string, file: string, value: Int | string, extra: Partial<CgroupWrite> = {}) =>
     writes.push({ setting: `${R}.${setting}`, controller, file, value: String(value), ...extra });
+  return { writes, unsupported, w };
+}
+
+/** cgroup v1 file names, one hierarchy per controller (Documentation/admin-guide/cgroup-v1/). */
+export function v1Writes(r: SpecResources): WritePlan {
+  checkResources(r);
+  const { writes, unsupported, w } = collector();
 
   const m = r.memory;
   if (m) {
@@ -242,10 +248,7 @@ export function v1Writes(r: SpecResources): WritePlan {
 /** cgroup v2 file names in the container's single directory (cgroup-v2.rst). */
 export function v2Writes(r: SpecResources): WritePlan {
   checkResources(r);
-  const writes: CgroupWrite[] = [];
-  const unsupported: string[] = [];
-  const w = (setting: string, controller: string, file: string, value: Int | string, extra: Partial<CgroupWrite> = {}) =>
-    writes.push({ setting: `${R}.${setting}`, controller, file, value: String(value), ...extra });
+  const { writes, unsupported, w } = collector();
 
   const m = r.memory;
   if (m) {

@@ -44,6 +44,8 @@ export interface CreateOptions {
   /** `run` in the foreground: stage 0 stays to relay signals and the exit status */
   foreground?: boolean;
   stdio?: InitStdio;
+  /** config.json, if the caller has already loaded it (run does, to see process.terminal) */
+  spec?: Spec;
 }
 
 export interface Created {
@@ -64,7 +66,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
 
 async function create(store: StateStore, options: CreateOptions): Promise<Created> {
   const bundle = resolve(options.bundle);
-  const spec = loadSpec(bundle);
+  const spec = options.spec ?? loadSpec(bundle);
   for (const path of ignoredSettings(spec)) log().warn(`${path} is set but not applied by this version of ts-runc`);
   const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
   if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {

@@ -21,7 +21,9 @@ export interface RunOptions extends CreateOptions {
 }
 
 export async function runContainer(store: StateStore, options: RunOptions): Promise<number> {
-  const terminal = !options.consoleSocket && loadSpec(resolve(options.bundle)).process?.terminal === true;
+  // Loaded once here, to see process.terminal, and handed to create.
+  const spec = loadSpec(resolve(options.bundle));
+  const terminal = !options.consoleSocket && spec.process?.terminal === true;
   if (terminal && options.detach) {
     throw new RuntimeError('cannot allocate tty if ts-runc will detach without setting console socket');
   }
@@ -31,6 +33,7 @@ export async function runContainer(store: StateStore, options: RunOptions): Prom
   try {
     ({ init } = await createContainer(store, {
       ...options,
+      spec,
       consoleSocket: listener?.path ?? options.consoleSocket,
       foreground: !options.detach,
     }));
