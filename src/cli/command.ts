@@ -4,6 +4,8 @@ import type { StateStore } from '../state/container-state.js';
 
 export interface GlobalOptions {
   root: string;
+  /** images, container layers, networks (src/storage.ts) */
+  storage: string;
   log?: string;
   logFormat: 'text' | 'json';
   debug: boolean;
@@ -27,5 +29,7 @@ export interface Command {
 export const VERBS = [
   'create', 'start', 'run', 'exec', 'state', 'kill', 'delete', 'list', 'ps', 'pause', 'resume', 'update',
   'events', 'spec', 'features', 'plan',
+  // Beyond runc, what the Docker engine does for a person:
+  'image', 'bundle', 'export', 'commit', 'network', 'port',
 ] as const;
 export type Verb = (typeof VERBS)[number];

@@ -6,6 +6,7 @@ import { enableCompileCache } from 'node:module';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log, setupLogging } from '../log.js';
 import { DEFAULT_ROOT, StateStore } from '../state/container-state.js';
+import { DEFAULT_STORAGE } from '../storage.js';
 import { parseFlags, str, bool, type FlagSpec } from './args.js';
 import { VERBS, type Command, type Context, type Verb } from './command.js';
 
@@ -14,6 +15,7 @@ const SPEC_VERSION = '1.2.0';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'root', type: 'string', help: `root directory for container state (default ${DEFAULT_ROOT})` },
+  { name: 'storage', type: 'string', help: `directory for images, container layers and networks (default ${DEFAULT_STORAGE})` },
   { name: 'log', type: 'string', help: 'log file (default: stderr, errors only)' },
   { name: 'log-format', type: 'string', help: 'text or json' },
   { name: 'debug', type: 'bool', help: 'log debug output' },
@@ -51,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
 
   const root = str(globals, 'root') ?? DEFAULT_ROOT;
   const context: Context = {
-    globals: { root, log: logFile, logFormat, debug: bool(globals, 'debug'), systemdCgroup: bool(globals, 'systemd-cgroup') },
+    globals: { root, storage: str(globals, 'storage') ?? DEFAULT_STORAGE, log: logFile, logFormat, debug: bool(globals, 'debug'), systemdCgroup: bool(globals, 'systemd-cgroup') },
     store: new StateStore(root),
   };
   const module = (await import(`./commands/${verb as Verb}.js`)) as { command: Command };

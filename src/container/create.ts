@@ -32,6 +32,7 @@ import type { Spec } from '../spec/schema.js';
 import type { StateStore, StoredState } from '../state/container-state.js';
 import { writeIdMaps } from './id-maps.js';
 import { ociState } from './status.js';
+import type { NetworkRequest } from '../cli/network-flags.js';
 
 export interface CreateOptions {
   id: string;
@@ -46,6 +47,8 @@ export interface CreateOptions {
   stdio?: InitStdio;
   /** config.json, if the caller has already loaded it (run does, to see process.terminal) */
   spec?: Spec;
+  /** ts-runc's own networking (src/network/); undefined leaves the spec's netns alone */
+  network?: NetworkRequest;
 }
 
 export interface Created {

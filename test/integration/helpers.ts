@@ -25,8 +25,10 @@ export interface Result {
 export interface Sandbox {
   /** the --root of this test */
   root: string;
+  /** the --storage of this test (images, container layers, networks) */
+  storage: string;
   dir: string;
-  /** run `ts-runc --root <root> ...args` */
+  /** run `ts-runc --root <root> --storage <storage> ...args` */
   run(args: string[], options?: SpawnSyncOptions): Result;
   /** a bundle on the fixture rootfs; `edit` changes the default spec */
   bundle(args: string[], edit?: (spec: Spec) => void): string;
@@ -36,9 +38,11 @@ export interface Sandbox {
 export function sandbox(): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'ts-runc-test-'));
   const root = join(dir, 'state');
+  const storage = join(dir, 'storage');
   let bundles = 0;
   const box: Sandbox = {
     root,
+    storage,
     dir,
     run(args, options = {}) {
       // Output goes to files, not pipes: a created container inherits our stdio and would
@@ -47,7 +51,7 @@ export function sandbox(): Sandbox {
       const err = join(dir, 'stderr');
       const fds = [openSync(out, 'w'), openSync(err, 'w')];
       try {
-        const r = spawnSync(TS_RUNC, ['--root', root, ...args], { stdio: ['ignore', fds[0]!, fds[1]!], timeout: 20_000, ...options });
+        const r = spawnSync(TS_RUNC, ['--root', root, '--storage', storage, ...args], { stdio: ['ignore', fds[0]!, fds[1]!], timeout: 20_000, ...options });
         return { status: r.status ?? 128, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
       } finally {
         fds.forEach((fd) => closeSync(fd));

@@ -3,6 +3,7 @@ import { createContainer, type CreateOptions } from '../../container/create.js';
 import { bool, int, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import { requireId } from '../ids.js';
 import type { Command } from '../command.js';
+import { NETWORK_FLAGS, networkRequest } from '../network-flags.js';
 
 export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'bundle', short: 'b', type: 'string', help: 'path to the bundle directory (default: current directory)' },
@@ -11,6 +12,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'no-pivot', type: 'bool', help: 'use MS_MOVE + chroot instead of pivot_root (for ramdisk roots)' },
   { name: 'no-new-keyring', type: 'bool', help: 'keep the caller\'s session keyring' },
   { name: 'preserve-fds', type: 'string', help: 'pass N more fds (3..3+N-1) to the container' },
+  ...NETWORK_FLAGS,
 ];
 
 /** The create options both `create` and `run` take. */
@@ -23,6 +25,7 @@ export function createOptions(parsed: Parsed, verb: string): CreateOptions {
     noPivot: bool(parsed, 'no-pivot'),
     noNewKeyring: bool(parsed, 'no-new-keyring'),
     preserveFds: int(parsed, 'preserve-fds', 0),
+    network: networkRequest(parsed, false),
   };
 }
 
