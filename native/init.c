@@ -19,6 +19,9 @@
  *               the container's status (run/exec in the foreground).
  *
  *   Stage 1  the clone child: the container's process 1 (or the exec'd process).
+ *            0. in a new network namespace, open a NETLINK_ROUTE socket there and send it
+ *               to Node (SCM_RIGHTS on the netlink-fd socketpair): Node sets the
+ *               namespace up through it without ever calling setns(2) itself;
  *            1. wait for PLAN: Node sends it once it has written uid_map/gid_map and put
  *               the pid in its cgroup, so nothing below runs unmapped or unlimited;
  *            2. become root of the user namespace (if any) and create the cgroup
@@ -41,7 +44,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -66,6 +68,7 @@
 
 #include <linux/capability.h>
 #include <linux/keyctl.h>
+#include <linux/netlink.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
@@ -95,6 +98,7 @@ static struct {
 	const char *console_socket;
 	const char *exec_socket;
 	int preserve_fds;
+	int netlink_fd; /* socketpair end to send the new netns's netlink socket on, or -1 */
 	struct {
 		int flag; /* CLONE_NEW* */
 		const char *path;
@@ -1078,26 +1082,6 @@ static int step_oom_score_adj(long long value)
 	return 0;
 }
 
-static int step_loopback_up(void)
-{
-	/* netdevice(7): any socket will do as a handle for the interface ioctls. */
-	struct ifreq ifr = { 0 };
-	memcpy(ifr.ifr_name, "lo", 3);
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return fail_sys(errno, "socket(AF_INET)");
-	int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
-	if (rc == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	int err = errno;
-	close(s);
-	if (rc < 0)
-		return fail_sys(err, "ioctl(lo, SIOCSIFFLAGS, IFF_UP)");
-	return 0;
-}
-
 static int step_join_session_keyring(const char *name)
 {
 	/* keyrings(7): otherwise every container would share the session keyring of
@@ -1562,8 +1546,6 @@ static int run_step(const char *op, struct args *a)
 		long long value = arg_int(a);
 		return args_ok(a, op) ? step_oom_score_adj(value) : -1;
 	}
-	if (OP("loopback-up"))
-		return args_ok(a, op) ? step_loopback_up() : -1;
 	if (OP("join-session-keyring")) {
 		const char *name = arg_str(a);
 		return args_ok(a, op) ? step_join_session_keyring(name) : -1;
@@ -1688,6 +1670,27 @@ static int become_root(void)
 	return 0;
 }
 
+/*
+ * rtnetlink(7) works on the network namespace a socket was created in, whoever uses it
+ * later. Node must not setns(2) (it is multithreaded), but we are single-threaded and
+ * already inside the container's new namespace: open the socket here and hand it over.
+ * Node brings lo up with it, and adds the container's address and routes.
+ */
+static int send_netlink_socket(void)
+{
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl < 0)
+		return fail_sys(errno, "socket(AF_NETLINK, NETLINK_ROUTE)");
+	int rc = send_fd(config.netlink_fd, nl, "netlink");
+	int err = errno;
+	close(nl);
+	close(config.netlink_fd);
+	config.netlink_fd = -1;
+	if (rc < 0)
+		return fail_sys(err, "send the netlink socket to ts-runc");
+	return 0;
+}
+
 __attribute__((noreturn))
 static void container_main(void)
 {
@@ -1697,6 +1700,9 @@ static void container_main(void)
 	 * SIGINT/SIGHUP directly (in the foreground, stage 0 forwards them; detached, it must
 	 * outlive the terminal). No PR_SET_PDEATHSIG either: it must outlive Node. */
 	setsid();
+
+	if (config.netlink_fd >= 0 && send_netlink_socket() < 0)
+		report_and_exit(BEFORE_PLAN, "netlink");
 
 	uint32_t len;
 	uint8_t *payload = read_message(sync_fd, MSG_PLAN, &len);
@@ -1775,6 +1781,7 @@ static int read_config(void)
 		return fail(EINVAL, "malformed CONFIG message");
 
 	config.console_socket = config.exec_socket = "";
+	config.netlink_fd = -1;
 	for (uint32_t i = 0; i < f.count; i += 2) {
 		const char *key = f.item[i];
 		char *value = f.item[i + 1];
@@ -1788,6 +1795,8 @@ static int read_config(void)
 			config.exec_socket = value;
 		else if (!strcmp(key, "preserve-fds"))
 			config.preserve_fds = atoi(value);
+		else if (!strcmp(key, "netlink-fd"))
+			config.netlink_fd = atoi(value);
 		else if (!strcmp(key, "join") && parse_join(value) < 0)
 			return -1;
 		/* "pid-ns-child" needs nothing: stage 0 always forks the container process,
@@ -1798,6 +1807,16 @@ static int read_config(void)
 	if (config.preserve_fds < 0 || sync_fd < 3 + config.preserve_fds)
 		return fail(EINVAL, "the sync fd %d must be above the %d preserved fds", sync_fd,
 			    config.preserve_fds);
+	if (config.netlink_fd >= 0) {
+		if (config.netlink_fd < 3 + config.preserve_fds)
+			return fail(EINVAL, "the netlink fd %d must be above the %d preserved fds",
+				    config.netlink_fd, config.preserve_fds);
+		if (!(config.clone_flags & CLONE_NEWNET))
+			return fail(EINVAL, "netlink-fd is only for a new network namespace");
+		/* Neither the container nor a hook may inherit it. */
+		if (fcntl(config.netlink_fd, F_SETFD, FD_CLOEXEC) < 0)
+			return fail_sys(errno, "netlink-fd %d", config.netlink_fd);
+	}
 	return 0;
 }
 
@@ -1970,6 +1989,9 @@ int main(void)
 	if (pid == 0)
 		container_main();
 
+	/* Only the child sends on it; if the child dies first, Node must see EOF, not wait. */
+	if (config.netlink_fd >= 0)
+		close(config.netlink_fd);
 	container_pid = pid;
 	char pid_text[24];
 	snprintf(pid_text, sizeof pid_text, "%d", pid);

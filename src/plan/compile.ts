@@ -8,7 +8,8 @@
  *     1. mount propagation of "/", then bind the rootfs onto itself
  *     2. the spec's mounts, in order
  *     3. device nodes and /dev links (unless /dev is a bind mount)
- *     4. loopback up, session keyring, createContainer hooks
+ *     4. session keyring, createContainer hooks (lo is brought up by create.ts, through
+ *        netlink, before the plan runs)
  *   the switch:
  *     5. pivot_root (or MS_MOVE + chroot with --no-pivot), rootfsPropagation
  *   after it, inside the container's root:
@@ -85,7 +86,6 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     // 3.
     ...devSteps(spec),
     // 4. A new network namespace has only `lo`, and it is down (network_namespaces(7)).
-    ...(createsNamespace(spec, 'network') ? [{ op: 'loopback-up' } as const] : []),
     // runc names the keyring "_ses.<id>" so `keyctl show` tells containers apart.
     ...(opts.noNewKeyring ? [] : [{ op: 'join-session-keyring', name: `_ses.${opts.containerId}` } as const]),
     // config.md#posix-platform-hooks, runtime.md#lifecycle: createContainer hooks run in

@@ -77,7 +77,6 @@ export type Step =
   /** write /proc/self/oom_score_adj. */
   | { op: 'oom-score-adj'; value: number }
   /** ioctl(SIOCSIFFLAGS, IFF_UP) on "lo": a new network namespace starts with lo down. */
-  | { op: 'loopback-up' }
   /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a fresh session keyring per container
    *  (skipped by --no-new-keyring). */
   | { op: 'join-session-keyring'; name: string }
@@ -147,7 +146,6 @@ export function describeStep(step: Step): string {
     case 'sysctl': return `sysctl ${step.key}=${step.value}`;
     case 'setrlimit': return `setrlimit ${step.resource} ${step.soft}:${step.hard}`;
     case 'oom-score-adj': return `oom_score_adj ${step.value}`;
-    case 'loopback-up': return 'bring lo up';
     case 'join-session-keyring': return `join session keyring ${step.name}`;
     case 'terminal': return 'open a pty and send its master to the console socket';
     case 'run-hook': return `${step.name} hook ${step.path}`;

@@ -19,8 +19,13 @@ import type { Socket } from 'node:net';
 import { RuntimeError, errnoName } from '../errors.js';
 import { encodePlan } from '../plan/encode.js';
 import { describeStep, type Plan } from '../plan/steps.js';
+import { Netlink } from '../network/netlink/socket.js';
+import { closeFd, receiveFd, unixSocketPair } from '../sys/libc.js';
 import { signalNumber } from './signals.js';
 import { MSG, MessageReader, decodeError, decodeFields, encodeConfig, frame, type InitConfig, type Message, type StepFailure } from './protocol.js';
+
+/** clone(2)'s flag for a new network namespace (linux/sched.h) */
+const CLONE_NEWNET = 0x40000000;
 
 /** build/ts-runc-init, next to dist/ and src/; TSRUNC_INIT overrides it for development. */
 export function initBinary(): string {
@@ -52,6 +57,9 @@ export class InitProcess {
   private readonly queue: Message[] = [];
   private waiting?: (message: Message | undefined) => void;
   private closed = false;
+  /** our end of the socketpair the container process sends its netns's netlink socket on */
+  private netlinkChannel = -1;
+  private netlinkHandle?: Netlink;
 
   constructor(config: InitConfig, stdio: InitStdio) {
     // fds 3..3+N-1 are the caller's preserved fds, passed through at the same numbers;
@@ -59,13 +67,26 @@ export class InitProcess {
     const preserved = Array.from({ length: config.preserveFds }, (_, i) => 3 + i);
     const syncFd = 3 + config.preserveFds;
     const stdioOption: StdioOptions = [stdio.stdin, stdio.stdout, stdio.stderr, ...preserved, 'pipe'];
-    this.child = spawn(initBinary(), [], {
-      stdio: stdioOption,
-      env: { TSRUNC_SYNC_FD: String(syncFd) },
-      // The init gets its own session: the container must not die with the caller's
-      // terminal, and keyboard signals reach it once, relayed by us (exec.ts), not twice.
-      detached: true,
-    });
+    // A new network namespace: one more fd, right after the sync socket, for its netlink
+    // socket (protocol.ts, netlink-fd).
+    let initEnd = -1;
+    if (config.cloneFlags & CLONE_NEWNET) {
+      [this.netlinkChannel, initEnd] = unixSocketPair();
+      stdioOption.push(initEnd);
+      config = { ...config, netlinkFd: syncFd + 1 };
+    }
+    try {
+      this.child = spawn(initBinary(), [], {
+        stdio: stdioOption,
+        env: { TSRUNC_SYNC_FD: String(syncFd) },
+        // The init gets its own session: the container must not die with the caller's
+        // terminal, and keyboard signals reach it once, relayed by us (exec.ts), not twice.
+        detached: true,
+      });
+    } finally {
+      // The init has its copy now; ours must go, or EOF would never come if it died.
+      if (initEnd >= 0) closeFd(initEnd);
+    }
     this.exited = new Promise((resolve, reject) => {
       this.child.on('error', (error) => reject(new RuntimeError(`start ${initBinary()}: ${error.message}`, { cause: error })));
       this.child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
@@ -111,6 +132,31 @@ export class InitProcess {
     throw new RuntimeError(`init exited (status ${status}) before creating the container`);
   }
 
+  /**
+   * A NETLINK_ROUTE socket inside the container's new network namespace, or undefined
+   * when it has none (it shares or joins one). Call it after pid(); the container process
+   * sends it first thing after clone(2), so this waits (blocking) only for that. The
+   * caller owns the handle and closes it.
+   */
+  netlink(): Netlink | undefined {
+    if (this.netlinkHandle) return this.netlinkHandle;
+    if (this.netlinkChannel < 0) return undefined;
+    let fd: number;
+    try {
+      fd = receiveFd(this.netlinkChannel, 'the container\'s netlink socket (from the init)');
+    } finally {
+      closeFd(this.netlinkChannel);
+      this.netlinkChannel = -1;
+    }
+    try {
+      this.netlinkHandle = Netlink.fromFd(fd);
+    } catch (error) {
+      closeFd(fd);
+      throw error;
+    }
+    return this.netlinkHandle;
+  }
+
   sendPlan(plan: Plan): void {
     this.socket.write(frame(MSG.PLAN, encodePlan(plan)));
   }
@@ -133,6 +179,8 @@ export class InitProcess {
 
   /** Let the CLI exit while the container (and, in the background, stage 0) lives on. */
   release(): void {
+    if (this.netlinkChannel >= 0) closeFd(this.netlinkChannel);
+    this.netlinkChannel = -1;
     this.socket.destroy();
     this.child.unref();
   }

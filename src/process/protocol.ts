@@ -26,6 +26,11 @@
  *   preserve-fds    how many fds above stdio (3..3+N-1) reach the container
  *   pid-ns-child    "1" when joining a pid namespace: setns(2) affects only children, so the
  *                   init forks once more after joining (exec into a running container)
+ *   netlink-fd      with a NEW network namespace: the init's fd of a unix socketpair. The
+ *                   container process, right after clone(2), opens a NETLINK_ROUTE socket
+ *                   inside the new namespace and sends it on this fd with SCM_RIGHTS (not
+ *                   on the sync socket: Node reads that as a stream, which drops fds).
+ *                   Node sets the namespace up through it (InitProcess.netlink()).
  */
 import { encodeFields } from '../plan/encode.js';
 
@@ -44,6 +49,8 @@ export interface InitConfig {
   consoleSocket: string;
   execSocket: string;
   preserveFds: number;
+  /** set by InitProcess, not by callers: see netlink-fd above */
+  netlinkFd?: number;
 }
 
 export function encodeConfig(config: InitConfig): Buffer {
@@ -55,6 +62,7 @@ export function encodeConfig(config: InitConfig): Buffer {
     'preserve-fds', String(config.preserveFds),
   ];
   for (const j of config.join) fields.push('join', `${j.type}:${j.path}`);
+  if (config.netlinkFd !== undefined) fields.push('netlink-fd', String(config.netlinkFd));
   return encodeFields(fields);
 }
 
