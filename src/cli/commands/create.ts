@@ -1,8 +1,15 @@
-/** `ts-runc create [options] <id>`: set the container up; `start` runs its process. */
+/**
+ * `ts-runc create [options] <id>`: set the container up; `start` runs its process.
+ * `create --image REF [flags] [ID] [-- cmd...]` first makes its bundle from the image
+ * (src/image/bundle.ts) in <storage>/containers/<id>/.
+ */
 import { createContainer, type CreateOptions } from '../../container/create.js';
+import { RuntimeError } from '../../errors.js';
+import { validateId } from '../../state/container-state.js';
 import { bool, int, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import { requireId } from '../ids.js';
-import type { Command } from '../command.js';
+import type { Command, Context } from '../command.js';
+import { IMAGE_FLAGS, parseImageInvocation, wantsImage, type ImageInvocation } from '../image-flags.js';
 import { NETWORK_FLAGS, networkRequest } from '../network-flags.js';
 
 export const CREATE_FLAGS: FlagSpec[] = [
@@ -15,8 +22,8 @@ export const CREATE_FLAGS: FlagSpec[] = [
   ...NETWORK_FLAGS,
 ];
 
-/** The create options both `create` and `run` take. */
-export function createOptions(parsed: Parsed, verb: string): CreateOptions {
+/** The create options both `create` and `run` take; `storage` (--storage) holds network leases and hosts files. */
+export function createOptions(parsed: Parsed, verb: string, storage?: string): CreateOptions {
   return {
     id: requireId(parsed, verb),
     bundle: str(parsed, 'bundle') ?? '.',
@@ -25,16 +32,63 @@ export function createOptions(parsed: Parsed, verb: string): CreateOptions {
     noPivot: bool(parsed, 'no-pivot'),
     noNewKeyring: bool(parsed, 'no-new-keyring'),
     preserveFds: int(parsed, 'preserve-fds', 0),
-    network: networkRequest(parsed, false),
+    network: networkRequest(parsed, false, storage),
   };
 }
 
+/**
+ * `--image`: make <storage>/containers/<id>/ from the image, then hand `use` the create
+ * options for it. If `use` fails before the container exists, the bundle is removed
+ * (unmount, upper layer, hold); once it exists, `delete` removes it.
+ */
+export async function withImageBundle<T>(
+  { globals, store }: Context,
+  argv: string[],
+  flags: FlagSpec[],
+  verb: string,
+  use: (options: CreateOptions, invocation: ImageInvocation) => Promise<T>,
+): Promise<T> {
+  const invocation = parseImageInvocation(argv, flags, verb);
+  const { parsed, id } = invocation;
+  if (str(parsed, 'bundle') !== undefined) throw new RuntimeError(`${verb}: --image and --bundle exclude each other`);
+  // Fail on a bad or taken id before mounting anything (the id names a storage directory).
+  validateId(id);
+  if (store.exists(id)) throw new RuntimeError(`container with id ${id} already exists`);
+  const { makeImageBundle, removeImageBundle, containerBundleDir } = await import('../../image/bundle.js');
+  const dir = containerBundleDir(globals.storage, id);
+  makeImageBundle({ storage: globals.storage, image: invocation.image, dir, container: id, run: invocation.run, volumes: invocation.volumes });
+  try {
+    return await use({
+      id,
+      bundle: dir,
+      pidFile: str(parsed, 'pid-file'),
+      consoleSocket: str(parsed, 'console-socket'),
+      noPivot: bool(parsed, 'no-pivot'),
+      noNewKeyring: bool(parsed, 'no-new-keyring'),
+      preserveFds: int(parsed, 'preserve-fds', 0),
+      network: networkRequest(parsed, true, globals.storage),
+    }, invocation);
+  } catch (error) {
+    // A container that got as far as a state file is `delete`'s to remove (run does).
+    if (!store.exists(id)) removeImageBundle(dir);
+    throw error;
+  }
+}
+
 export const command: Command = {
-  synopsis: '[options] <container-id>',
+  synopsis: '[options] <container-id>  |  --image REF [options] [container-id] [-- command...]',
   summary: 'create a container',
-  flags: CREATE_FLAGS,
-  async run({ store }, argv) {
-    const { init } = await createContainer(store, createOptions(parseFlags(argv, CREATE_FLAGS, 'create'), 'create'));
+  flags: [...CREATE_FLAGS, ...IMAGE_FLAGS],
+  async run(context, argv) {
+    if (wantsImage(argv)) {
+      return withImageBundle(context, argv, [...CREATE_FLAGS, ...IMAGE_FLAGS], 'create', async (options, { id }) => {
+        const { init } = await createContainer(context.store, options);
+        init.release();
+        process.stdout.write(`${id}\n`);
+        return 0;
+      });
+    }
+    const { init } = await createContainer(context.store, createOptions(parseFlags(argv, CREATE_FLAGS, 'create'), 'create', context.globals.storage));
     init.release();
     return 0;
   },

@@ -1,4 +1,4 @@
-/** `ts-runc kill [--all] <id> [signal]`: signal by name ("TERM", "SIGKILL") or number; default SIGTERM. */
+/** `ts-runc kill [--all] <id> [signal]`: signal by name ("TERM", "SIGKILL") or number; default SIGTERM (or the image's StopSignal). */
 import { killContainer } from '../../container/kill.js';
 import { parseSignal } from '../../process/signals.js';
 import { bool, parseFlags, type FlagSpec } from '../args.js';
@@ -14,7 +14,9 @@ export const command: Command = {
   async run({ store }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'kill');
     const id = requireId(parsed, 'kill');
-    killContainer(store, id, parseSignal(parsed.positionals[1] ?? 'SIGTERM'), bool(parsed, 'all'));
+    const signal = parsed.positionals[1];
+    // No signal: the image's StopSignal, else SIGTERM (container/kill.ts).
+    killContainer(store, id, signal === undefined ? undefined : parseSignal(signal), bool(parsed, 'all'));
     return 0;
   },
 };

@@ -1,8 +1,12 @@
-/** `ts-runc run [options] <id>`: create, start, wait, delete; exits with the container's status. */
+/**
+ * `ts-runc run [options] <id>`: create, start, wait, delete; exits with the container's status.
+ * `run --image REF [flags] [ID] [-- cmd...]` makes the bundle from an image first (create.ts).
+ */
 import { runContainer } from '../../container/run.js';
 import { bool, parseFlags, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
-import { CREATE_FLAGS, createOptions } from './create.js';
+import { IMAGE_FLAGS, wantsImage } from '../image-flags.js';
+import { CREATE_FLAGS, createOptions, withImageBundle } from './create.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   ...CREATE_FLAGS,
@@ -11,13 +15,22 @@ const RUN_FLAGS: FlagSpec[] = [
 ];
 
 export const command: Command = {
-  synopsis: '[options] <container-id>',
+  synopsis: '[options] <container-id>  |  --image REF [options] [container-id] [-- command...]',
   summary: 'create and run a container',
-  flags: RUN_FLAGS,
-  async run({ store }, argv) {
+  flags: [...RUN_FLAGS, ...IMAGE_FLAGS],
+  async run(context, argv) {
+    if (wantsImage(argv)) {
+      return withImageBundle(context, argv, [...RUN_FLAGS, ...IMAGE_FLAGS], 'run', async (options, { id, parsed, generatedId }) => {
+        const detach = bool(parsed, 'detach');
+        const status = await runContainer(context.store, { ...options, detach, keep: bool(parsed, 'keep') });
+        // Docker prints the id of a detached container; so do we of a kept one we named.
+        if (detach || (generatedId && bool(parsed, 'keep'))) process.stdout.write(`${id}\n`);
+        return status;
+      });
+    }
     const parsed = parseFlags(argv, RUN_FLAGS, 'run');
-    return runContainer(store, {
-      ...createOptions(parsed, 'run'),
+    return runContainer(context.store, {
+      ...createOptions(parsed, 'run', context.globals.storage),
       detach: bool(parsed, 'detach'),
       keep: bool(parsed, 'keep'),
     });

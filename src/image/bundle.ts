@@ -1,0 +1,161 @@
+/**
+ * An OCI bundle made from an image: what `bundle --image`, `create --image` and
+ * `run --image` build before the runtime proper takes over.
+ *
+ *   <dir>/config.json          from the image config and the run flags (image-spec.ts)
+ *   <dir>/rootfs/              the overlay mount: the image's layers + the upper layer
+ *   <dir>/.ts-runc/upper/      the container's writable layer (what `commit` saves)
+ *   <dir>/.ts-runc/work/       overlayfs's scratch directory (same filesystem as upper)
+ *   <dir>/.ts-runc/volumes/    anonymous volumes
+ *   <dir>/.ts-runc/image.json  this record: what to unmount, remove and release
+ *
+ * A container's bundle is <storage>/containers/<id>/ and its record names the container,
+ * so `delete` removes it all; a bundle made by `bundle --image DIR` stays until
+ * `bundle --remove DIR`. The image is held (store.hold) while the bundle exists, so
+ * `image rm` cannot pull layers from under a mounted overlay.
+ *
+ * Making one is all or nothing: a failure at any step unmounts, removes and releases what
+ * the steps before it made.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { RuntimeError, errorCode, errorMessage } from '../errors.js';
+import { log } from '../log.js';
+import { imageSpec, type ImageRunOptions } from './image-spec.js';
+import { mountOverlay, unmountOverlay } from './overlay.js';
+import { ImageStore } from './store.js';
+import { readEtcFiles, resolveInRoot } from './users.js';
+import { prepareVolumes, type VolumeFlag } from './volumes.js';
+import type { Spec } from '../spec/schema.js';
+
+export interface ImageBundleRecord {
+  image: { id: string; name: string };
+  /** the store's hold on the image ("container:<id>" or "bundle:<dir>") */
+  holder: string;
+  storage: string;
+  /** set when `create/run --image` made it: `delete` of that container removes it */
+  container?: string;
+}
+
+export interface MakeBundleOptions {
+  storage: string;
+  /** image reference or id */
+  image: string;
+  dir: string;
+  /** the container this bundle is for (create/run --image); the whole dir is then ours */
+  container?: string;
+  run: Omit<ImageRunOptions, 'mounts'>;
+  volumes: VolumeFlag[];
+}
+
+/** src/container/delete.ts looks for this file too */
+const RECORD = '.ts-runc/image.json';
+
+export function containerBundleDir(storage: string, id: string): string {
+  return join(storage, 'containers', id);
+}
+
+export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; record: ImageBundleRecord } {
+  const dir = resolve(options.dir);
+  const meta = join(dir, '.ts-runc');
+  const store = new ImageStore(options.storage);
+  const image = store.resolve(options.image);
+  if (existsSync(join(dir, RECORD))) throw new RuntimeError(`${dir} already holds a bundle from an image (ts-runc bundle --remove ${dir})`);
+  if (!options.container) {
+    // Never take over (and, on failure, remove) anything the user had there.
+    for (const name of ['config.json', 'rootfs', '.ts-runc']) {
+      if (existsSync(join(dir, name))) throw new RuntimeError(`${join(dir, name)} already exists: choose an empty or new directory`);
+    }
+  }
+
+  const record: ImageBundleRecord = {
+    image: { id: image.id, name: options.image },
+    holder: options.container ? `container:${options.container}` : `bundle:${dir}`,
+    storage: options.storage,
+    container: options.container,
+  };
+  const rootfs = join(dir, 'rootfs');
+  if (options.container) {
+    mkdirSync(join(options.storage, 'containers'), { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { mode: 0o700 }); // the id's claim in storage, as mkdir is atomic
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') throw new RuntimeError(`container ${options.container} already has a directory in ${options.storage}/containers`);
+      throw error;
+    }
+  } else {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  try {
+    store.hold(image.id, record.holder);
+    // upper's own mode becomes the mode of the container's /, hence 0755
+    for (const sub of ['upper', 'work', 'volumes']) mkdirSync(join(meta, sub), { recursive: true, mode: sub === 'upper' ? 0o755 : 0o700 });
+    mkdirSync(rootfs, { mode: 0o755 });
+    // The record goes down before the mount, so an interrupted make can still be removed.
+    writeFileSync(join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`);
+    // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first.
+    const lowers = image.layers.map((layer) => layer.dir).reverse();
+    mountOverlay({ lowers, upper: join(meta, 'upper'), work: join(meta, 'work') }, rootfs);
+
+    const mounts = prepareVolumes(options.volumes, Object.keys(image.config.config?.Volumes ?? {}), {
+      rootfs,
+      anonymousDir: join(meta, 'volumes'),
+      namedDir: join(options.storage, 'volumes'),
+    });
+    const spec = imageSpec({ id: image.id, name: options.image, config: image.config }, { ...options.run, mounts }, readEtcFiles(rootfs));
+    // Docker creates a missing working directory; chdir(2) in the init would fail on it.
+    mkdirSync(resolveInRoot(rootfs, spec.process!.cwd), { recursive: true, mode: 0o755 });
+    writeFileSync(join(dir, 'config.json'), `${JSON.stringify(spec, null, 2)}\n`);
+    return { spec, record };
+  } catch (error) {
+    undo(dir, record, store);
+    throw error;
+  }
+}
+
+/** The record of the image bundle in `dir`, if there is one. */
+export function readImageBundleRecord(dir: string): ImageBundleRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, RECORD), 'utf8')) as ImageBundleRecord;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw new RuntimeError(`${join(dir, RECORD)}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Unmount, remove and release. Idempotent: each step checks before it acts, and the
+ * record (in .ts-runc/, removed last for user bundles) stays until the end, so an
+ * interrupted removal can simply be run again. Returns false if `dir` has no record.
+ */
+export function removeImageBundle(dir: string): boolean {
+  const bundle = resolve(dir);
+  const record = readImageBundleRecord(bundle);
+  if (!record) return false;
+  undo(bundle, record, new ImageStore(record.storage));
+  return true;
+}
+
+/** `delete`'s part: remove the bundle only if it was made for this container. */
+export function removeContainerBundle(dir: string, id: string): void {
+  const record = readImageBundleRecord(dir);
+  if (record?.container === id) undo(dir, record, new ImageStore(record.storage));
+}
+
+/**
+ * What is removed is derived from `dir`, never read from the record, so a bundle someone
+ * else made cannot point a removal elsewhere: a container's whole directory (all ours),
+ * or just the three entries `bundle --image` added to the user's directory, the record's
+ * directory last so that an interrupted removal can be repeated.
+ */
+function undo(dir: string, record: ImageBundleRecord, store: ImageStore): void {
+  unmountOverlay(join(dir, 'rootfs'));
+  const remove = record.container ? [dir] : ['config.json', 'rootfs', '.ts-runc'].map((name) => join(dir, name));
+  for (const path of remove) rmSync(path, { recursive: true, force: true });
+  try {
+    store.release(record.holder);
+  } catch (error) {
+    log().warn(`release ${record.image.name} held by ${record.holder}: ${errorMessage(error)}`);
+  }
+}
