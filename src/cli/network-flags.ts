@@ -1,8 +1,18 @@
 /**
- * The network flags `create` and `run` take (Docker's names). Filled in by the network
- * work (issue 5); until then they parse to "no network set-up".
+ * The network flags `create` and `run` take (Docker's names), parsed into a NetworkRequest
+ * (src/network/request.ts) for src/container/create.ts.
+ *
+ * Bundle mode (plain `create`/`run -b`): without --network the spec's own network
+ * namespace is left alone, since podman and containerd wire their own networking.
+ * Image mode (`--image`): the default is the default bridge network, as with docker run.
  */
-import type { FlagSpec, Parsed } from './args.js';
+import { DEFAULT_STORAGE } from '../storage.js';
+import { parsePublish } from '../network/ports.js';
+import { DEFAULT_NETWORK, parseNetworkMode, type NetworkRequest } from '../network/request.js';
+import { RuntimeError } from '../errors.js';
+import { bool, list, str, type FlagSpec, type Parsed } from './args.js';
+
+export type { NetworkRequest } from '../network/request.js';
 
 export const NETWORK_FLAGS: FlagSpec[] = [
   { name: 'network', type: 'string', help: 'none, host, container:<id> or a network name (default for --image: the default bridge)' },
@@ -12,8 +22,18 @@ export const NETWORK_FLAGS: FlagSpec[] = [
 ];
 
 /** What the network flags asked for; undefined: leave the spec's network namespace alone. */
-export type NetworkRequest = undefined;
-
-export function networkRequest(_parsed: Parsed, _imageMode: boolean): NetworkRequest {
-  return undefined;
+export function networkRequest(parsed: Parsed, imageMode: boolean, storage: string = DEFAULT_STORAGE): NetworkRequest | undefined {
+  const network = str(parsed, 'network');
+  const aliases = list(parsed, 'network-alias');
+  const publish = list(parsed, 'publish').map(parsePublish);
+  const publishAll = bool(parsed, 'publish-all');
+  if (network === undefined && !imageMode) {
+    if (aliases.length > 0 || publish.length > 0 || publishAll) {
+      throw new RuntimeError('--network-alias, -p and -P need --network NAME for a bundle (or --image)');
+    }
+    return undefined;
+  }
+  const mode = parseNetworkMode(network ?? DEFAULT_NETWORK);
+  if (mode.kind === 'container' && mode.id === '') throw new RuntimeError('--network container:<id>: the id is missing');
+  return { mode, storage, aliases, publish, publishAll };
 }

@@ -25,6 +25,8 @@ import { compilePlan } from '../plan/compile.js';
 import type { CgroupView } from '../plan/mounts.js';
 import { ignoredSettings } from '../plan/ignored.js';
 import { namespaceCloneFlags } from '../plan/namespaces.js';
+import { setLinkUp } from '../network/links.js';
+import type { Netlink } from '../network/netlink/socket.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { pidStartTime, waitForExit } from '../process/liveness.js';
 import { loadSpec } from '../spec/load.js';
@@ -32,7 +34,8 @@ import type { Spec } from '../spec/schema.js';
 import type { StateStore, StoredState } from '../state/container-state.js';
 import { writeIdMaps } from './id-maps.js';
 import { ociState } from './status.js';
-import type { NetworkRequest } from '../cli/network-flags.js';
+import type { NetworkRequest } from '../network/request.js';
+import type { Prepared } from '../network/container-network.js';
 
 export interface CreateOptions {
   id: string;
@@ -75,6 +78,8 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
     throw new RuntimeError(`rootfs ${rootfs} is not a directory (config.json root.path)`);
   }
+  // --network edits the spec (netns, bind mounts of /etc/hosts…) before anything reads it.
+  const network = options.network ? await networkSetup(spec, options, store.root) : undefined;
   const { cloneFlags, join } = namespaceCloneFlags(spec);
   const newUserns = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
   const planFor = (hookState: string, cgroups: CgroupView[]) => compilePlan(spec, {
@@ -91,9 +96,13 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   // it cannot honour, a terminal without a console socket) creates nothing at all. The
   // plan sent to the init is compiled again below, once the pid (for the hooks' state)
   // and the cgroup directories are known.
-  planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id }));
-
-  store.claim(options.id);
+  try {
+    planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id }));
+    store.claim(options.id);
+  } catch (error) {
+    if (network) await undoNetwork(network);
+    throw error;
+  }
   const state: StoredState = {
     ociVersion: spec.ociVersion,
     id: options.id,
@@ -111,9 +120,18 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
   };
   let init: InitProcess | undefined;
+  let netns: Netlink | undefined;
   try {
     state.cgroupPaths = createCgroups(spec.linux?.cgroupsPath, options.id);
     store.write(state);
+    if (network) {
+      // The address is leased before the init exists; the state records it at once, so a
+      // delete after a crash from here on finds what to undo.
+      const { allocateAddress } = await import('../network/container-network.js');
+      await allocateAddress(network, state.created);
+      state.network = network.record;
+      store.write(state);
+    }
     // Limits are written before the init joins the cgroup, so they hold from its first instruction.
     const mode = detectMode();
     applyResources(state.cgroupPaths, spec.linux?.resources, mode);
@@ -140,6 +158,15 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     if (newUserns) writeIdMaps(state.pid, spec);
     joinCgroups(state.cgroupPaths, state.pid);
 
+    // A new network namespace is set up through the netlink socket the init opened inside
+    // it (Node never setns(2)s). lo comes up first, as runc does: a fresh namespace has lo DOWN.
+    netns = init.netlink();
+    if (netns) setLinkUp(netns, 'lo');
+    if (network) {
+      const { attachNetwork } = await import('../network/container-network.js');
+      attachNetwork(network, state.pid, netns);
+    }
+
     const hookState = JSON.stringify(ociState(store, state, 'creating'));
     await runHooks('prestart', spec.hooks?.prestart, hookState);
     await runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
@@ -152,7 +179,10 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     return { state, init, spec };
   } catch (error) {
     await undoCreate(store, state, init);
+    if (network) await undoNetwork(network);
     throw error;
+  } finally {
+    netns?.close();
   }
 }
 
@@ -178,4 +208,20 @@ export function writePidFile(path: string, pid: number): void {
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, String(pid));
   renameSync(temp, path);
+}
+
+/** The network module is imported only by creates that ask for networking. */
+async function networkSetup(spec: Spec, options: CreateOptions, root: string): Promise<Prepared> {
+  const { prepareNetwork } = await import('../network/container-network.js');
+  return prepareNetwork(spec, options.network!, options.id, root);
+}
+
+/** After a failed create (its process already killed): lease, veth, rules and files go. */
+async function undoNetwork(network: Prepared): Promise<void> {
+  const { teardownNetwork } = await import('../network/container-network.js');
+  try {
+    teardownNetwork(network.record, network.id, network.root);
+  } catch (error) {
+    log().warn(`cleanup after failed create: ${errorMessage(error)}`);
+  }
 }

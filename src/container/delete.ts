@@ -5,6 +5,8 @@
  * Whatever is still in the cgroup is killed, the cgroup removed, poststop hooks run, and
  * the state directory goes last, so an interrupted delete can be run again.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { cgroupPids, removeCgroups } from '../cgroups/cgroup.js';
@@ -41,9 +43,25 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
   for (const pid of cgroupPids(state.cgroupPaths)) signal(pid, 'SIGKILL');
   await removeCgroups(state.cgroupPaths);
 
+  // The netns died with the last process; its veth, lease, DNAT rules and hosts files
+  // are ours to remove (src/network/container-network.ts). A failure keeps the state, so
+  // the delete can be run again.
+  if (state.network) {
+    const { teardownNetwork } = await import('../network/container-network.js');
+    teardownNetwork(state.network, id, store.root);
+  }
+
   const hookState = JSON.stringify(ociState(store, state, 'stopped'));
   for (const hook of state.hooks.poststop) {
     await runHook('poststop', hook, hookState).catch((error: Error) => log().warn(error.message));
+  }
+
+  // Made by `run/create --image`: unmount its overlay, remove its upper layer and bundle,
+  // release the image (src/image/bundle.ts). Last before the state, so a failure here
+  // leaves a delete that can be run again.
+  if (existsSync(join(state.bundle, '.ts-runc/image.json'))) {
+    const { removeContainerBundle } = await import('../image/bundle.js');
+    removeContainerBundle(state.bundle, id);
   }
   store.remove(id);
 }

@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
 import type { Hook } from '../hooks/run-hooks.js';
+import type { NetworkRecord } from '../network/container-network.js';
 
 export const DEFAULT_ROOT = '/run/ts-runc';
 
@@ -41,6 +42,8 @@ export interface StoredState {
   namespaces: string[];
   /** whether a user namespace was created (exec must join it first) */
   userns: boolean;
+  /** ts-runc's networking (--network): address, veth, ports, hosts files; undone on delete */
+  network?: NetworkRecord;
 }
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';

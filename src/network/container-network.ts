@@ -1,0 +1,286 @@
+/**
+ * A container's networking from create to delete, in the order create.ts calls it:
+ *
+ *   prepareNetwork   before the plan is compiled: check the request, edit the spec (the
+ *                    network namespace; bind mounts of /etc/hosts, hostname, resolv.conf)
+ *                    and write those files
+ *   allocateAddress  once the state exists: lease an address, pick host ports, tell the
+ *                    network's other containers (their /etc/hosts)
+ *   attachNetwork    once the pid is known: bridge, veth, eth0, route, nftables rules
+ *   teardownNetwork  on delete, and on a create that failed halfway: all of it undone,
+ *                    each part quietly skipped if already gone, so it can run again
+ */
+import { existsSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { RuntimeError, errorMessage } from '../errors.js';
+import { log } from '../log.js';
+import { isAlive } from '../process/liveness.js';
+import { validateId } from '../state/container-state.js';
+import type { Spec } from '../spec/schema.js';
+import { attachVeth, detachVeth, ensureBridge, hostVethName } from './attach.js';
+import { refreshHosts } from './peers.js';
+import { allocate, parseSubnet, release, withLock, type Lease } from './ipam.js';
+import { filterResolvConf, nameFilesFor, readHostResolvConf, renderHosts, writeNameFiles, type NameFiles } from './hosts-files.js';
+import { findNetwork, loadNetwork, networkDir, networkLock, type NetworkDef } from './networks.js';
+import { containerTag, deleteScript, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
+import { EXPOSED_PORTS_ANNOTATION, checkNoDuplicateHostPorts, exposedPorts, freePort, type PortMapping } from './ports.js';
+import type { NetworkRequest } from './request.js';
+import { Netlink } from './netlink/socket.js';
+
+/** What state.json remembers of a container's network (StoredState.network). */
+export interface NetworkRecord {
+  mode: 'none' | 'host' | 'container' | 'bridge';
+  storage: string;
+  /** bridge: the network's name, bridge, address and gateway */
+  network?: string;
+  bridge?: string;
+  ip?: string;
+  prefix?: number;
+  gateway?: string;
+  hostVeth?: string;
+  aliases: string[];
+  /** published ports, host ports resolved */
+  ports: PortMapping[];
+  /** the hosts/hostname/resolv.conf files bind-mounted in; removed on delete when `ownFiles` */
+  files?: NameFiles;
+  ownFiles: boolean;
+  /** container:<id>: whose namespace was joined */
+  joined?: string;
+}
+
+export interface Prepared {
+  record: NetworkRecord;
+  def?: NetworkDef;
+  request: NetworkRequest;
+  id: string;
+  root: string;
+  /** names peers resolve it by: the id and the aliases */
+  names: string[];
+  hostname: string;
+  /** the io.ts-runc.image.exposed-ports annotation, for -P */
+  exposed?: string;
+}
+
+const NAME_MOUNTS: Array<[keyof NameFiles, string]> = [['hosts', '/etc/hosts'], ['hostname', '/etc/hostname'], ['resolv', '/etc/resolv.conf']];
+
+/** Set the network namespace entry: created (path undefined), joined (a path), or none at all (null). */
+function setNetns(spec: Spec, path: string | null | undefined): void {
+  spec.linux ??= {};
+  const others = (spec.linux.namespaces ?? []).filter((ns) => ns.type !== 'network');
+  if (path === null) spec.linux.namespaces = others;
+  else spec.linux.namespaces = [...others, path === undefined ? { type: 'network' } : { type: 'network', path }];
+}
+
+/** Bind-mount the files at the end of spec.mounts, unless config.json mounts something there already. */
+function mountNameFiles(spec: Spec, files: Partial<NameFiles>): void {
+  spec.mounts ??= [];
+  for (const [key, destination] of NAME_MOUNTS) {
+    const source = files[key];
+    if (!source || spec.mounts.some((m) => m.destination === destination)) continue;
+    spec.mounts.push({ destination, type: 'bind', source, options: ['rbind', 'rprivate'] });
+  }
+}
+
+/** Check the request, edit the spec and write the name files. Nothing else is made yet. */
+export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, root: string): Prepared {
+  const { mode } = request;
+  // The files live at a path named by the id: never write over another container's.
+  validateId(id);
+  if (existsSync(join(root, id))) throw new RuntimeError(`container with id ${id} already exists`);
+  if (mode.kind !== 'bridge' && (request.publish.length > 0 || request.publishAll)) {
+    throw new RuntimeError(`--network ${mode.kind}: published ports need a bridge network`);
+  }
+  if (mode.kind !== 'bridge' && request.aliases.length > 0) throw new RuntimeError(`--network ${mode.kind}: --network-alias needs a bridge network`);
+  checkNoDuplicateHostPorts(request.publish);
+  const hostname = spec.hostname ?? id;
+  const names = [...new Set([id, ...request.aliases])];
+  const record: NetworkRecord = { mode: mode.kind, storage: request.storage, aliases: request.aliases, ports: [], ownFiles: false };
+  const prepared: Prepared = { record, request, id, root, names, hostname, exposed: spec.annotations?.[EXPOSED_PORTS_ANNOTATION] };
+  switch (mode.kind) {
+    case 'host': {
+      setNetns(spec, null);
+      ownFiles(spec, prepared, hostname, safeRead('/etc/hosts') || renderHosts(undefined, []), readHostResolvConf());
+      break;
+    }
+    case 'none': {
+      setNetns(spec, undefined);
+      ownFiles(spec, prepared, hostname, renderHosts(undefined, []), filterResolvConf(readHostResolvConf()));
+      break;
+    }
+    case 'container': {
+      const other = readOtherState(root, mode.id);
+      setNetns(spec, `/proc/${other.pid}/ns/net`);
+      record.joined = mode.id;
+      if (other.network?.files) {
+        record.files = other.network.files;
+        mountNameFiles(spec, { hosts: other.network.files.hosts, resolv: other.network.files.resolv });
+      }
+      break;
+    }
+    case 'bridge': {
+      prepared.def = loadNetwork(request.storage, mode.network);
+      setNetns(spec, undefined);
+      Object.assign(record, { network: prepared.def.name, bridge: prepared.def.bridge, gateway: prepared.def.gateway,
+        prefix: parseSubnet(prepared.def.subnet).prefix, hostVeth: hostVethName(root, id) });
+      // hosts gets the address once it is leased (allocate)
+      ownFiles(spec, prepared, hostname, renderHosts(undefined, []), filterResolvConf(readHostResolvConf()));
+      break;
+    }
+  }
+  return prepared;
+}
+
+function ownFiles(spec: Spec, prepared: Prepared, hostname: string, hosts: string, resolv: string): void {
+  const files = nameFilesFor(prepared.request.storage, prepared.id);
+  writeNameFiles(files, hostname, hosts, resolv);
+  prepared.record.files = files;
+  prepared.record.ownFiles = true;
+  mountNameFiles(spec, files);
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+interface OtherState {
+  pid: number;
+  pidStartTime: string;
+  network?: NetworkRecord;
+}
+
+/** container:<id>: it must exist and be running, or its /proc/<pid>/ns/net is not there to join. */
+function readOtherState(root: string, other: string): OtherState {
+  let state: OtherState;
+  try {
+    state = JSON.parse(readFileSync(join(root, other, 'state.json'), 'utf8')) as OtherState;
+  } catch {
+    throw new RuntimeError(`--network container:${other}: no such container`);
+  }
+  if (!isAlive(state.pid, state.pidStartTime)) {
+    throw new RuntimeError(`--network container:${other}: the container is not running`);
+  }
+  return state;
+}
+
+/** Lease an address and choose host ports (bridge mode); peers' hosts files learn the new name. */
+export async function allocateAddress(prepared: Prepared, created: string): Promise<void> {
+  const { record, def, request } = prepared;
+  if (!def || !record.files || !record.hostVeth) return;
+  const dir = networkDir(request.storage, def.name);
+  const holder = { container: prepared.id, root: prepared.root, created, names: prepared.names, hostname: prepared.hostname, hostsFile: record.files.hosts, hostVeth: record.hostVeth };
+  record.ip = withLock(networkLock(request.storage, def.name), () => {
+    // `network rm` may have run since prepareNetwork read the definition.
+    if (!findNetwork(request.storage, def.name)) throw new RuntimeError(`network ${def.name} was removed`);
+    const lease = allocate(dir, parseSubnet(def.subnet), def.gateway, holder, forgetStale);
+    refreshHosts(dir);
+    return lease.ip;
+  });
+  record.ports = await choosePorts(request, prepared.exposed);
+}
+
+/** A lease whose container is gone may have left DNAT rules behind (it was never deleted). */
+function forgetStale(lease: Lease): void {
+  try {
+    deleteTagged(containerTag(lease.container, lease.hostVeth), `reclaim ${lease.ip} from ${lease.container}`);
+  } catch (error) {
+    log().warn(errorMessage(error));
+  }
+}
+
+/** -p as given, -P's exposed ports; host port 0 becomes a free one. A port another container publishes is refused. */
+async function choosePorts(request: NetworkRequest, exposed: string | undefined): Promise<PortMapping[]> {
+  // -p for a port -P would publish too wins (as with docker).
+  const extra = request.publishAll ? exposedPorts(exposed) : [];
+  const wanted = [...request.publish, ...extra.filter((e) => !request.publish.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol))];
+  if (wanted.length === 0) return [];
+  const taken = publishedHostPorts();
+  const chosen: PortMapping[] = [];
+  for (const mapping of wanted) {
+    let hostPort = mapping.hostPort;
+    if (hostPort !== 0 && taken.has(`${hostPort}/${mapping.protocol}`)) {
+      throw new RuntimeError(`host port ${hostPort}/${mapping.protocol} is already published by another container`);
+    }
+    for (let tries = 0; hostPort === 0 || taken.has(`${hostPort}/${mapping.protocol}`); tries++) {
+      if (tries > 20) throw new RuntimeError('could not find a free host port');
+      hostPort = await freePort(mapping.protocol, mapping.hostIp);
+    }
+    taken.add(`${hostPort}/${mapping.protocol}`);
+    chosen.push({ ...mapping, hostPort });
+  }
+  return chosen;
+}
+
+/** Bridge mode, once the container's pid (and so its netns) exists: the links and the rules. */
+export function attachNetwork(prepared: Prepared, pid: number, inside: Netlink | undefined): void {
+  const { record, def } = prepared;
+  if (!def || !record.ip || !record.hostVeth || record.prefix === undefined) return;
+  if (!inside) throw new RuntimeError('no netlink socket inside the container\'s network namespace (is linux.namespaces network set?)');
+  const host = Netlink.open();
+  try {
+    withLock(networkLock(record.storage, def.name), () => {
+      const made = ensureBridge(host, def.bridge, `${def.gateway}/${record.prefix}`);
+      const rules = listRules();
+      if (made || !rules.some((r) => r.comment === networkTag(def.name))) {
+        runNft(tableScript() + deleteScript(rules, networkTag(def.name)) + networkScript(def), `network ${def.name}`);
+      }
+    });
+    attachVeth(host, inside, { pid, hostVeth: record.hostVeth, bridge: def.bridge, addressCidr: `${record.ip}/${record.prefix}`, gateway: def.gateway });
+    if (record.ports.length > 0) {
+      runNft(tableScript() + portsScript(containerTag(prepared.id, record.hostVeth), record.ip, record.ports), `publish ports of ${prepared.id}`);
+    }
+  } finally {
+    host.close();
+  }
+}
+
+/**
+ * Undo all of it: DNAT rules, the host veth (the peer goes with it, or already went with
+ * the netns), the lease (peers' hosts files forget the name), the name files. Each part is
+ * tried even if an earlier one failed; what failed is logged and reported at the end.
+ */
+export function teardownNetwork(record: NetworkRecord, id: string, root: string): void {
+  const failures: string[] = [];
+  const step = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      failures.push(`${what}: ${errorMessage(error)}`);
+    }
+  };
+  // No address: the create failed before anything was leased, attached or published.
+  if (record.mode === 'bridge' && record.network && record.hostVeth && record.ip) {
+    const { network, hostVeth, storage } = record;
+    if (record.ports.length > 0) step('remove port rules', () => deleteTagged(containerTag(id, hostVeth), `unpublish ports of ${id}`));
+    step(`remove ${hostVeth}`, () => {
+      const nl = Netlink.open();
+      try {
+        detachVeth(nl, hostVeth);
+      } finally {
+        nl.close();
+      }
+    });
+    const ip = record.ip;
+    if (existsSync(networkDir(storage, network))) {
+      step(`release ${ip}`, () => withLock(networkLock(storage, network), () => {
+        release(networkDir(storage, network), ip, id, root);
+        refreshHosts(networkDir(storage, network));
+      }));
+    }
+  }
+  if (record.ownFiles && record.files) step('remove name files', () => removeNameFiles(record.files!));
+  for (const failure of failures) log().warn(`network teardown of ${id}: ${failure}`);
+  if (failures.length > 0) throw new RuntimeError(`network teardown of ${id}: ${failures.join('; ')}`);
+}
+
+function removeNameFiles(files: NameFiles): void {
+  for (const path of [files.hosts, files.hostname, files.resolv]) rmSync(path, { force: true });
+  try {
+    rmdirSync(dirname(files.hosts)); // only if nothing else (an image container's layers) is in it
+  } catch {
+    /* not empty, or gone */
+  }
+}
