@@ -3,10 +3,10 @@ import { parseChallenges } from '../../src/image/registry/challenge.js';
 
 describe('WWW-Authenticate challenges from a registry', () => {
   it('reads a Bearer challenge: realm, service and a scope whose actions contain a comma', () => {
-    const header = 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull,push"';
+    const header = 'Bearer realm="https://auth.registry.example/token",service="registry.example",scope="repository:library/busybox:pull,push"';
     expect(parseChallenges(header)).toEqual([{
       scheme: 'bearer',
-      params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/busybox:pull,push' },
+      params: { realm: 'https://auth.registry.example/token', service: 'registry.example', scope: 'repository:library/busybox:pull,push' },
     }]);
   });
 

@@ -26,8 +26,8 @@ describe('reference → registry URLs', () => {
     expect(remoteRef('registry.example.com:8443/app:1', { tlsVerify: false }).base).toBe('http://registry.example.com:8443');
   });
 
-  it('sends names without a host to Docker Hub, official images under library/', () => {
-    expect(remoteRef('busybox:1.36')).toMatchObject({ registry: 'docker.io', repository: 'library/busybox', base: 'https://registry-1.docker.io' });
+  it('refuses a name without a registry host (there is no default registry)', () => {
+    expect(() => remoteRef('busybox:1.36')).toThrow(/names no registry.*127\.0\.0\.1:5000\/busybox:1\.36/);
   });
 
   it('knows the loopback names', () => {

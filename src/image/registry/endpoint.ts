@@ -13,12 +13,8 @@
 import { RuntimeError } from '../../errors.js';
 import { parseReference } from '../reference.js';
 
-/** Docker Hub is the default registry of names without a host, as everywhere in Docker. */
-const DOCKER_HUB = 'docker.io';
-const DOCKER_HUB_API = 'registry-1.docker.io';
-
 export interface RemoteRef {
-  /** host[:port] as written ("127.0.0.1:5000", "[::1]:5000", "docker.io") */
+  /** host[:port] as written ("127.0.0.1:5000", "[::1]:5000", "registry.example:443") */
   registry: string;
   /** the repository name in the API path ("library/busybox", "team/app") */
   repository: string;
@@ -28,16 +24,19 @@ export interface RemoteRef {
   base: string;
 }
 
-/** "host:port/repo:tag" → the registry, repository and API base URL. */
+/**
+ * "host:port/repo:tag" → the registry, repository and API base URL. ts-runc has no default
+ * registry: a name without a host is refused rather than sent somewhere the user did not say.
+ */
 export function remoteRef(ref: string, options: { tlsVerify?: boolean } = {}): RemoteRef {
   const parsed = parseReference(ref);
-  const registry = parsed.registry ?? DOCKER_HUB;
-  let repository = parsed.repository;
-  // Docker Hub keeps official images under "library/".
-  if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
-  const host = registry === DOCKER_HUB ? DOCKER_HUB_API : registry;
-  const scheme = options.tlsVerify === false || isLoopback(host) ? 'http' : 'https';
-  const result: RemoteRef = { registry, repository, base: `${scheme}://${host}` };
+  const registry = parsed.registry;
+  if (!registry) {
+    throw new RuntimeError(`${JSON.stringify(ref)} names no registry: write its host first, e.g. 127.0.0.1:5000/${ref} (ts-runc has no default registry)`);
+  }
+  const repository = parsed.repository;
+  const scheme = options.tlsVerify === false || isLoopback(registry) ? 'http' : 'https';
+  const result: RemoteRef = { registry, repository, base: `${scheme}://${registry}` };
   if (parsed.tag !== undefined) result.tag = parsed.tag;
   if (parsed.digest !== undefined) result.digest = parsed.digest;
   if (result.tag === undefined && result.digest === undefined) result.tag = 'latest';
