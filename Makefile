@@ -21,7 +21,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 bench clean distclean
+        test-cgroup-v2 bench bench-network bench-unpack clean distclean
 
 all: build
 
@@ -47,6 +47,7 @@ $(INIT_BIN): native/init.c $(wildcard native/*.h)
 # --- the busybox rootfs and bundle ----------------------------------------------
 fixture:
 	@rootfs-fixtures/build.sh
+	@rootfs-fixtures/build-image.sh
 
 # A bundle of its own whose container shows that it is one: its own hostname, its
 # own PID namespace (ps lists only its processes) and its user.
@@ -78,6 +79,14 @@ test-cgroup-v2: setup-vm build fixture
 
 bench: setup build fixture
 	bench/run.sh
+
+# Layer unpacking: `ts-runc image load` vs `umoci unpack` on a large multi-layer image.
+bench-unpack: setup build fixture
+	node bench/unpack.mjs
+
+# per-container network set-up: the netlink library against `ip` commands (bench/network.mjs)
+bench-network: setup build
+	$(NODE_BIN)/node bench/network.mjs
 
 clean:
 	rm -rf --one-file-system dist build test-results $(FIXTURE)

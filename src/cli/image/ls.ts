@@ -1,0 +1,74 @@
+/** `ts-runc image ls [-q] [--format table|json]`: the images in the store, as `docker images` lists them. */
+import { RuntimeError } from '../../errors.js';
+import { bool, parseFlags, str, type FlagSpec } from '../args.js';
+import type { Command } from '../command.js';
+import type { ImageRecord } from '../../image/types.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'quiet', short: 'q', type: 'bool', help: 'only the image ids (12 hex digits)' },
+  { name: 'format', type: 'string', help: 'table (default) or json' },
+];
+
+export const command: Command = {
+  synopsis: 'ls [-q] [--format table|json]',
+  summary: 'list images',
+  flags: FLAGS,
+  async run({ globals }, argv) {
+    const parsed = parseFlags(argv, FLAGS, 'image ls');
+    const format = str(parsed, 'format') ?? 'table';
+    if (format !== 'table' && format !== 'json') throw new RuntimeError(`image ls: unknown --format ${JSON.stringify(format)} (table or json)`);
+    const { ImageStore } = await import('../../image/store.js');
+    const images = new ImageStore(globals.storage).list();
+    if (bool(parsed, 'quiet')) process.stdout.write(images.map((i) => `${shortId(i.id)}\n`).join(''));
+    else if (format === 'json') process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+    else process.stdout.write(table(images));
+    return 0;
+  },
+};
+
+function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** One row per name (a nameless image shows <none>), columns padded like docker's. */
+function table(images: ImageRecord[]): string {
+  const rows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE']];
+  for (const image of images) {
+    const names = image.names.length > 0 ? image.names : ['<none>:<none>'];
+    for (const name of names) {
+      const [repository, tag] = splitName(name);
+      rows.push([repository, tag, shortId(image.id), ago(image.added), humanSize(image.size)]);
+    }
+  }
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  return rows.map((r) => `${r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]! + 3))).join('')}\n`).join('');
+}
+
+function splitName(name: string): [string, string] {
+  const at = name.indexOf('@');
+  if (at >= 0) return [name.slice(0, at), '<none>'];
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? [name.slice(0, colon), name.slice(colon + 1)] : [name, '<none>'];
+}
+
+function ago(iso: string): string {
+  const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+  const steps: [number, string][] = [[86400 * 7, 'week'], [86400, 'day'], [3600, 'hour'], [60, 'minute']];
+  for (const [size, unit] of steps) {
+    const n = Math.floor(seconds / size);
+    if (n >= 1) return `${n} ${unit}${n > 1 ? 's' : ''} ago`;
+  }
+  return 'Less than a minute ago';
+}
+
+function humanSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes}B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = -1;
+  do {
+    value /= 1000;
+    unit++;
+  } while (value >= 1000 && unit < units.length - 1);
+  return `${value.toFixed(value < 10 ? 2 : 1)}${units[unit]}`;
+}

@@ -1,0 +1,104 @@
+/**
+ * Content-addressed blobs: <images>/blobs/sha256/<hex>, the file named by the sha256 of its
+ * bytes (image-spec descriptor.md "digests"). A blob is hashed WHILE it streams into a
+ * temporary file beside the store and renamed into place only if digest and size match, so
+ * a blob file that exists is always complete and correct, and two writers of the same blob
+ * simply both rename identical content.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RuntimeError } from '../errors.js';
+
+const DIGEST = /^sha256:([a-f0-9]{64})$/;
+
+/** "sha256:<hex>" → "<hex>"; anything else is an error (it would become a path). */
+export function digestHex(digest: string): string {
+  const match = DIGEST.exec(digest);
+  if (!match) throw new RuntimeError(`invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex digits>`);
+  return match[1]!;
+}
+
+export class BlobStore {
+  readonly dir: string;
+
+  /** `dir` is <storage>/images/blobs */
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  path(digest: string): string {
+    return join(this.dir, 'sha256', digestHex(digest));
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.path(digest));
+  }
+
+  size(digest: string): number {
+    return statSync(this.path(digest)).size;
+  }
+
+  /** Streams `data` in, hashing as it goes; with `expect`, a different digest or size is an error and stores nothing. */
+  async put(data: NodeJS.ReadableStream | Buffer, expect: { digest?: string; size?: number } = {}): Promise<{ digest: string; size: number; existed: boolean }> {
+    if (expect.digest !== undefined) digestHex(expect.digest);
+    mkdirSync(join(this.dir, 'sha256'), { recursive: true });
+    mkdirSync(join(this.dir, 'tmp'), { recursive: true });
+    const tmp = join(this.dir, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const file = await open(tmp, 'wx', 0o644);
+    try {
+      const source = Buffer.isBuffer(data) ? [data] : (data as AsyncIterable<Buffer | string>);
+      for await (const chunk of source) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hash.update(bytes);
+        size += bytes.length;
+        if (expect.size !== undefined && size > expect.size) throw new RuntimeError(`blob ${expect.digest ?? ''}: more than the expected ${expect.size} bytes`);
+        await file.write(bytes);
+      }
+      await file.close();
+      const digest = `sha256:${hash.digest('hex')}`;
+      if (expect.size !== undefined && size !== expect.size) throw new RuntimeError(`blob ${expect.digest ?? digest}: got ${size} bytes, expected ${expect.size} (truncated?)`);
+      if (expect.digest !== undefined && digest !== expect.digest) throw new RuntimeError(`blob ${expect.digest}: the content's digest is ${digest} (corrupt or tampered with)`);
+      const existed = existsSync(this.path(digest));
+      renameSync(tmp, this.path(digest));
+      return { digest, size, existed };
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      rmSync(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  readJson<T>(digest: string): T {
+    const path = this.path(digest);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new RuntimeError(`blob ${digest} is not in the store (${path})`);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new RuntimeError(`blob ${digest} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+
+  open(digest: string): NodeJS.ReadableStream {
+    if (!this.has(digest)) throw new RuntimeError(`blob ${digest} is not in the store`);
+    return createReadStream(this.path(digest));
+  }
+
+  remove(digest: string): void {
+    rmSync(this.path(digest), { force: true });
+  }
+}
+
+/** The digest and size of bytes in memory (manifests, configs) as a descriptor needs them. */
+export function digestOf(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+

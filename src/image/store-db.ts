@@ -1,0 +1,67 @@
+/**
+ * The image store's records: <storage>/images/images.json, which images exist (with their
+ * names and layers) and who holds them. Every change is read-modify-write under flock(2)
+ * on images.lock and lands by writing a temporary file and rename(2), so a reader never
+ * sees half a file and a crash leaves the previous version.
+ */
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync, mkdirSync, fsyncSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeError, errorCode } from '../errors.js';
+import { lockExclusive, unlock } from '../sys/libc.js';
+import type { ImageRecord } from './types.js';
+
+export interface StoredLayer {
+  /** the blob as the manifest names it */
+  digest: string;
+  diffId: string;
+  size: number;
+  mediaType: string;
+}
+
+export interface StoredImage extends ImageRecord {
+  layers: StoredLayer[];
+}
+
+export interface StoreDb {
+  images: StoredImage[];
+  /** holder ("container:web", "bundle:/path") → the image id it uses */
+  holders: Record<string, string>;
+}
+
+const FILE = 'images.json';
+
+export function readDb(dir: string): StoreDb {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, FILE), 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { images: [], holders: {} };
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as StoreDb;
+  } catch (error) {
+    throw new RuntimeError(`${join(dir, FILE)} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `change` on the current records under the store's lock and saves what it leaves. */
+export function updateDb<T>(dir: string, change: (db: StoreDb) => T): T {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const fd = openSync(join(dir, 'images.lock'), 'a', 0o600);
+  try {
+    lockExclusive(fd, `lock ${dir}/images.lock`);
+    const db = readDb(dir);
+    const result = change(db);
+    const tmp = join(dir, `.${FILE}.${process.pid}.tmp`);
+    writeFileSync(tmp, `${JSON.stringify(db, null, 2)}\n`, { mode: 0o600 });
+    const tmpFd = openSync(tmp, 'r');
+    fsyncSync(tmpFd);
+    closeSync(tmpFd);
+    renameSync(tmp, join(dir, FILE));
+    return result;
+  } finally {
+    unlock(fd);
+    closeSync(fd);
+  }
+}

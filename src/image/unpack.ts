@@ -1,0 +1,280 @@
+/**
+ * Unpacks one layer tar (plain, gzip or zstd) into a fresh directory that overlayfs can use
+ * as a lowerdir, without ever writing outside it, however the tar was made.
+ *
+ * Safety, as a malicious layer would attack it:
+ *  - names with a ".." component are refused; absolute names ("/etc/x") are taken as
+ *    relative to the layer, as GNU tar does;
+ *  - no path is created under a symlink: the directory starts empty, so every parent is
+ *    either one this unpack made as a real directory or one an entry made; an entry under
+ *    a symlink or file ("a -> /tmp" then "a/x") is refused;
+ *  - a hardlink must point at a non-directory this layer already holds (not "../../etc/passwd");
+ *    link(2) does not follow a final symlink, so linking to a symlink only copies the link.
+ * Anything wrong (bad entry, truncated or corrupt stream) removes the directory and throws.
+ *
+ * OCI whiteouts (image-spec layer.md "Whiteouts") become overlayfs's own form
+ * (Documentation/filesystems/overlayfs.rst): ".wh.<name>" → a 0/0 character device <name>,
+ * ".wh..wh..opq" → the xattr trusted.overlay.opaque=y on its directory. trusted.overlay.*
+ * xattrs in the tar itself are dropped: they would steer overlayfs (redirects, metacopy).
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, chmodSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
+import { pipeline, type Readable } from 'node:stream';
+import { join } from 'node:path';
+import type { Header } from 'tar-stream';
+
+type Headers = Header & { pax?: Record<string, string> | null };
+type EntryData = AsyncIterable<Buffer> & { resume(): unknown };
+import { RuntimeError, errorCode, errorMessage } from '../errors.js';
+import { lsetxattr, mknod } from '../sys/libc.js';
+import { decompressor, fileCompression, type Compression } from './compression.js';
+import { XATTR_PREFIX, keepXattrBytes } from './pax.js';
+
+export interface UnpackResult {
+  /** sha256 of the uncompressed tar: the config's rootfs.diff_ids entry */
+  diffId: string;
+  compression: Compression;
+  /** bytes of the uncompressed tar */
+  tarSize: number;
+}
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+/** glibc's makedev(3): the 64-bit dev_t from major and minor. */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
+}
+
+/** Unpacks the layer blob at `file` into `dest`, which must not exist yet. */
+export async function unpackLayer(file: string, dest: string, where: string): Promise<UnpackResult> {
+  mkdirSync(dest, { mode: 0o755 });
+  try {
+    return await extractInto(file, dest, where);
+  } catch (error) {
+    rmSync(dest, { recursive: true, force: true });
+    if (error instanceof RuntimeError) throw error;
+    // System call failures (ENOSPC, EPERM) speak for themselves; stream errors from zlib
+    // ("unexpected end of file") or tar-stream ("Unexpected end of data") mean a bad blob.
+    const code = errorCode(error);
+    const hint = code === undefined || code.startsWith('Z_') || code.startsWith('ERR_') ? ' (corrupt or truncated layer?)' : '';
+    throw new RuntimeError(`${where}: ${errorMessage(error)}${hint}`, { cause: error, code });
+  }
+}
+
+async function extractInto(file: string, dest: string, where: string): Promise<UnpackResult> {
+  keepXattrBytes();
+  const { extract } = await import('tar-stream');
+  const compression = fileCompression(file, where);
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const decompress = await decompressor(compression);
+  const source: Readable = decompress ? pipeline(raw, decompress, () => undefined) : raw;
+
+  const hash = createHash('sha256');
+  let tarSize = 0;
+  const tar = extract({});
+  const feeding = (async () => {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      tarSize += chunk.length;
+      if (!tar.write(chunk)) await once(tar, 'drain');
+    }
+    tar.end(undefined);
+  })();
+  feeding.catch((error: unknown) => tar.destroy(error as Error));
+
+  const writer = new LayerWriter(dest, where);
+  try {
+    for await (const entry of tar) await writer.apply(entry.header as Headers, entry as unknown as EntryData);
+    await feeding;
+  } catch (error) {
+    source.destroy();
+    tar.destroy();
+    await feeding.catch(() => undefined);
+    throw error;
+  }
+  writer.finish();
+  return { diffId: `sha256:${hash.digest('hex')}`, compression, tarSize };
+}
+
+/** Applies tar entries to one directory, keeping track of what it made there. */
+class LayerWriter {
+  /** every path (relative) this layer holds, and which of them are real directories */
+  private readonly made = new Set<string>(['']);
+  private readonly dirs = new Set<string>(['']);
+  /** directory mtimes, set at the end: creating their children changes them */
+  private readonly dirTimes: { path: string; mtime: Date }[] = [];
+
+  constructor(private readonly root: string, private readonly where: string) {}
+
+  async apply(header: Headers, data: EntryData): Promise<void> {
+    const rel = this.relative(header.name);
+    const base = rel.slice(rel.lastIndexOf('/') + 1);
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      data.resume();
+      return this.whiteout(rel, base);
+    }
+    switch (header.type) {
+      case 'file':
+      case 'contiguous-file':
+        return this.file(rel, header, data);
+      case 'directory':
+        data.resume();
+        return this.directory(rel, header);
+      case 'symlink':
+        data.resume();
+        this.replace(rel);
+        symlinkSync(header.linkname ?? '', this.abs(rel));
+        return this.finishEntry(rel, header, false);
+      case 'link':
+        data.resume();
+        return this.hardlink(rel, header);
+      case 'character-device':
+      case 'block-device':
+      case 'fifo': {
+        data.resume();
+        this.replace(rel);
+        const kind = header.type === 'fifo' ? S_IFIFO : header.type === 'block-device' ? S_IFBLK : S_IFCHR;
+        mknod(this.abs(rel), kind | (header.mode ?? 0o644) & 0o7777, Number(makedev(header.devmajor ?? 0, header.devminor ?? 0)));
+        return this.finishEntry(rel, header, true);
+      }
+      default:
+        // pax/GNU long-name headers are consumed by tar-stream; anything else (sockets
+        // cannot be archived) has no file to make.
+        data.resume();
+    }
+  }
+
+  /** Directory mtimes last, deepest first, so making children does not change them again. */
+  finish(): void {
+    this.dirTimes.sort((a, b) => b.path.split('/').length - a.path.split('/').length);
+    for (const { path, mtime } of this.dirTimes) lutimesSync(path, mtime, mtime);
+  }
+
+  /** The entry's path inside the layer, "" for the layer's root. */
+  private relative(name: string): string {
+    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.includes('..')) throw new RuntimeError(`${this.where}: entry ${JSON.stringify(name)} has a ".." component, which would reach outside the layer`);
+    const rel = parts.join('/');
+    this.parents(rel, name);
+    return rel;
+  }
+
+  /** Makes the missing parents of `rel` as directories; a parent that is not one is an attack or a broken tar. */
+  private parents(rel: string, name: string): void {
+    let at = rel.indexOf('/');
+    while (at >= 0) {
+      const parent = rel.slice(0, at);
+      if (!this.dirs.has(parent)) {
+        if (this.made.has(parent)) throw new RuntimeError(`${this.where}: entry ${JSON.stringify(name)} is under ${JSON.stringify(parent)}, which is a symlink or file in this layer; following it could write outside the layer`);
+        mkdirSync(this.abs(parent), { mode: 0o755 });
+        this.made.add(parent);
+        this.dirs.add(parent);
+      }
+      at = rel.indexOf('/', at + 1);
+    }
+  }
+
+  private abs(rel: string): string {
+    return rel === '' ? this.root : join(this.root, rel);
+  }
+
+  /** A later entry for the same path replaces the earlier one (tar semantics). */
+  private replace(rel: string): void {
+    if (rel === '') throw new RuntimeError(`${this.where}: an entry tries to replace the layer's root directory`);
+    if (!this.made.has(rel)) return;
+    rmSync(this.abs(rel), { recursive: true, force: true });
+    this.made.delete(rel);
+    if (this.dirs.delete(rel)) {
+      const prefix = `${rel}/`;
+      for (const p of [...this.made]) if (p.startsWith(prefix)) this.made.delete(p);
+      for (const p of [...this.dirs]) if (p.startsWith(prefix)) this.dirs.delete(p);
+    }
+  }
+
+  private async file(rel: string, header: Headers, data: AsyncIterable<Buffer>): Promise<void> {
+    this.replace(rel);
+    // O_EXCL: the path is known to be free, and a surprise there must not be followed.
+    const fd = openSync(this.abs(rel), 'wx', 0o600);
+    this.made.add(rel);
+    try {
+      for await (const chunk of data) writeSync(fd, chunk);
+      // chown clears setuid/setgid, so the mode comes after it.
+      fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
+      fchmodSync(fd, (header.mode ?? 0o644) & 0o7777);
+      this.xattrs(rel, header);
+      if (header.mtime) futimesSync(fd, header.mtime, header.mtime);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private directory(rel: string, header: Headers): void {
+    if (!this.dirs.has(rel)) {
+      this.replace(rel);
+      mkdirSync(this.abs(rel), { mode: 0o755 });
+      this.made.add(rel);
+      this.dirs.add(rel);
+    }
+    lchownSync(this.abs(rel), header.uid ?? 0, header.gid ?? 0);
+    chmodSync(this.abs(rel), (header.mode ?? 0o755) & 0o7777);
+    this.xattrs(rel, header);
+    if (header.mtime) this.dirTimes.push({ path: this.abs(rel), mtime: header.mtime });
+  }
+
+  private hardlink(rel: string, header: Headers): void {
+    const name = header.linkname ?? '';
+    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+    const target = parts.join('/');
+    if (parts.includes('..') || !this.made.has(target) || this.dirs.has(target)) {
+      throw new RuntimeError(`${this.where}: hardlink ${JSON.stringify(header.name)} points at ${JSON.stringify(name)}, which is not a file earlier in this layer`);
+    }
+    if (target === rel) return;
+    this.replace(rel);
+    linkSync(this.abs(target), this.abs(rel));
+    this.made.add(rel);
+  }
+
+  private whiteout(rel: string, base: string): void {
+    const dir = rel.slice(0, Math.max(0, rel.length - base.length - 1));
+    if (base === OPAQUE) {
+      lsetxattr(this.abs(dir), 'trusted.overlay.opaque', Buffer.from('y'));
+      return;
+    }
+    if (base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) return; // other AUFS metadata (.wh..wh.plnk): not content
+    const hidden = base.slice(WHITEOUT_PREFIX.length);
+    if (hidden === '' || hidden === '..' || hidden === '.') throw new RuntimeError(`${this.where}: invalid whiteout ${JSON.stringify(rel)}`);
+    const path = dir === '' ? hidden : `${dir}/${hidden}`;
+    this.replace(path);
+    mknod(this.abs(path), S_IFCHR, 0);
+    this.made.add(path);
+  }
+
+  private finishEntry(rel: string, header: Headers, chmod: boolean): void {
+    const path = this.abs(rel);
+    this.made.add(rel);
+    lchownSync(path, header.uid ?? 0, header.gid ?? 0);
+    if (chmod) chmodSync(path, (header.mode ?? 0o644) & 0o7777);
+    this.xattrs(rel, header);
+    if (header.mtime) lutimesSync(path, header.mtime, header.mtime);
+  }
+
+  private xattrs(rel: string, header: Headers): void {
+    const pax = header.pax;
+    if (!pax) return;
+    for (const [key, value] of Object.entries(pax)) {
+      if (!key.startsWith(XATTR_PREFIX)) continue;
+      const name = key.slice(XATTR_PREFIX.length);
+      // overlayfs's own attributes (redirect, metacopy, opaque) steer lookups across
+      // layers; only this unpacker's whiteout conversion may set them.
+      if (name.startsWith('trusted.overlay.')) continue;
+      lsetxattr(this.abs(rel), name, Buffer.from(value, 'latin1'));
+    }
+  }
+}
