@@ -16,10 +16,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { RuntimeError } from '../errors.js';
 import { MEDIA_TYPES, type ContainerConfig, type Descriptor, type ImageConfig, type Manifest } from './types.js';
-import { packTree } from './tar-tree.js';
+import { writeTreeTar } from './tar-tree.js';
 
 export interface CommitOptions {
   /** the upper layer directory (<bundle>/.ts-runc/upper) */
@@ -80,8 +79,6 @@ export async function commitLayer(storage: string, options: CommitOptions): Prom
 
 /** The upper layer as an OCI layer tar in `file`; returns its sha256 (the diff_id). */
 export async function writeLayerTar(upper: string, file: string): Promise<string> {
-  const { pack: makePack } = await import('tar-stream');
-  const pack = makePack();
   const hash = createHash('sha256');
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -89,16 +86,7 @@ export async function writeLayerTar(upper: string, file: string): Promise<string
       done(null, chunk);
     },
   });
-  const written = pipeline(pack, hashing, createWriteStream(file));
-  try {
-    await packTree(upper, pack, { whiteouts: true });
-    pack.finalize();
-  } catch (error) {
-    pack.destroy(error as Error);
-    await written.catch(() => undefined);
-    throw error;
-  }
-  await written;
+  await writeTreeTar(upper, { whiteouts: true }, [hashing, createWriteStream(file)]);
   return `sha256:${hash.digest('hex')}`;
 }
 

@@ -6,21 +6,10 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { packTree } from './tar-tree.js';
+import { writeTreeTar } from './tar-tree.js';
 
 /** Tar `rootfs` into `file`, or to `out` (stdout) when no file is given. */
 export async function exportRootfs(rootfs: string, file: string | undefined, out: Writable): Promise<void> {
-  const { pack: makePack } = await import('tar-stream');
-  const pack = makePack();
-  const written = pipeline(pack, file === undefined ? out : createWriteStream(file), { end: file !== undefined });
-  try {
-    await packTree(rootfs, pack, { whiteouts: false });
-    pack.finalize();
-  } catch (error) {
-    pack.destroy(error as Error);
-    await written.catch(() => undefined);
-    throw error;
-  }
-  await written;
+  const destination = file === undefined ? out : createWriteStream(file);
+  await writeTreeTar(rootfs, { whiteouts: false }, [destination], { end: file !== undefined });
 }

@@ -16,6 +16,7 @@
  */
 import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import type { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Header, Pack } from 'tar-stream';
 import { RuntimeError } from '../errors.js';
@@ -69,6 +70,32 @@ export async function packTree(root: string, pack: Pack, options: PackOptions): 
     }
   };
   await walk('');
+}
+
+/**
+ * packTree() `root` into a finished tar that is piped through `streams` (transforms such as
+ * a hash, then the destination); resolves once the destination has it all. If the walk
+ * fails, the pack is destroyed, which stops the pipe, and the walk's error is thrown.
+ * `end: false` leaves the destination open (process.stdout must stay usable).
+ */
+export async function writeTreeTar(
+  root: string,
+  options: PackOptions,
+  streams: readonly [...Transform[], Writable],
+  { end = true }: { end?: boolean } = {},
+): Promise<void> {
+  const { pack: makePack } = await import('tar-stream');
+  const pack = makePack();
+  const written = pipeline([pack, ...streams], { end });
+  try {
+    await packTree(root, pack, options);
+    pack.finalize();
+  } catch (error) {
+    pack.destroy(error as Error);
+    await written.catch(() => undefined);
+    throw error;
+  }
+  await written;
 }
 
 async function addFile(pack: Pack, host: string, path: string, stats: Stats): Promise<void> {
