@@ -7,11 +7,11 @@
  * with TEST-NET-1 addresses (192.0.2.0/24, RFC 5737: never routed anywhere).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/schema.js';
-import { FIXTURE_ROOTFS, TS_RUNC, haveFixture, isRoot, sandbox, type Result, type Sandbox } from './helpers.js';
+import { FIXTURE_ROOTFS, TS_RUNC, cgroupDirsFor, haveFixture, isRoot, sandbox, type Result, type Sandbox } from './helpers.js';
 import { makeNetns, type Netns } from './netns.js';
 
 const haveNft = spawnSync('nft', ['--version']).status === 0;
@@ -42,6 +42,22 @@ interface NetBox {
   /** comments of the rules in table ip ts-runc of the host netns */
   nftComments(): string[];
   cleanup(): void;
+}
+
+/** rmdir the cgroups of a container whose state is gone, once its killed processes have left them. */
+function removeCgroupsOf(id: string): void {
+  const dirs = cgroupDirsFor(`ts-runc-${id}`).sort((a, b) => b.length - a.length);
+  for (const dir of dirs) {
+    for (let i = 0; i < 100; i++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch {
+        spawnSync('sleep', ['0.05']); // EBUSY until the killed process has exited
+      }
+    }
+  }
+  expect(cgroupDirsFor(`ts-runc-${id}`)).toEqual([]);
 }
 
 function netBox(): NetBox {
@@ -251,6 +267,7 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     // As after a reboot that wiped --root (a tmpfs): the process and the state are gone, no delete ran.
     process.kill(pid, 'SIGKILL');
     spawnSync('rm', ['-rf', join(nb.box.root, 'ghost')]);
+    removeCgroupsOf('ghost'); // a reboot takes them too; nothing will delete them now
     expect(nb.nftComments().filter((c) => c.startsWith('ctr:ghost:'))).toHaveLength(1);
     expect(nb.run(['run', '-d', '-b', nb.bundle(['sleep', '300']), '--network', 'lost', '-p', '8090:80', 'heir']).stderr).toBe('');
     expect(stateOf(nb, 'heir').network?.ip).toBe('10.94.0.2');
