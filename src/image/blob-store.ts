@@ -43,8 +43,10 @@ export class BlobStore {
   /** Streams `data` in, hashing as it goes; with `expect`, a different digest or size is an error and stores nothing. */
   async put(data: NodeJS.ReadableStream | Buffer, expect: { digest?: string; size?: number } = {}): Promise<{ digest: string; size: number; existed: boolean }> {
     if (expect.digest !== undefined) digestHex(expect.digest);
-    mkdirSync(join(this.dir, 'sha256'), { recursive: true });
-    mkdirSync(join(this.dir, 'tmp'), { recursive: true });
+    // Owner-only, like /var/lib/docker (CVE-2021-41091): the unpacked layers beside the
+    // blobs hold the images' setuid binaries and device nodes, which host users must not reach.
+    mkdirSync(join(this.dir, 'sha256'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(this.dir, 'tmp'), { recursive: true, mode: 0o700 });
     const tmp = join(this.dir, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { RuntimeError } from '../errors.js';
 import { MEDIA_TYPES, type ContainerConfig, type Descriptor, type ImageConfig, type Manifest } from './types.js';
+import { normalizeName } from './reference.js';
 import { writeTreeTar } from './tar-tree.js';
 
 export interface CommitOptions {
@@ -40,7 +41,9 @@ export async function commitLayer(storage: string, options: CommitOptions): Prom
   const { ImageStore } = await import('./store.js');
   const store = new ImageStore(storage);
   const base = store.resolve(options.base);
-  // Parse the changes before the (slow) layer is written: a typo should cost nothing.
+  // Check the name and parse the changes before the (slow) layer is written: a typo should
+  // cost nothing, and must not leave a layer in the store that no image lists.
+  const names = options.names.map(normalizeName);
   const containerConfig = applyChanges(structuredClone(base.config.config ?? {}), options.changes);
 
   const tmp = join(storage, 'images', 'tmp');
@@ -70,7 +73,7 @@ export async function commitLayer(storage: string, options: CommitOptions): Prom
       layers: [...base.manifest.layers, layerDescriptor],
     };
     const manifestBlob = await store.blobs.put(Buffer.from(JSON.stringify(manifest)));
-    const record = await store.addImage(manifestBlob.digest, options.names);
+    const record = await store.addImage(manifestBlob.digest, names);
     return record.id;
   } finally {
     rmSync(tarFile, { force: true });

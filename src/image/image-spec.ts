@@ -27,7 +27,8 @@ export const EXPOSED_PORTS_ANNOTATION = 'io.ts-runc.image.exposed-ports';
 export const IMAGE_ID_ANNOTATION = 'io.ts-runc.image.id';
 export const IMAGE_NAME_ANNOTATION = 'io.ts-runc.image.name';
 
-const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Docker's default PATH, for images whose Env has none (and for `image import`). */
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * Docker's default capability set (moby oci/caps/defaults.go): what images expect root

@@ -1,19 +1,21 @@
 /**
  * `image import`: a root filesystem tarball (plain, gzip or zstd) as a one-layer image,
- * like `docker import`. A plain tar file is gzip-compressed on its way into the store (stdin is kept as it comes). The
- * config is written as image-spec config.md asks: architecture, os, rootfs.diff_ids, a
- * default PATH and one history entry.
+ * like `docker import`. A plain tar file is gzip-compressed on its way into the store
+ * (stdin is kept as it comes). The config is written as image-spec config.md asks:
+ * architecture, os, rootfs.diff_ids, a default PATH and one history entry.
  */
 import { basename } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { fileCompression } from './compression.js';
+import { DEFAULT_PATH } from './image-spec.js';
+import { normalizeName } from './reference.js';
 import { hostPlatform } from './registry/platform.js';
 import type { ImageStore } from './store.js';
 import { MEDIA_TYPES, type ImageConfig, type ImageRecord, type Manifest } from './types.js';
 
-export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
 export async function importRootfs(store: ImageStore, file: string, names: string[], options: { message?: string } = {}): Promise<ImageRecord> {
+  // A bad name must fail before the layer goes in: after, it would stay in the store unlisted.
+  const normalized = names.map(normalizeName);
   const stdin = file === '-';
   const plain = !stdin && fileCompression(file, `import ${file}`) === 'none';
   const layer = await store.addLayer(stdin ? process.stdin : createReadStream(file), { gzip: plain });
@@ -34,5 +36,5 @@ export async function importRootfs(store: ImageStore, file: string, names: strin
     layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.size }],
   };
   const manifestBlob = await store.blobs.put(Buffer.from(JSON.stringify(manifest)));
-  return store.addImage(manifestBlob.digest, names);
+  return store.addImage(manifestBlob.digest, normalized);
 }

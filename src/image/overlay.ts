@@ -8,8 +8,8 @@
  * namespace starts as a copy of ours, so it finds the overlay there and pivots into it.
  *
  * Deep images: mount(2) takes its options as ONE string of at most a page (4096 bytes),
- * and "lowerdir=/var/lib/ts-runc/images/layers/<64 hex>/..." costs ~100 bytes a layer, so
- * an image of 40 layers already does not fit. The new mount API passes each layer as its
+ * and "lowerdir=/var/lib/ts-runc/images/l/<12 hex>:..." costs ~40 bytes a layer, so an
+ * image of about 100 layers already does not fit. The new mount API passes each layer as its
  * own fsconfig(2) "lowerdir+" parameter (Linux 6.8+), which has no such limit. On older
  * kernels the fallback is Docker's overlay2 trick: a directory of short symlinks (0, 1,
  * 2...) to the layers, and mount(2) with paths relative to it after chdir.

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { RuntimeError } from '../errors.js';
+import { lgetxattr, lsetxattr } from '../sys/libc.js';
 import { BlobStore, digestHex } from './blob-store.js';
 import { layerMediaType } from './compression.js';
 import { formatReference, normalizeName, parseReference } from './reference.js';
@@ -186,12 +187,18 @@ export class ImageStore {
   private async ensureLayer(digest: string, size: number, diffId: string | undefined): Promise<UnpackedLayer> {
     const where = `layer ${digest}`;
     const blob = this.blobs.path(digest);
-    mkdirSync(join(this.dir, 'l'), { recursive: true, mode: 0o755 });
+    // Owner-only (see BlobStore.put): overlayfs reaches the layers with the mounter's credentials.
+    mkdirSync(join(this.dir, 'l'), { recursive: true, mode: 0o700 });
     const tmp = () => join(this.dir, 'l', `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     const place = (dir: string, unpackedDiffId: string, mediaType: string): UnpackedLayer => {
       const final = this.layerDir(unpackedDiffId);
-      if (existsSync(final)) rmSync(dir, { recursive: true, force: true });
-      else renameSync(dir, final);
+      if (existsSync(final)) {
+        rmSync(dir, { recursive: true, force: true });
+        checkLayerDir(final, unpackedDiffId);
+      } else {
+        lsetxattr(dir, DIFF_ID_XATTR, Buffer.from(unpackedDiffId));
+        renameSync(dir, final);
+      }
       return { digest, diffId: unpackedDiffId, size, mediaType, dir: final };
     };
 
@@ -199,7 +206,10 @@ export class ImageStore {
       const key = digestHex(diffId).slice(0, 12);
       return withLayerLock(this.dir, key, async () => {
         const final = this.layerDir(diffId);
-        if (existsSync(final)) return { digest, diffId, size, mediaType: '', dir: final };
+        if (existsSync(final)) {
+          checkLayerDir(final, diffId);
+          return { digest, diffId, size, mediaType: '', dir: final };
+        }
         const dir = tmp();
         const result = await unpackLayer(blob, dir, where);
         if (result.diffId !== diffId) {
@@ -235,6 +245,21 @@ export class ImageStore {
 }
 
 const UNPACK_PARALLEL = 4;
+
+/**
+ * A layer directory's name has only 12 hex digits (48 bits) of its diff_id: a crafted
+ * layer matching them is within reach of brute force, and would be taken for the real one
+ * by every later image. So the full diff_id is kept on the directory (trusted.*, which
+ * only the host's root can read or set) and an existing directory is used only if it matches.
+ */
+const DIFF_ID_XATTR = 'trusted.ts-runc.diff-id';
+
+function checkLayerDir(dir: string, diffId: string): void {
+  const held = lgetxattr(dir, DIFF_ID_XATTR)?.toString();
+  if (held !== diffId) {
+    throw new RuntimeError(`layer ${diffId}: ${dir} holds ${held ?? 'a layer of unknown diff_id'}, which shares its first 12 digits; refusing to use it in its place`);
+  }
+}
 
 /** `work` on every item, at most `limit` at a time; results in input order. */
 async function mapLimited<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {

@@ -109,7 +109,7 @@ class LayerWriter {
   private readonly made = new Set<string>(['']);
   private readonly dirs = new Set<string>(['']);
   /** directory mtimes, set at the end: creating their children changes them */
-  private readonly dirTimes: { path: string; mtime: Date }[] = [];
+  private readonly dirTimes: { rel: string; mtime: Date }[] = [];
 
   constructor(private readonly root: string, private readonly where: string) {}
 
@@ -153,8 +153,9 @@ class LayerWriter {
 
   /** Directory mtimes last, deepest first, so making children does not change them again. */
   finish(): void {
-    this.dirTimes.sort((a, b) => b.path.split('/').length - a.path.split('/').length);
-    for (const { path, mtime } of this.dirTimes) lutimesSync(path, mtime, mtime);
+    this.dirTimes.sort((a, b) => b.rel.split('/').length - a.rel.split('/').length);
+    // A later entry may have replaced the directory (or a parent of it) by a file: skip those.
+    for (const { rel, mtime } of this.dirTimes) if (this.dirs.has(rel)) lutimesSync(this.abs(rel), mtime, mtime);
   }
 
   /** The entry's path inside the layer, "" for the layer's root. */
@@ -225,7 +226,7 @@ class LayerWriter {
     lchownSync(this.abs(rel), header.uid ?? 0, header.gid ?? 0);
     chmodSync(this.abs(rel), (header.mode ?? 0o755) & 0o7777);
     this.xattrs(rel, header);
-    if (header.mtime) this.dirTimes.push({ path: this.abs(rel), mtime: header.mtime });
+    if (header.mtime) this.dirTimes.push({ rel, mtime: header.mtime });
   }
 
   private hardlink(rel: string, header: Headers): void {

@@ -67,6 +67,8 @@ export function prepareVolumes(flags: VolumeFlag[], imageVolumes: string[], cont
       mkdirSync(source, { recursive: true });
     } else {
       source = join(context.namedDir, volume.source);
+      // Owner-only, as the image store: a volume seeded from an image may hold its setuid files.
+      mkdirSync(context.namedDir, { recursive: true, mode: 0o700 });
       if (!existsSync(source)) createSeeded(source, volume.destination, context.rootfs);
     }
     return { destination: volume.destination, type: 'bind', source, options: ['rbind', 'rprivate', volume.readonly ? 'ro' : 'rw'] };

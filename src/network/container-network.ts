@@ -19,11 +19,11 @@ import { validateId } from '../state/container-state.js';
 import type { Spec } from '../spec/schema.js';
 import { attachVeth, detachVeth, ensureBridge, hostVethName } from './attach.js';
 import { refreshHosts } from './peers.js';
-import { allocate, parseSubnet, release, withLock, type Lease } from './ipam.js';
+import { allocate, parseSubnet, release, withLock } from './ipam.js';
 import { filterResolvConf, nameFilesFor, readHostResolvConf, renderHosts, writeNameFiles, type NameFiles } from './hosts-files.js';
-import { findNetwork, loadNetwork, networkDir, networkLock, type NetworkDef } from './networks.js';
-import { containerTag, deleteScript, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
-import { EXPOSED_PORTS_ANNOTATION, checkNoDuplicateHostPorts, exposedPorts, freePort, type PortMapping } from './ports.js';
+import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, type NetworkDef } from './networks.js';
+import { containerTag, deleteScript, deleteStaleRules, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
+import { EXPOSED_PORTS_ANNOTATION, checkNoDuplicateHostPorts, collides, exposedPorts, formatHostAddress, freePort, type HostPort, type PortMapping } from './ports.js';
 import type { NetworkRequest } from './request.js';
 import { Netlink } from './netlink/socket.js';
 
@@ -175,20 +175,11 @@ export async function allocateAddress(prepared: Prepared, created: string): Prom
   record.ip = withLock(networkLock(request.storage, def.name), () => {
     // `network rm` may have run since prepareNetwork read the definition.
     if (!findNetwork(request.storage, def.name)) throw new RuntimeError(`network ${def.name} was removed`);
-    const lease = allocate(dir, parseSubnet(def.subnet), def.gateway, holder, forgetStale);
+    const lease = allocate(dir, parseSubnet(def.subnet), def.gateway, holder, deleteStaleRules);
     refreshHosts(dir);
     return lease.ip;
   });
   record.ports = await choosePorts(request, prepared.exposed);
-}
-
-/** A lease whose container is gone may have left DNAT rules behind (it was never deleted). */
-function forgetStale(lease: Lease): void {
-  try {
-    deleteTagged(containerTag(lease.container, lease.hostVeth), `reclaim ${lease.ip} from ${lease.container}`);
-  } catch (error) {
-    log().warn(errorMessage(error));
-  }
 }
 
 /** -p as given, -P's exposed ports; host port 0 becomes a free one. A port another container publishes is refused. */
@@ -200,18 +191,22 @@ async function choosePorts(request: NetworkRequest, exposed: string | undefined)
   const taken = publishedHostPorts();
   const chosen: PortMapping[] = [];
   for (const mapping of wanted) {
-    let hostPort = mapping.hostPort;
-    if (hostPort !== 0 && taken.has(`${hostPort}/${mapping.protocol}`)) {
-      throw new RuntimeError(`host port ${hostPort}/${mapping.protocol} is already published by another container`);
-    }
-    for (let tries = 0; hostPort === 0 || taken.has(`${hostPort}/${mapping.protocol}`); tries++) {
+    if (mapping.hostPort !== 0) checkNotPublished(mapping, taken);
+    let candidate = mapping;
+    for (let tries = 0; candidate.hostPort === 0 || taken.some((t) => collides(t, candidate)); tries++) {
       if (tries > 20) throw new RuntimeError('could not find a free host port');
-      hostPort = await freePort(mapping.protocol, mapping.hostIp);
+      candidate = { ...mapping, hostPort: await freePort(mapping.protocol, mapping.hostIp) };
     }
-    taken.add(`${hostPort}/${mapping.protocol}`);
-    chosen.push({ ...mapping, hostPort });
+    taken.push(candidate);
+    chosen.push(candidate);
   }
   return chosen;
+}
+
+function checkNotPublished(mapping: PortMapping, taken: readonly HostPort[]): void {
+  if (taken.some((t) => collides(t, mapping))) {
+    throw new RuntimeError(`host port ${formatHostAddress(mapping)}/${mapping.protocol} is already published by another container`);
+  }
 }
 
 /** Bridge mode, once the container's pid (and so its netns) exists: the links and the rules. */
@@ -221,16 +216,27 @@ export function attachNetwork(prepared: Prepared, pid: number, inside: Netlink |
   if (!inside) throw new RuntimeError('no netlink socket inside the container\'s network namespace (is linux.namespaces network set?)');
   const host = Netlink.open();
   try {
-    withLock(networkLock(record.storage, def.name), () => {
+    // The set of networks' lock too: `network rm` of the last other network deletes the
+    // whole table when it sees no other network's rules, so it must not run between our
+    // listing and our adding them.
+    withLock(networksLock(record.storage), () => withLock(networkLock(record.storage, def.name), () => {
       const made = ensureBridge(host, def.bridge, `${def.gateway}/${record.prefix}`);
       const rules = listRules();
       if (made || !rules.some((r) => r.comment === networkTag(def.name))) {
         runNft(tableScript() + deleteScript(rules, networkTag(def.name)) + networkScript(def), `network ${def.name}`);
       }
-    });
+    }));
     attachVeth(host, inside, { pid, hostVeth: record.hostVeth, bridge: def.bridge, addressCidr: `${record.ip}/${record.prefix}`, gateway: def.gateway });
-    if (record.ports.length > 0) {
-      runNft(tableScript() + portsScript(containerTag(prepared.id, record.hostVeth), record.ip, record.ports), `publish ports of ${prepared.id}`);
+    const { ip, ports } = record;
+    const tag = containerTag(prepared.id, record.hostVeth);
+    if (ports.length > 0) {
+      // choosePorts checked at allocate time, but a parallel create may have published the
+      // same port since: check again and add, both under the lock of the set of networks.
+      withLock(networksLock(record.storage), () => {
+        const taken = publishedHostPorts();
+        for (const mapping of ports) checkNotPublished(mapping, taken);
+        runNft(tableScript() + portsScript(tag, ip, ports), `publish ports of ${prepared.id}`);
+      });
     }
   } finally {
     host.close();

@@ -128,15 +128,21 @@ export function readLeases(dir: string): Lease[] {
   return names.filter((n) => n.endsWith('.json')).map((n) => JSON.parse(readFileSync(join(leasesDir(dir), n), 'utf8')) as Lease);
 }
 
-/** The live leases; stale ones are deleted on the way, after `onStale` (call with the lock held). */
-export function liveLeases(dir: string, onStale?: (lease: Lease) => void): Lease[] {
+/**
+ * The live leases (call with the lock held). With `reclaim`, stale ones are deleted on the
+ * way, each after `reclaim` cleaned up what its container left (its DNAT rules); without it
+ * they are only skipped: a reader that dropped a stale lease without that cleanup would
+ * leave the rules behind for good, with nothing left to name them.
+ */
+export function liveLeases(dir: string, reclaim?: (lease: Lease) => void): Lease[] {
   const live: Lease[] = [];
   for (const lease of readLeases(dir)) {
     if (leaseIsLive(lease)) {
       live.push(lease);
       continue;
     }
-    onStale?.(lease);
+    if (!reclaim) continue;
+    reclaim(lease);
     rmSync(join(leasesDir(dir), `${lease.ip}.json`), { force: true });
   }
   return live;
@@ -144,10 +150,10 @@ export function liveLeases(dir: string, onStale?: (lease: Lease) => void): Lease
 
 /**
  * The first free address after the gateway (wrapping round to the ones before it), leased
- * to `holder`. Call with the lock held.
+ * to `holder`; stale leases are reclaimed on the way (liveLeases). Call with the lock held.
  */
-export function allocate(dir: string, subnet: Subnet, gateway: string, holder: Omit<Lease, 'ip'>, onStale?: (lease: Lease) => void): Lease {
-  const used = new Set(liveLeases(dir, onStale).map((l) => ipToInt(l.ip)));
+export function allocate(dir: string, subnet: Subnet, gateway: string, holder: Omit<Lease, 'ip'>, reclaim: (lease: Lease) => void = () => {}): Lease {
+  const used = new Set(liveLeases(dir, reclaim).map((l) => ipToInt(l.ip)));
   used.add(ipToInt(gateway));
   const size = subnetSize(subnet);
   const start = ipToInt(gateway) - subnet.base;

@@ -21,8 +21,10 @@
  * "userland-proxy: false" mode: no proxy process per port to keep alive and clean up.
  */
 import { spawnSync } from 'node:child_process';
-import { RuntimeError } from '../errors.js';
-import type { PortMapping } from './ports.js';
+import { RuntimeError, errorMessage } from '../errors.js';
+import { log } from '../log.js';
+import type { Lease } from './ipam.js';
+import type { HostPort, PortMapping } from './ports.js';
 
 export const TABLE = 'ts-runc';
 
@@ -97,14 +99,14 @@ export function listRules(): NftRule[] {
 }
 
 /** The rules and the @bridges set's elements; empty if the table does not exist. */
-export function listTable(): { rules: NftRule[]; bridges: string[] } {
+export function listTable(): { exists: boolean; rules: NftRule[]; bridges: string[] } {
   const result = spawnSync('nft', ['-j', '-a', 'list', 'table', 'ip', TABLE], { encoding: 'utf8' });
-  if (result.status !== 0) return { rules: [], bridges: [] };
+  if (result.status !== 0) return { exists: false, rules: [], bridges: [] };
   const doc = JSON.parse(result.stdout) as { nftables: Array<{ rule?: NftRule; set?: { name: string; elem?: unknown[] } }> };
   const rules = doc.nftables.flatMap((item) => (item.rule ? [item.rule] : []));
   const set = doc.nftables.find((item) => item.set?.name === 'bridges')?.set;
   const bridges = (set?.elem ?? []).filter((e): e is string => typeof e === 'string');
-  return { rules, bridges };
+  return { exists: true, rules, bridges };
 }
 
 /** Delete every rule whose comment is `tag`, in one transaction. */
@@ -113,19 +115,42 @@ export function deleteTagged(tag: string, what: string): void {
   if (script) runNft(script, what);
 }
 
+/** A lease whose container is gone may have left DNAT rules behind (it was never deleted). */
+export function deleteStaleRules(lease: Pick<Lease, 'container' | 'hostVeth' | 'ip'>): void {
+  try {
+    deleteTagged(containerTag(lease.container, lease.hostVeth), `reclaim ${lease.ip} from ${lease.container}`);
+  } catch (error) {
+    log().warn(errorMessage(error));
+  }
+}
+
 export function deleteScript(rules: readonly NftRule[], tag: string): string {
   return rules.filter((r) => r.comment === tag)
     .map((r) => `delete rule ip ${TABLE} ${r.chain} handle ${r.handle}\n`).join('');
 }
 
-/** Host ports some container already publishes (a second DNAT of one port would never match). */
-export function publishedHostPorts(): Set<string> {
-  const taken = new Set<string>();
-  for (const rule of listRules()) {
-    if (rule.chain !== 'ports') continue;
-    const text = JSON.stringify(rule.expr ?? []);
-    const proto = /"protocol":"(tcp|udp)","field":"dport"\}\},"right":(\d+)/.exec(text);
-    if (proto) taken.add(`${proto[2]}/${proto[1]}`);
+/** What some container already publishes on the host (a second DNAT of one port would never match). */
+export function publishedHostPorts(): HostPort[] {
+  return listRules().filter((r) => r.chain === 'ports').flatMap((r) => {
+    const bound = hostPortOf(r.expr ?? []);
+    return bound ? [bound] : [];
+  });
+}
+
+interface NftMatch {
+  match?: { left?: { payload?: { protocol?: string; field?: string } }; right?: unknown };
+}
+
+/** A ports rule's `[ip daddr H] tcp dport P` as `nft -j` lists its expressions. */
+export function hostPortOf(expr: readonly unknown[]): HostPort | undefined {
+  let hostIp = '';
+  for (const item of expr as NftMatch[]) {
+    const { left, right } = item.match ?? {};
+    const { protocol, field } = left?.payload ?? {};
+    if (protocol === 'ip' && field === 'daddr' && typeof right === 'string') hostIp = right;
+    if ((protocol === 'tcp' || protocol === 'udp') && field === 'dport' && typeof right === 'number') {
+      return { hostIp, hostPort: right, protocol };
+    }
   }
-  return taken;
+  return undefined;
 }

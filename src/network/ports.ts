@@ -15,6 +15,14 @@ export interface PortMapping {
   protocol: Protocol;
 }
 
+/** Where a mapping takes traffic on the host: two that collide would DNAT the same packets. */
+export type HostPort = Pick<PortMapping, 'hostIp' | 'hostPort' | 'protocol'>;
+
+/** One port and protocol on the same address, or on every address ("") and any other. */
+export function collides(a: HostPort, b: HostPort): boolean {
+  return a.hostPort === b.hostPort && a.protocol === b.protocol && (a.hostIp === b.hostIp || a.hostIp === '' || b.hostIp === '');
+}
+
 /** Image containers carry their EXPOSE list in this annotation: "80/tcp,53/udp". */
 export const EXPOSED_PORTS_ANNOTATION = 'io.ts-runc.image.exposed-ports';
 
@@ -26,6 +34,9 @@ export function isIpv4(text: string): boolean {
 }
 
 function port(text: string, what: string, spec: string): number {
+  if (/^\d+-\d+$/.test(text)) {
+    throw new RuntimeError(`invalid port mapping ${JSON.stringify(spec)}: port ranges (${text}) are not supported; give one -p per port`);
+  }
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
     throw new RuntimeError(`invalid port mapping ${JSON.stringify(spec)}: ${what} ${JSON.stringify(text)} is not a port (1-65535)`);
   }
@@ -42,7 +53,8 @@ export function parsePublish(spec: string): PortMapping {
   if (parts.length > 3) throw new RuntimeError(`invalid port mapping ${JSON.stringify(spec)}: use [ip:]hostPort:containerPort[/tcp|udp]`);
   const containerPort = port(parts[parts.length - 1]!, 'container port', spec);
   const hostPortText = parts.length >= 2 ? parts[parts.length - 2]! : '';
-  const hostIp = parts.length === 3 ? parts[0]! : '';
+  // 0.0.0.0 is docker's spelling of "every address": no `ip daddr` match, which 0.0.0.0 would never equal.
+  const hostIp = parts.length === 3 && parts[0] !== '0.0.0.0' ? parts[0]! : '';
   if (hostIp !== '' && !isIpv4(hostIp)) {
     throw new RuntimeError(`invalid port mapping ${JSON.stringify(spec)}: ${JSON.stringify(hostIp)} is not an IPv4 address`);
   }
@@ -85,18 +97,21 @@ export async function freePort(protocol: Protocol, hostIp: string): Promise<numb
   return bound.port;
 }
 
+/** Where a mapping listens on the host: "0.0.0.0:8080" (what `docker port ID 80` prints). */
+export function formatHostAddress(m: PortMapping): string {
+  return `${m.hostIp || '0.0.0.0'}:${m.hostPort}`;
+}
+
 /** `port` prints one line per mapping, as `docker port` does: "80/tcp -> 0.0.0.0:8080". */
 export function formatMapping(m: PortMapping): string {
-  return `${m.containerPort}/${m.protocol} -> ${m.hostIp || '0.0.0.0'}:${m.hostPort}`;
+  return `${m.containerPort}/${m.protocol} -> ${formatHostAddress(m)}`;
 }
 
 /** Two mappings of the same host port and protocol would both DNAT the same packets. */
 export function checkNoDuplicateHostPorts(mappings: readonly PortMapping[]): void {
-  const seen = new Set<string>();
-  for (const m of mappings) {
-    if (m.hostPort === 0) continue;
-    const key = `${m.hostIp || '0.0.0.0'}:${m.hostPort}/${m.protocol}`;
-    if (seen.has(key)) throw new RuntimeError(`host port ${key} is published twice`);
-    seen.add(key);
-  }
+  mappings.forEach((m, i) => {
+    if (m.hostPort !== 0 && mappings.slice(0, i).some((earlier) => collides(earlier, m))) {
+      throw new RuntimeError(`host port ${formatHostAddress(m)}/${m.protocol} is published twice`);
+    }
+  });
 }

@@ -5,13 +5,15 @@
  * (rootfs-fixtures/out/image.tar: three layers that add, modify and delete files) into its
  * own --storage; the deep image is built with the store's API.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image/store.js';
 import { MEDIA_TYPES, type ImageConfig, type Manifest } from '../../src/image/types.js';
-import { REPO, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
+import { REPO, TS_RUNC, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');
 const haveImage = existsSync(IMAGE_TAR);
@@ -193,6 +195,23 @@ suite('containers from images', () => {
     expect(version).toBe('2\n');
   });
 
+  it('export freezes a running container while it reads its files (no symlink-swap race), and thaws it after', async () => {
+    expect(run(['-d', 'live', '--', 'sleep', '60']).status).toBe(0);
+    const statusOf = () => (JSON.parse(box.run(['state', 'live']).stdout) as { status: string }).status;
+    // stdout is not read yet: the rootfs (MBs) fills the pipe, so export waits mid-walk.
+    const exporting = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'export', 'live'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let status = statusOf();
+    for (let i = 0; i < 100 && status !== 'paused'; i++) {
+      await sleep(50);
+      status = statusOf();
+    }
+    expect(status).toBe('paused');
+    exporting.stdout.resume();
+    const [code] = (await once(exporting, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(statusOf()).toBe('running');
+  });
+
   it('commit makes an image with the change and the deletion; its USER and STOPSIGNAL apply', async () => {
     const script = [
       'echo 3 > /etc/fixture-version', 'rm /etc/fixture-added', 'mkdir -p /home/app',
@@ -270,6 +289,7 @@ suite('containers from images', () => {
     expect(existsSync(volume)).toBe(false);
     // a named volume outlives its container
     expect(readFileSync(join(box.storage, 'volumes/cache/k'), 'utf8')).toBe('kept\n');
+    expect(statSync(join(box.storage, 'volumes')).mode & 0o777, 'host users cannot reach volumes').toBe(0o700);
     expect(readFileSync(join(host, 'from-host'), 'utf8')).toBe('h\n');
   });
 });

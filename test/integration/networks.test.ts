@@ -190,6 +190,10 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     expect(nb.run(['exec', 'stranger', 'ping', '-c', '1', '-W', '1', '10.90.2.2']).stdout).toContain('0 packets received');
     // and names of the other network are unknown
     expect(nb.run(['exec', 'stranger', 'cat', '/etc/hosts']).stdout).not.toContain('server');
+    // removing one network keeps the table and the other network's rules
+    expect(nb.run(['delete', '--force', 'stranger']).stderr).toBe('');
+    expect(nb.run(['network', 'rm', 'red']).stderr).toBe('');
+    expect([...new Set(nb.nftComments())]).toEqual(['net:blue']);
   });
 
   it('outbound traffic reaches the outside with the host\'s address as its source (MASQUERADE)', async () => {
@@ -212,7 +216,7 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
 
   it('a published port answers from the outside netns and from the host\'s loopback; port prints it', async () => {
     nb.run(['network', 'create', 'pubnet']);
-    const web = nb.run(['run', '-d', '-b', nb.bundle(['httpd', '-f', '-p', '80', '-h', '/etc']), '--network', 'pubnet', '-p', '8080:80', 'web']);
+    const web = nb.run(['run', '-d', '-b', nb.bundle(['httpd', '-f', '-p', '80', '-h', '/etc']), '--network', 'pubnet', '-p', '0.0.0.0:8080:80', 'web']);
     expect(web.stderr).toBe('');
     expect(nb.run(['port', 'web']).stdout).toBe('80/tcp -> 0.0.0.0:8080\n');
     const [cmd, ...args] = fetch(`http://${HOST_ADDR}:8080/hostname`);
@@ -223,8 +227,13 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     // a second container cannot take the same host port
     const clash = nb.run(['run', '-d', '-b', nb.bundle(['sleep', '300']), '--network', 'pubnet', '-p', '8080:80', 'web2']);
     expect(clash.status).not.toBe(0);
-    expect(clash.stderr).toContain('host port 8080/tcp is already published');
+    expect(clash.stderr).toContain('host port 0.0.0.0:8080/tcp is already published');
     expect(leases(nb, 'pubnet')).toHaveLength(1);
+    // two creates at once asking for one host port: one gets it, the other is refused
+    const racers = await nb.runAll(['r1', 'r2'].map((id) => ['create', '-b', nb.bundle(['sleep', '300']), '--network', 'pubnet', '-p', '8085:80', id]));
+    expect(racers.filter((r) => r.status === 0)).toHaveLength(1);
+    expect(racers.map((r) => r.stderr).join('')).toContain('host port 0.0.0.0:8085/tcp is already published');
+    expect(nb.nftComments().filter((c) => /^ctr:r[12]:/.test(c))).toHaveLength(1);
   });
 
   it('-P publishes the exposed ports of the annotation on free host ports', async () => {
@@ -238,7 +247,7 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     expect(lines[0]).toMatch(/^80\/tcp -> 0\.0\.0\.0:\d+$/);
     expect(lines[1]).toMatch(/^53\/udp -> 0\.0\.0\.0:\d+$/);
     const port = lines[0]!.split(':').pop()!;
-    expect(nb.run(['port', 'web', '80/tcp']).stdout).toBe(`${lines[0]}\n`);
+    expect(nb.run(['port', 'web', '80/tcp']).stdout).toBe(`0.0.0.0:${port}\n`); // docker port web 80/tcp
     const [cmd, ...args] = fetch(`http://${HOST_ADDR}:${port}/hostname`);
     await until(() => nb.outside.exec(cmd!, args).status === 0, 'the -P port from outside');
     expect(nb.outside.run(cmd!, args)).toBe('ts-runc\n');
@@ -269,10 +278,18 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     spawnSync('rm', ['-rf', join(nb.box.root, 'ghost')]);
     removeCgroupsOf('ghost'); // a reboot takes them too; nothing will delete them now
     expect(nb.nftComments().filter((c) => c.startsWith('ctr:ghost:'))).toHaveLength(1);
+    // Listing the network skips the stale lease but must not drop it before its rules are gone.
+    expect(nb.run(['network', 'inspect', 'lost']).stdout).toContain('"containers": []');
     expect(nb.run(['run', '-d', '-b', nb.bundle(['sleep', '300']), '--network', 'lost', '-p', '8090:80', 'heir']).stderr).toBe('');
     expect(stateOf(nb, 'heir').network?.ip).toBe('10.94.0.2');
     expect(leases(nb, 'lost')).toEqual(['10.94.0.2.json']);
     expect(nb.nftComments().filter((c) => c.startsWith('ctr:'))).toEqual([expect.stringMatching(/^ctr:heir:tsr/)]);
+    // network rm reclaims a dead container's rules too, and the last one takes the table with it.
+    process.kill(JSON.parse(nb.run(['state', 'heir']).stdout).pid as number, 'SIGKILL');
+    spawnSync('rm', ['-rf', join(nb.box.root, 'heir')]);
+    removeCgroupsOf('heir');
+    expect(nb.run(['network', 'rm', 'lost']).stderr).toBe('');
+    expect(nb.host.exec('nft', ['list', 'table', 'ip', 'ts-runc']).status).not.toBe(0);
   });
 
   it('--network none has only lo; host sees the host netns\'s links; container:<id> shares a netns', () => {

@@ -3,7 +3,7 @@
  * unpacked once and shared, names, holders and the freeing of unused layers and blobs.
  * Needs root for the layer unpack (lchown).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image/store.js';
+import { importRootfs } from '../../src/image/import.js';
 import { formatReference, normalizeName, parseReference } from '../../src/image/reference.js';
 import { MEDIA_TYPES, type ImageConfig, type Manifest } from '../../src/image/types.js';
 
@@ -115,6 +116,22 @@ describe.skipIf(!isRoot)('the image store', () => {
     expect(store.list()).toEqual([]);
   });
 
+  it('does not take a layer directory for another layer whose diff_id shares its 12-digit name', async () => {
+    const real = await tarOf({ 'lib/libc.so': 'genuine' });
+    await store.addImage(await putImage(store, [real]), ['base']);
+    // A config whose diff_id only shares the directory's 12 hex digits, as a brute-forced layer would.
+    const impostor = `${sha(real).slice(0, 19)}${'0'.repeat(52)}`;
+    const blob = await store.blobs.put(gzipSync(await tarOf({ 'lib/libc.so': 'evil' })));
+    const configBlob = await store.blobs.put(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [impostor] } })));
+    const manifest: Manifest = {
+      schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { mediaType: MEDIA_TYPES.ociConfig, ...configBlob },
+      layers: [{ mediaType: MEDIA_TYPES.ociLayerGzip, digest: blob.digest, size: blob.size }],
+    };
+    const manifestBlob = await store.blobs.put(Buffer.from(JSON.stringify(manifest)));
+    await expect(store.addImage(manifestBlob.digest, ['impostor'])).rejects.toThrow(/which shares its first 12 digits/);
+    expect(store.list().map((i) => i.names)).toEqual([['base:latest']]);
+  });
+
   it('moves a name between images, untags a second name, and refuses removing a held image', async () => {
     const one = await store.addImage(await putImage(store, [await tarOf({ a: '1' })], { label: '1' }), ['app:1']);
     store.tag('app:1', 'app:stable');
@@ -146,6 +163,19 @@ describe.skipIf(!isRoot)('the image store', () => {
     expect(store.resolve('busybox:latest').id).toBe(image.id);
     expect(store.resolve(`busybox@${image.manifestDigest}`).id).toBe(image.id);
     expect(() => store.resolve('busybox:1')).toThrow('image busybox:1 not found');
+  });
+
+  it('keeps the store owner-only, so host users cannot run a layer\'s setuid files or open its devices', async () => {
+    await store.addImage(await putImage(store, [await tarOf({ 'bin/su': 'x' })]), ['private']);
+    for (const sub of ['images', 'images/blobs', 'images/l']) expect(statSync(join(dir, sub)).mode & 0o777, sub).toBe(0o700);
+  });
+
+  it('import refuses a bad name before the layer goes in, leaving no blob or layer behind', async () => {
+    const file = join(dir, 'rootfs.tar');
+    writeFileSync(file, await tarOf({ 'etc/os-release': 'x' }));
+    await expect(importRootfs(store, file, ['Not A Name'])).rejects.toThrow(/invalid image reference "Not A Name"/);
+    expect(existsSync(join(dir, 'images/l')) ? readdirSync(join(dir, 'images/l')) : []).toEqual([]);
+    expect(existsSync(join(dir, 'images/blobs/sha256')) ? readdirSync(join(dir, 'images/blobs/sha256')) : []).toEqual([]);
   });
 
   it('adds a plain tar as a gzip layer with the right diff_id', async () => {

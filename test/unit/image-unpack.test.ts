@@ -148,6 +148,15 @@ describe.skipIf(!isRoot)('unpacking a layer', () => {
     expect(readFileSync(join(dest, 'abs/file'), 'utf8')).toBe('inside');
   });
 
+  it('lets a later entry replace a directory (with subdirectories) by a file, as tar does', async () => {
+    const { dest } = await unpack(await makeTar([
+      { name: 'a/', type: 'directory', mode: 0o755 },
+      { name: 'a/b/', type: 'directory', mode: 0o755 },
+      { name: 'a', content: 'now a file' },
+    ]));
+    expect(readFileSync(join(dest, 'a'), 'utf8')).toBe('now a file');
+  });
+
   it('refuses a name with ".." and leaves nothing', async () => {
     await unpackFails(await makeTar([{ name: 'ok', content: '1' }, { name: '../x', content: 'escape' }]), /"\.\.\/x" has a "\.\." component/);
     expect(existsSync(join(dir, 'x'))).toBe(false);

@@ -68,6 +68,16 @@ describe('IPAM: leases', () => {
     expect(lease('c')).toBe('10.89.0.2');
   });
 
+  it('a reader without reclaim skips a stale lease but keeps its file for the next allocate to clean up', () => {
+    lease('a');
+    rmSync(join(root, 'a'), { recursive: true });
+    expect(withLock(join(dir, 'lock'), () => liveLeases(dir))).toEqual([]);
+    expect(readdirSync(join(dir, 'leases'))).toEqual(['10.89.0.2.json']);
+    const reclaimed: string[] = [];
+    withLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.1', container('b'), (l) => reclaimed.push(l.container)));
+    expect(reclaimed).toEqual(['a']);
+  });
+
   it('keeps the lease of a create in progress (directory claimed, no state yet)', () => {
     lease('a');
     rmSync(join(root, 'a', 'state.json'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerTag, deleteScript, networkScript, portsScript, tableScript } from '../../src/network/nftables.js';
+import { containerTag, deleteScript, hostPortOf, networkScript, portsScript, tableScript } from '../../src/network/nftables.js';
 import { parsePublish } from '../../src/network/ports.js';
 
 describe('nftables scripts', () => {
@@ -39,5 +39,13 @@ describe('nftables scripts', () => {
     expect(deleteScript(rules, 'ctr:web:tsr1')).toBe('delete rule ip ts-runc ports handle 7\n');
     expect(deleteScript(rules, 'net:appnet')).toBe('delete rule ip ts-runc postrouting handle 9\n');
     expect(deleteScript(rules, 'ctr:gone:tsr3')).toBe('');
+  });
+
+  it('reads back the host address and port a DNAT rule takes, from `nft -j` output', () => {
+    const match = (protocol: string, field: string, right: unknown) => ({ match: { op: '==', left: { payload: { protocol, field } }, right } });
+    expect(hostPortOf([match('ip', 'daddr', '127.0.0.1'), match('udp', 'dport', 5353), { dnat: { addr: '10.1.0.2', port: 53 } }]))
+      .toEqual({ hostIp: '127.0.0.1', hostPort: 5353, protocol: 'udp' });
+    expect(hostPortOf([match('tcp', 'dport', 8080), { dnat: { addr: '10.1.0.2', port: 80 } }])).toEqual({ hostIp: '', hostPort: 8080, protocol: 'tcp' });
+    expect(hostPortOf([{ jump: { target: 'ports' } }])).toBeUndefined();
   });
 });

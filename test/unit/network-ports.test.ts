@@ -15,6 +15,7 @@ describe('published ports', () => {
     expect(() => parsePublish('8080:http')).toThrow('container port "http" is not a port');
     expect(() => parsePublish('300.1.1.1:80:80')).toThrow('is not an IPv4 address');
     expect(() => parsePublish('1:2:3:4')).toThrow('use [ip:]hostPort:containerPort');
+    expect(() => parsePublish('8000-8001:80-81')).toThrow('port ranges (80-81) are not supported; give one -p per port');
   });
 
   it('reads the exposed-ports annotation for -P', () => {
@@ -34,5 +35,13 @@ describe('published ports', () => {
   it('refuses one host port published twice', () => {
     expect(() => checkNoDuplicateHostPorts([parsePublish('8080:80'), parsePublish('8080:81')])).toThrow('host port 0.0.0.0:8080/tcp is published twice');
     expect(() => checkNoDuplicateHostPorts([parsePublish('8080:80'), parsePublish('8080:80/udp')])).not.toThrow();
+    // every address overlaps any one address; two different addresses do not
+    expect(() => checkNoDuplicateHostPorts([parsePublish('0.0.0.0:8080:80'), parsePublish('127.0.0.1:8080:81')])).toThrow('published twice');
+    expect(() => checkNoDuplicateHostPorts([parsePublish('127.0.0.1:8080:80'), parsePublish('192.0.2.1:8080:81')])).not.toThrow();
+  });
+
+  it('takes -p 0.0.0.0:H:C as every address, as docker does (no `ip daddr 0.0.0.0` rule, which nothing matches)', () => {
+    expect(parsePublish('0.0.0.0:8080:80')).toEqual(parsePublish('8080:80'));
+    expect(parsePublish('0.0.0.0::80').hostIp).toBe('');
   });
 });

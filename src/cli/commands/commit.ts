@@ -28,25 +28,18 @@ export const command: Command = {
     const { readImageBundleRecord } = await import('../../image/bundle.js');
     const record = readImageBundleRecord(state.bundle);
     if (!record) throw new RuntimeError(`commit: container ${id} was not made from an image (its bundle ${state.bundle} has no overlay layer to commit)`);
-    const { statusOf } = await import('../../container/status.js');
-    // docker commit --pause: a frozen container cannot change its files while they are read.
-    const pause = statusOf(store, state) === 'running';
-    if (pause) await (await import('../../container/pause.js')).pauseContainer(store, id);
-    try {
-      const { commitLayer } = await import('../../image/commit.js');
-      const imageId = await commitLayer(globals.storage, {
-        upper: join(state.bundle, '.ts-runc', 'upper'),
-        base: record.image.id,
-        names: name === undefined ? [] : [name],
-        changes: list(parsed, 'change'),
-        createdBy: `ts-runc commit ${id}`,
-        message: str(parsed, 'message'),
-        author: str(parsed, 'author'),
-      });
-      process.stdout.write(`${imageId}\n`);
-    } finally {
-      if (pause) await (await import('../../container/resume.js')).resumeContainer(store, id);
-    }
+    const { whilePaused } = await import('../../container/pause.js');
+    const { commitLayer } = await import('../../image/commit.js');
+    const imageId = await whilePaused(store, id, () => commitLayer(globals.storage, {
+      upper: join(state.bundle, '.ts-runc', 'upper'),
+      base: record.image.id,
+      names: name === undefined ? [] : [name],
+      changes: list(parsed, 'change'),
+      createdBy: `ts-runc commit ${id}`,
+      message: str(parsed, 'message'),
+      author: str(parsed, 'author'),
+    }));
+    process.stdout.write(`${imageId}\n`);
     return 0;
   },
 };

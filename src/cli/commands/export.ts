@@ -16,8 +16,8 @@ export const command: Command = {
     const output = str(parsed, 'output');
     if (output === undefined && process.stdout.isTTY) throw new RuntimeError('export: refusing to write a tar to a terminal; use -o file or a redirect');
     const { rootfs } = store.read(id);
-    const { exportRootfs } = await import('../../image/export.js');
-    await exportRootfs(rootfs, output, process.stdout);
+    const [{ exportRootfs }, { whilePaused }] = await Promise.all([import('../../image/export.js'), import('../../container/pause.js')]);
+    await whilePaused(store, id, () => exportRootfs(rootfs, output, process.stdout));
     return 0;
   },
 };
