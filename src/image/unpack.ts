@@ -108,6 +108,8 @@ class LayerWriter {
   /** every path (relative) this layer holds, and which of them are real directories */
   private readonly made = new Set<string>(['']);
   private readonly dirs = new Set<string>(['']);
+  /** paths this layer whited out: a directory made there later must hide the lower one */
+  private readonly whiteouts = new Set<string>();
   /** directory mtimes, set at the end: creating their children changes them */
   private readonly dirTimes: { rel: string; mtime: Date }[] = [];
 
@@ -131,7 +133,7 @@ class LayerWriter {
         data.resume();
         this.replace(rel);
         symlinkSync(header.linkname ?? '', this.abs(rel));
-        return this.finishEntry(rel, header, false);
+        return this.finishEntry(rel, header, false, true);
       case 'link':
         data.resume();
         return this.hardlink(rel, header);
@@ -192,6 +194,7 @@ class LayerWriter {
     if (!this.made.has(rel)) return;
     rmSync(this.abs(rel), { recursive: true, force: true });
     this.made.delete(rel);
+    this.whiteouts.delete(rel);
     if (this.dirs.delete(rel)) {
       const prefix = `${rel}/`;
       for (const p of [...this.made]) if (p.startsWith(prefix)) this.made.delete(p);
@@ -218,10 +221,14 @@ class LayerWriter {
 
   private directory(rel: string, header: Headers): void {
     if (!this.dirs.has(rel)) {
+      const replacesLower = this.whiteouts.has(rel);
       this.replace(rel);
       mkdirSync(this.abs(rel), { mode: 0o755 });
       this.made.add(rel);
       this.dirs.add(rel);
+      // `.wh.foo` then `foo/`: the lower foo was deleted and a new one made, so none of
+      // the lower foo's files may show through the new directory.
+      if (replacesLower) setOpaque(this.abs(rel));
     }
     lchownSync(this.abs(rel), header.uid ?? 0, header.gid ?? 0);
     chmodSync(this.abs(rel), (header.mode ?? 0o755) & 0o7777);
@@ -245,28 +252,36 @@ class LayerWriter {
   private whiteout(rel: string, base: string): void {
     const dir = rel.slice(0, Math.max(0, rel.length - base.length - 1));
     if (base === OPAQUE) {
-      lsetxattr(this.abs(dir), 'trusted.overlay.opaque', Buffer.from('y'));
+      setOpaque(this.abs(dir));
       return;
     }
     if (base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) return; // other AUFS metadata (.wh..wh.plnk): not content
     const hidden = base.slice(WHITEOUT_PREFIX.length);
     if (hidden === '' || hidden === '..' || hidden === '.') throw new RuntimeError(`${this.where}: invalid whiteout ${JSON.stringify(rel)}`);
     const path = dir === '' ? hidden : `${dir}/${hidden}`;
+    // A whiteout deletes from the layers BELOW (image-spec layer.md): an entry this layer
+    // already made at that path stays. A file or symlink hides the lower one anyway; a
+    // directory must also hide the lower directory's files.
+    if (this.made.has(path) && !this.whiteouts.has(path)) {
+      if (this.dirs.has(path)) setOpaque(this.abs(path));
+      return;
+    }
     this.replace(path);
     mknod(this.abs(path), S_IFCHR, 0);
     this.made.add(path);
+    this.whiteouts.add(path);
   }
 
-  private finishEntry(rel: string, header: Headers, chmod: boolean): void {
+  private finishEntry(rel: string, header: Headers, chmod: boolean, symlink = false): void {
     const path = this.abs(rel);
     this.made.add(rel);
     lchownSync(path, header.uid ?? 0, header.gid ?? 0);
     if (chmod) chmodSync(path, (header.mode ?? 0o644) & 0o7777);
-    this.xattrs(rel, header);
+    this.xattrs(rel, header, symlink);
     if (header.mtime) lutimesSync(path, header.mtime, header.mtime);
   }
 
-  private xattrs(rel: string, header: Headers): void {
+  private xattrs(rel: string, header: Headers, symlink = false): void {
     const pax = header.pax;
     if (!pax) return;
     for (const [key, value] of Object.entries(pax)) {
@@ -274,8 +289,16 @@ class LayerWriter {
       const name = key.slice(XATTR_PREFIX.length);
       // overlayfs's own attributes (redirect, metacopy, opaque) steer lookups across
       // layers; only this unpacker's whiteout conversion may set them.
-      if (name.startsWith('trusted.overlay.')) continue;
+      if (name.startsWith('trusted.overlay.') || name.startsWith('user.overlay.')) continue;
+      // xattr(7): the kernel allows no user.* attributes on symlinks (EPERM); containerd
+      // skips them too rather than refusing the layer.
+      if (symlink && name.startsWith('user.')) continue;
       lsetxattr(this.abs(rel), name, Buffer.from(value, 'latin1'));
     }
   }
+}
+
+/** overlayfs: a directory of an upper layer that hides everything below it. */
+function setOpaque(path: string): void {
+  lsetxattr(path, 'trusted.overlay.opaque', Buffer.from('y'));
 }

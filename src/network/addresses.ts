@@ -2,7 +2,7 @@
  * IP addresses on links: `ip addr add CIDR dev IFNAME` and `ip addr show` through
  * RTM_NEWADDR / RTM_GETADDR (rtnetlink(7), include/uapi/linux/if_addr.h).
  */
-import { AF_INET, AF_UNSPEC, IFA_ADDRESS, IFA_LOCAL, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR,
+import { AF_INET, AF_UNSPEC, IFA_ADDRESS, IFA_LOCAL, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, RTM_GETADDR, RTM_NEWADDR,
   RT_SCOPE_UNIVERSE } from './netlink/constants.js';
 import { formatIp, parseCidr } from './netlink/ip.js';
 import { attr, encodeAttrs, ifaddrmsg, parseAttrs } from './netlink/message.js';
@@ -15,7 +15,7 @@ function linkIndex(nl: Netlink, ifname: string, what: string): number {
   return link.index;
 }
 
-/** The request body both add and delete send: struct ifaddrmsg, IFA_LOCAL and IFA_ADDRESS. */
+/** The body of RTM_NEWADDR: struct ifaddrmsg, IFA_LOCAL and IFA_ADDRESS. */
 function addressBody(index: number, cidr: string): Buffer {
   const { family, bytes, prefix } = parseCidr(cidr);
   // For a non-point-to-point link IFA_LOCAL (the interface's own address) and IFA_ADDRESS
@@ -31,12 +31,6 @@ export function addAddress(nl: Netlink, ifname: string, cidr: string): void {
   const what = `RTM_NEWADDR ${cidr} dev ${ifname}`;
   const body = addressBody(linkIndex(nl, ifname, what), cidr);
   nl.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, body, what);
-}
-
-/** `ip addr del 10.89.0.2/24 dev eth0`. */
-export function deleteAddress(nl: Netlink, ifname: string, cidr: string): void {
-  const what = `RTM_DELADDR ${cidr} dev ${ifname}`;
-  nl.request(RTM_DELADDR, 0, addressBody(linkIndex(nl, ifname, what), cidr), what);
 }
 
 /** `ip addr show [dev IFNAME]`: every address, as "10.89.0.2/24" with its link's name. */

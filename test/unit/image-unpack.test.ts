@@ -116,6 +116,33 @@ describe.skipIf(!isRoot)('unpacking a layer', () => {
     expect(readdirSync(join(dest, 'var/cache'))).toEqual(['new']);
   });
 
+  it('applies a whiteout to the lower layers only: an entry of its own layer stays, and a directory re-made over a whiteout is opaque', async () => {
+    const { dest } = await unpack(await makeTar([
+      { name: 'keep/', type: 'directory', mode: 0o755 },
+      { name: 'keep/mine', content: 'm' },
+      { name: '.wh.keep', content: '' },
+      { name: 'file', content: 'f' },
+      { name: '.wh.file', content: '' },
+      { name: '.wh.fresh', content: '' },
+      { name: 'fresh/', type: 'directory', mode: 0o755 },
+      { name: 'fresh/new', content: 'n' },
+    ]));
+    expect(readdirSync(join(dest, 'keep'))).toEqual(['mine']);
+    expect(lgetxattr(join(dest, 'keep'), 'trusted.overlay.opaque')?.toString()).toBe('y');
+    expect(readFileSync(join(dest, 'file'), 'utf8')).toBe('f');
+    expect(lstatSync(join(dest, 'fresh')).isDirectory()).toBe(true);
+    expect(lgetxattr(join(dest, 'fresh'), 'trusted.overlay.opaque')?.toString(), 'the lower fresh/ must not show through').toBe('y');
+    expect(readdirSync(join(dest, 'fresh'))).toEqual(['new']);
+  });
+
+  it('skips user.* xattrs on symlinks (the kernel refuses them) instead of failing the layer', async () => {
+    const { dest } = await unpack(await makeTar([
+      { name: 'target', content: 't' },
+      { name: 'link', type: 'symlink', linkname: 'target', pax: { 'SCHILY.xattr.user.note': 'x' } },
+    ]));
+    expect(readlinkSync(join(dest, 'link'))).toBe('target');
+  });
+
   it('sets extended attributes from PAX SCHILY.xattr records, binary values byte for byte, but not trusted.overlay.*', async () => {
     const capability = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0xff, 0xfe, 0x80, 0x00]);
     const tar = await makeTar([{ name: 'bin/ping', content: 'x', mode: 0o755, pax: { 'SCHILY.xattr.user.note': 'hello', 'SCHILY.xattr.trusted.overlay.redirect': '/etc' } }]);
