@@ -16,10 +16,16 @@ import { waitForExit } from '../process/liveness.js';
 import type { StateStore } from '../state/container-state.js';
 import { ociState, statusOf } from './status.js';
 
-export async function deleteContainer(store: StateStore, id: string, force: boolean): Promise<void> {
+export interface DeleteOptions {
+  /** --storage: lets `delete --force` of a container without state find its image bundle */
+  storage?: string;
+}
+
+export async function deleteContainer(store: StateStore, id: string, force: boolean, options: DeleteOptions = {}): Promise<void> {
   if (!store.exists(id)) {
     if (force) {
       store.remove(id); // a directory a crashed create may have left
+      if (options.storage) await removeOrphanedImageBundle(options.storage, id);
       return;
     }
     throw new RuntimeError(`container ${id} does not exist`);
@@ -64,6 +70,17 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
     removeContainerBundle(state.bundle, id);
   }
   store.remove(id);
+}
+
+/**
+ * A `create --image` killed before it wrote its state, or a --root wiped by a reboot,
+ * leaves `<storage>/containers/<id>` (an overlay mount and a hold on the image) that no
+ * state points at; `delete --force <id>` removes it, as it removes a half-made state dir.
+ */
+async function removeOrphanedImageBundle(storage: string, id: string): Promise<void> {
+  const { containerBundleDir, removeContainerBundle } = await import('../image/bundle.js');
+  const dir = containerBundleDir(storage, id);
+  if (existsSync(join(dir, '.ts-runc/image.json'))) removeContainerBundle(dir, id);
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

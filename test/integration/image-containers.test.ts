@@ -8,12 +8,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image/store.js';
 import { MEDIA_TYPES, type ImageConfig, type Manifest } from '../../src/image/types.js';
-import { REPO, TS_RUNC, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
+import { REPO, TS_RUNC, cgroupDirsFor, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');
 const haveImage = existsSync(IMAGE_TAR);
@@ -136,6 +136,32 @@ suite('containers from images', () => {
     expect(readFileSync(join(root, 'out'), 'utf8')).toBe('out\n');
     expect(box.run(['delete', id]).status).toBe(0);
     expectGone(id);
+  });
+
+  it('delete --force removes the image bundle of a container whose state is gone (create killed, --root wiped)', () => {
+    const created = box.run(['create', '--image', 'fixture:3layers', '--network', 'none', 'orphan', '--', 'true']);
+    expect(created.stderr).toBe('');
+    const pid = JSON.parse(box.run(['state', 'orphan']).stdout).pid as number;
+    process.kill(pid, 'SIGKILL');
+    // As a reboot would: no process, no cgroups, no state; the bundle in --storage remains.
+    rmSync(join(box.root, 'orphan'), { recursive: true });
+    for (const dir of cgroupDirsFor('ts-runc-orphan').sort((a, b) => b.length - a.length)) {
+      for (let i = 0; i < 100; i++) {
+        try {
+          rmdirSync(dir);
+          break;
+        } catch {
+          spawnSync('sleep', ['0.05']); // EBUSY until the killed process has left
+        }
+      }
+    }
+    expect(mountsMentioning(join(box.storage, 'containers', 'orphan'))).toHaveLength(1);
+    expect(box.run(['image', 'rm', 'fixture:3layers']).status, 'the orphan still holds the image').not.toBe(0);
+    const deleted = box.run(['delete', '--force', 'orphan']);
+    expect(deleted.stderr).toBe('');
+    expect(deleted.status).toBe(0);
+    expectGone('orphan');
+    expect(cgroupDirsFor('ts-runc-orphan')).toEqual([]);
   });
 
   it('a failed create leaves nothing behind: bad command, bad user, bad image', () => {

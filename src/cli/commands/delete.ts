@@ -10,9 +10,9 @@ export const command: Command = {
   synopsis: '[options] <container-id>',
   summary: 'delete a container',
   flags: FLAGS,
-  async run({ store }, argv) {
+  async run({ store, globals }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'delete');
-    await deleteContainer(store, requireId(parsed, 'delete'), bool(parsed, 'force'));
+    await deleteContainer(store, requireId(parsed, 'delete'), bool(parsed, 'force'), { storage: globals.storage });
     return 0;
   },
 };
