@@ -2,7 +2,7 @@
 import { RuntimeError } from '../../errors.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
-import type { ImageRecord } from '../../image/types.js';
+import type { ImageConfig, ImageRecord } from '../../image/types.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'quiet', short: 'q', type: 'bool', help: 'only the image ids (12 hex digits)' },
@@ -18,10 +18,13 @@ export const command: Command = {
     const format = str(parsed, 'format') ?? 'table';
     if (format !== 'table' && format !== 'json') throw new RuntimeError(`image ls: unknown --format ${JSON.stringify(format)} (table or json)`);
     const { ImageStore } = await import('../../image/store.js');
-    const images = new ImageStore(globals.storage).list();
+    const store = new ImageStore(globals.storage);
+    const images = store.list();
     if (bool(parsed, 'quiet')) process.stdout.write(images.map((i) => `${shortId(i.id)}\n`).join(''));
     else if (format === 'json') process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
-    else process.stdout.write(table(images));
+    // CREATED is when the image was built (its config says), as docker shows it; an image
+    // whose config has no date shows when it came into this store.
+    else process.stdout.write(table(images, (image) => store.blobs.readJson<ImageConfig>(image.id).created ?? image.added));
     return 0;
   },
 };
@@ -31,13 +34,13 @@ function shortId(id: string): string {
 }
 
 /** One row per name (a nameless image shows <none>), columns padded like docker's. */
-function table(images: ImageRecord[]): string {
+function table(images: ImageRecord[], created: (image: ImageRecord) => string): string {
   const rows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE']];
   for (const image of images) {
     const names = image.names.length > 0 ? image.names : ['<none>:<none>'];
     for (const name of names) {
       const [repository, tag] = splitName(name);
-      rows.push([repository, tag, shortId(image.id), ago(image.added), humanSize(image.size)]);
+      rows.push([repository, tag, shortId(image.id), ago(created(image)), humanSize(image.size)]);
     }
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
