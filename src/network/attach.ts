@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { addAddress } from './addresses.js';
-import { createBridge, createVethPair, deleteLink, getLink, renameLink, setLinkUp, setMaster } from './links.js';
+import { createBridge, createVethPair, deleteLink, getLink, renameLink, setHairpin, setLinkUp, setMaster } from './links.js';
 import type { Netlink } from './netlink/socket.js';
 import { addRoute } from './routes.js';
 
@@ -74,6 +74,7 @@ export function attachVeth(host: Netlink, container: Netlink, plan: VethPlan): v
   const temp = `tsp${plan.hostVeth.slice(3)}`;
   createVethPair(host, plan.hostVeth, { name: temp, netnsPid: plan.pid });
   setMaster(host, plan.hostVeth, plan.bridge);
+  setHairpin(host, plan.hostVeth); // a container may reach its own published port (nftables.ts)
   setLinkUp(host, plan.hostVeth);
   renameLink(container, temp, 'eth0');
   addAddress(container, 'eth0', plan.addressCidr);

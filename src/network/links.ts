@@ -6,7 +6,7 @@
  * A link is named in a request either by index (struct ifinfomsg) or by IFLA_IFNAME with
  * index 0; the kernel resolves the name itself, which saves a lookup per call.
  */
-import { AF_UNSPEC, IFF_UP, IFLA_ADDRESS, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINKINFO, IFLA_MASTER, IFLA_MTU,
+import { AF_BRIDGE, AF_UNSPEC, IFF_UP, IFLA_BRPORT_MODE, IFLA_PROTINFO, NLA_F_NESTED, RTM_SETLINK, IFLA_ADDRESS, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINKINFO, IFLA_MASTER, IFLA_MTU,
   IFLA_NET_NS_FD, IFLA_NET_NS_PID, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, VETH_INFO_PEER } from './netlink/constants.js';
 import { formatMac, parseMac } from './netlink/ip.js';
 import { attr, encodeAttrs, ifinfomsg, parseAttrs, readString, str, u32, type Attr } from './netlink/message.js';
@@ -119,6 +119,20 @@ export function setLinkUp(nl: Netlink, name: string, up = true): void {
 export function setMaster(nl: Netlink, name: string, bridge: string | null): void {
   const index = bridge === null ? 0 : requireLink(nl, bridge).index;
   changeLink(nl, name, ifinfomsg(), [attr(IFLA_MASTER, u32(index))], bridge === null ? 'nomaster' : `master ${bridge}`);
+}
+
+/**
+ * `bridge link set dev NAME hairpin on`: the bridge may send a frame back out of the port it
+ * came in by. A container reaching its own published port needs it: the DNAT turns the
+ * packet around inside the bridge (br_netfilter), towards the port it came from. The
+ * request is RTM_SETLINK of family AF_BRIDGE, which the kernel hands to the port's bridge;
+ * the bridge wants IFLA_PROTINFO marked nested, and the port by index.
+ */
+export function setHairpin(nl: Netlink, name: string, on = true): void {
+  const { index } = requireLink(nl, name);
+  const mode = attr(IFLA_BRPORT_MODE, Buffer.from([on ? 1 : 0]));
+  const body = Buffer.concat([ifinfomsg({ family: AF_BRIDGE, index }), encodeAttrs([attr(IFLA_PROTINFO | NLA_F_NESTED, [mode])])]);
+  nl.request(RTM_SETLINK, 0, body, `RTM_SETLINK ${name}: hairpin ${on ? 'on' : 'off'}`);
 }
 
 /** `ip link set FROM name TO`: the link is found by index, since IFLA_IFNAME now carries the new name. */

@@ -9,7 +9,9 @@
  *   ports                       per container: [ip daddr H] tcp dport P dnat to C:Q
  *   postrouting (nat, srcnat)   per network: masquerade the subnet leaving by another
  *                               interface; masquerade 127.0.0.0/8 going into the bridge
- *                               (curl 127.0.0.1:8080 DNATed to a container, see below)
+ *                               (curl 127.0.0.1:8080 DNATed to a container, see below);
+ *                               masquerade DNATed traffic from the subnet back into it
+ *                               (hairpin: a container using a published port, below)
  *   forward     (filter)        per network: drop what goes from its bridge to another
  *                               ts-runc bridge (set @bridges), like Docker's isolation chains
  *
@@ -19,6 +21,12 @@
  * `net.ipv4.conf.<bridge>.route_localnet=1` on its bridges only and masquerades that
  * traffic to the gateway address, so the container answers its bridge. That is Docker's
  * "userland-proxy: false" mode: no proxy process per port to keep alive and clean up.
+ *
+ * Hairpin: a container reaching a published port through a host address (its own, or a
+ * peer's on the same bridge). The DNAT sends the packet back into the bridge it came
+ * from; left alone, the server would answer the client directly, from its own address,
+ * which the client never asked. Masquerading that traffic to the gateway makes the
+ * answer go back through the host, where conntrack undoes both translations.
  */
 import { spawnSync } from 'node:child_process';
 import { RuntimeError, errorMessage } from '../errors.js';
@@ -67,6 +75,7 @@ export function networkScript(net: NetworkRules): string {
     `add element ip ${TABLE} bridges { ${br} }`,
     `add rule ip ${TABLE} postrouting ip saddr ${net.subnet} oifname != ${br} masquerade ${c}`,
     `add rule ip ${TABLE} postrouting ip saddr 127.0.0.0/8 oifname ${br} masquerade ${c}`,
+    `add rule ip ${TABLE} postrouting ip saddr ${net.subnet} oifname ${br} ct status dnat masquerade ${c}`,
     `add rule ip ${TABLE} forward iifname ${br} oifname @bridges oifname != ${br} drop ${c}`,
   ].join('\n') + '\n';
 }

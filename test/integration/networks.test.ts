@@ -224,6 +224,14 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     expect(nb.outside.run(cmd!, args)).toBe('ts-runc\n');
     const [lcmd, ...largs] = fetch('http://127.0.0.1:8080/hostname');
     expect(nb.host.run(lcmd!, largs)).toBe('ts-runc\n');
+    // Through the host's address from inside the network (hairpin): a peer, and web itself.
+    const inside = ['timeout', '3', 'wget', '-qO-', `http://${HOST_ADDR}:8080/hostname`];
+    const peer = nb.run(['run', '-b', nb.bundle(inside), '--network', 'pubnet', 'peer']);
+    expect(peer.stderr).toBe('');
+    expect(peer.stdout).toBe('ts-runc\n');
+    const self = nb.run(['exec', 'web', ...inside]);
+    expect(self.stderr).toBe('');
+    expect(self.stdout).toBe('ts-runc\n');
     // a second container cannot take the same host port
     const clash = nb.run(['run', '-d', '-b', nb.bundle(['sleep', '300']), '--network', 'pubnet', '-p', '8080:80', 'web2']);
     expect(clash.status).not.toBe(0);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { IFLA_IFNAME, NLM_F_ACK, NLM_F_REQUEST, RTM_GETLINK } from '../../src/network/netlink/constants.js';
 import { attr, encodeAttrs, encodeMessage, ifinfomsg, parseAttrs, readString, str } from '../../src/network/netlink/message.js';
 import { NetlinkError, type Netlink } from '../../src/network/netlink/socket.js';
-import { createBridge, createVethPair, deleteLink, getLink, renameLink, setLinkUp, setMaster } from '../../src/network/links.js';
+import { createBridge, createVethPair, deleteLink, getLink, renameLink, setHairpin, setLinkUp, setMaster } from '../../src/network/links.js';
 import { addAddress } from '../../src/network/addresses.js';
 import { addRoute } from '../../src/network/routes.js';
 
@@ -54,6 +54,13 @@ describe('link requests', () => {
       08000300 76683000 38001200 08000100 76657468 2c000200 28000100 00000000
       00000000 00000000 00000000 08001300 b7460000 09000300 65746830 00000000`));
     expect(sent[0].what).toBe('RTM_NEWLINK veth vh0 (peer eth0 in netns of pid 18103)');
+  });
+
+  it('setHairpin sends the bytes of `bridge link set dev v0 hairpin on` (RTM_SETLINK, AF_BRIDGE, nested IFLA_PROTINFO)', () => {
+    const { nl, sent } = fakeNetlink({ v0: 4 });
+    setHairpin(nl, 'v0');
+    expect(wire(sent[0])).toBe(hex(`2c000000 13000500 562b046b 00000000 07000000 04000000 00000000 00000000
+      0c000c80 05000400 01000000`));
   });
 
   it('setLinkUp names the link by IFLA_IFNAME and changes only IFF_UP', () => {

@@ -12,11 +12,12 @@ describe('nftables scripts', () => {
     expect(script).toContain('fib daddr type local jump ports');
   });
 
-  it('gives a network masquerade, localhost masquerade and isolation, tagged with its name', () => {
+  it('gives a network masquerade, localhost and hairpin masquerade and isolation, tagged with its name', () => {
     expect(networkScript({ name: 'appnet', subnet: '10.89.0.0/24', bridge: 'tsbr-1' })).toBe([
       'add element ip ts-runc bridges { "tsbr-1" }',
       'add rule ip ts-runc postrouting ip saddr 10.89.0.0/24 oifname != "tsbr-1" masquerade comment "net:appnet"',
       'add rule ip ts-runc postrouting ip saddr 127.0.0.0/8 oifname "tsbr-1" masquerade comment "net:appnet"',
+      'add rule ip ts-runc postrouting ip saddr 10.89.0.0/24 oifname "tsbr-1" ct status dnat masquerade comment "net:appnet"',
       'add rule ip ts-runc forward iifname "tsbr-1" oifname @bridges oifname != "tsbr-1" drop comment "net:appnet"',
     ].join('\n') + '\n');
   });

@@ -37,11 +37,14 @@ export const NLA_TYPE_MASK = 0x3fff;
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
+/** PF_BRIDGE: RTM_SETLINK of this family goes to the bridge a port belongs to */
+export const AF_BRIDGE = 7;
 
 // include/uapi/linux/rtnetlink.h: message types
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
+export const RTM_SETLINK = 19;
 export const RTM_NEWADDR = 20;
 export const RTM_DELADDR = 21;
 export const RTM_GETADDR = 22;
@@ -54,12 +57,16 @@ export const IFLA_ADDRESS = 1;
 export const IFLA_IFNAME = 3;
 export const IFLA_MTU = 4;
 export const IFLA_MASTER = 10;
+export const IFLA_PROTINFO = 12;
 export const IFLA_LINKINFO = 18;
 export const IFLA_NET_NS_PID = 19;
 export const IFLA_NET_NS_FD = 28;
 /** nested in IFLA_LINKINFO */
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;
+
+// include/uapi/linux/if_link.h: a bridge port's settings, nested in IFLA_PROTINFO (AF_BRIDGE)
+export const IFLA_BRPORT_MODE = 4;
 
 // include/uapi/linux/veth.h: nested in IFLA_INFO_DATA of a "veth"
 export const VETH_INFO_PEER = 1;
