@@ -6,7 +6,9 @@
  * The default network, `ts-runc` on bridge `tsrunc0` with 10.77.0.0/16, is written on first
  * use. 10.77/16 is not used by Docker (172.17/16), podman (10.88/16) or common home and
  * cloud ranges (192.168/16, 10.0/16, 10.255/16). Networks created without --subnet take
- * the first free /24 of 10.78.0.0/16.
+ * the first /24 of 10.78.0.0/16 that neither another network nor a route of the host
+ * uses; an explicit --subnet that overlaps a host route is refused, as Docker does, since
+ * the bridge's route would shadow it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
 import { contains, formatSubnet, intToIp, ipToInt, isHostAddress, overlaps, parseSubnet, withLock } from './ipam.js';
 import { DEFAULT_NETWORK } from './request.js';
+import { Netlink } from './netlink/socket.js';
+import { listRoutes } from './routes.js';
 
 export interface NetworkDef {
   name: string;
@@ -99,20 +103,40 @@ export interface NewNetwork {
   bridge?: string;
 }
 
+/** A route of the host's main table: "10.0.0.0/8" and its device. */
+export interface HostRoute {
+  dst: string;
+  ifname: string;
+}
+
+/** The host's IPv4 routes other than the default one (`ip -4 route`), read through rtnetlink. */
+export function readHostRoutes(): HostRoute[] {
+  const nl = Netlink.open();
+  try {
+    return listRoutes(nl).filter((r) => r.dst !== 'default' && !r.dst.includes(':'));
+  } finally {
+    nl.close();
+  }
+}
+
 /** `network create`: check the name, subnet, gateway and bridge against the others, then write it. */
-export function createNetwork(storage: string, request: NewNetwork): NetworkDef {
+export function createNetwork(storage: string, request: NewNetwork, hostRoutes: () => HostRoute[] = readHostRoutes): NetworkDef {
   validateNetworkName(request.name);
   if (request.bridge !== undefined) validateBridgeName(request.bridge);
   if (request.gateway !== undefined && request.subnet === undefined) throw new RuntimeError('--gateway needs --subnet');
   return withLock(join(networksDir(storage), '.lock'), () => {
     if (findNetwork(storage, request.name)) throw new RuntimeError(`network ${request.name} already exists`);
     const others = listNetworks(storage);
-    const subnet = request.subnet !== undefined ? parseSubnet(request.subnet) : freeSubnet(others);
+    const bridge = request.bridge ?? bridgeNameFor(storage, request.name);
+    // A bridge left over from an earlier life of this network routes its own subnet.
+    const routes = hostRoutes().filter((r) => r.ifname !== bridge);
+    const subnet = request.subnet !== undefined ? parseSubnet(request.subnet) : freeSubnet(others, routes);
+    const routed = routes.find((r) => overlaps(parseSubnet(r.dst), subnet));
+    if (routed) throw new RuntimeError(`subnet ${formatSubnet(subnet)} overlaps the host's route to ${routed.dst} (dev ${routed.ifname}): give another --subnet`);
     const gateway = request.gateway ?? intToIp(subnet.base + 1);
     if (!isHostAddress(subnet, ipToInt(gateway))) throw new RuntimeError(`gateway ${gateway} is not a host address of ${formatSubnet(subnet)}`);
     const clash = others.find((o) => overlaps(parseSubnet(o.subnet), subnet));
     if (clash) throw new RuntimeError(`subnet ${formatSubnet(subnet)} overlaps network ${clash.name} (${clash.subnet})`);
-    const bridge = request.bridge ?? bridgeNameFor(request.name);
     const sameBridge = others.find((o) => o.bridge === bridge);
     if (sameBridge) throw new RuntimeError(`bridge ${bridge} is already used by network ${sameBridge.name}`);
     return addDef(storage, { name: request.name, subnet: formatSubnet(subnet), gateway, bridge });
@@ -125,14 +149,18 @@ function addDef(storage: string, fields: Omit<NetworkDef, 'created'>): NetworkDe
   return def;
 }
 
-/** Docker names its bridges br-<id>; ours are tsbr-<8 hex of the name's sha256>. */
-export function bridgeNameFor(name: string): string {
-  return `tsbr-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+/**
+ * Docker names its bridges br-<id>; ours are tsbr-<8 hex of a sha256>, of the storage
+ * directory and the name, so two --storage directories on one host each get their own
+ * bridge for a network both call "appnet".
+ */
+export function bridgeNameFor(storage: string, name: string): string {
+  return `tsbr-${createHash('sha256').update(`${storage}\0${name}`).digest('hex').slice(0, 8)}`;
 }
 
-/** The first /24 of 10.78.0.0/16 that no network uses. */
-function freeSubnet(others: NetworkDef[]): { base: number; prefix: number } {
-  const taken = others.map((o) => parseSubnet(o.subnet));
+/** The first /24 of 10.78.0.0/16 that no network and no host route uses. */
+function freeSubnet(others: NetworkDef[], routes: HostRoute[]): { base: number; prefix: number } {
+  const taken = [...others.map((o) => parseSubnet(o.subnet)), ...routes.map((r) => parseSubnet(r.dst))];
   for (let base = AUTO_POOL.base; contains(AUTO_POOL, base); base += 256) {
     const candidate = { base, prefix: 24 };
     if (!taken.some((t) => overlaps(t, candidate))) return candidate;

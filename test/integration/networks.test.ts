@@ -244,6 +244,13 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     expect(nb.nftComments().filter((c) => /^ctr:r[12]:/.test(c))).toHaveLength(1);
   });
 
+  it('network create refuses a subnet that overlaps one of the host\'s routes (read through rtnetlink)', () => {
+    const clash = nb.run(['network', 'create', '--subnet', '192.0.2.0/25', 'shadow']);
+    expect(clash.status).not.toBe(0);
+    expect(clash.stderr).toBe("ts-runc: subnet 192.0.2.0/25 overlaps the host's route to 192.0.2.0/24 (dev vh): give another --subnet\n");
+    expect(nb.run(['network', 'ls', '--format', 'json']).stdout.trim()).toBe('[]');
+  });
+
   it('-P publishes the exposed ports of the annotation on free host ports', async () => {
     nb.run(['network', 'create', 'allnet']);
     const bundle = nb.bundle(['httpd', '-f', '-p', '80', '-h', '/etc'], (spec) => {
