@@ -22,6 +22,7 @@ import type { Header, Pack } from 'tar-stream';
 import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 import { lgetxattr, llistxattr } from '../sys/libc.js';
+import { XATTR_PREFIX, keepXattrBytes } from './pax.js';
 
 export interface PackOptions {
   /** convert overlayfs whiteouts and opaque dirs to OCI whiteouts (commit) */
@@ -35,6 +36,7 @@ const OVERLAY_XATTR = 'trusted.overlay.';
 
 /** Pack `root`'s contents (not root itself) into `pack`, in order; `pack` is not finalized. */
 export async function packTree(root: string, pack: Pack, options: PackOptions): Promise<void> {
+  keepXattrBytes(); // binary xattr values (pax())
   const links = new Map<string, string>(); // "dev:ino" → the first name of a hardlinked file
   const walk = async (relative: string): Promise<void> => {
     for (const name of readdirSync(join(root, relative)).sort()) {
@@ -144,10 +146,9 @@ function whiteoutName(path: string): string {
 }
 
 /**
- * The file's xattrs as PAX records, but not overlayfs's own, and only ASCII values:
- * tar-stream writes PAX records as UTF-8 strings and the store reads xattr values back as
- * latin1 (pax.ts), so only ASCII survives both; a binary value (a file capability,
- * security.capability) is left out with a warning rather than written wrong.
+ * The file's xattrs as PAX records, but not overlayfs's own. Values go in as latin1
+ * strings, one char per byte, which pax.ts's encoder writes back as the same bytes, so a
+ * binary value (a file capability, security.capability) survives commit and export.
  */
 function pax(host: string): { pax?: Record<string, string> } {
   const records: Record<string, string> = {};
@@ -155,11 +156,7 @@ function pax(host: string): { pax?: Record<string, string> } {
     if (name.startsWith(OVERLAY_XATTR)) continue;
     const value = lgetxattr(host, name);
     if (value === undefined) continue;
-    if (value.some((byte) => byte >= 0x80 || byte === 0x0a)) {
-      log().warn(`${host}: xattr ${name} has a binary value; not archived`);
-      continue;
-    }
-    records[`SCHILY.xattr.${name}`] = value.toString('latin1');
+    records[`${XATTR_PREFIX}${name}`] = value.toString('latin1');
   }
   return Object.keys(records).length > 0 ? { pax: records } : {};
 }

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeLayerTar } from '../../src/image/commit.js';
-import { lsetxattr, mknod } from '../../src/sys/libc.js';
+import { unpackLayer } from '../../src/image/unpack.js';
+import { lgetxattr, lsetxattr, mknod } from '../../src/sys/libc.js';
 
 const isRoot = process.getuid?.() === 0;
 const S_IFCHR = 0o020000;
@@ -68,6 +69,24 @@ describe.skipIf(!isRoot)('an upper layer as an OCI layer', () => {
     ]);
     // The same tree gives the same bytes, hence the same layer digest.
     expect(await writeLayerTar(upper, join(dir, 'again.tar'))).toBe(diffId);
+  });
+
+  it('keeps binary xattr values (a file capability) byte for byte, through the layer and back', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ts-runc-commit-'));
+    const upper = join(dir, 'upper');
+    mkdirSync(upper);
+    writeFileSync(join(upper, 'ping'), 'x');
+    // security.capability of `setcap cap_net_raw+ep`: a vfs_cap_data struct, with 0x00, 0x0a and bytes over 0x7f
+    const capability = Buffer.from('0100000200200000000000000000000000000000', 'hex');
+    const odd = Buffer.from([0x00, 0x0a, 0x80, 0xff, 0x3d, 0x20]);
+    lsetxattr(join(upper, 'ping'), 'security.capability', capability);
+    lsetxattr(join(upper, 'ping'), 'user.odd', odd);
+    const tar = join(dir, 'layer.tar');
+    await writeLayerTar(upper, tar);
+    const dest = join(dir, 'unpacked');
+    await unpackLayer(tar, dest, 'commit test');
+    expect(lgetxattr(join(dest, 'ping'), 'security.capability')).toEqual(capability);
+    expect(lgetxattr(join(dest, 'ping'), 'user.odd')).toEqual(odd);
   });
 
   it('refuses a file whose name would read as a whiteout', async () => {
