@@ -6,7 +6,6 @@
  * the state directory goes last, so an interrupted delete can be run again.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { cgroupPids, removeCgroups } from '../cgroups/cgroup.js';
@@ -14,6 +13,7 @@ import { thaw } from '../cgroups/freezer.js';
 import { runHook } from '../hooks/run-hooks.js';
 import { waitForExit } from '../process/liveness.js';
 import type { StateStore } from '../state/container-state.js';
+import { containerDir, imageBundleRecord } from '../storage.js';
 import { ociState, statusOf } from './status.js';
 
 export interface DeleteOptions {
@@ -65,7 +65,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
   // Made by `run/create --image`: unmount its overlay, remove its upper layer and bundle,
   // release the image (src/image/bundle.ts). Last before the state, so a failure here
   // leaves a delete that can be run again.
-  if (existsSync(join(state.bundle, '.ts-runc/image.json'))) {
+  if (existsSync(imageBundleRecord(state.bundle))) {
     const { removeContainerBundle } = await import('../image/bundle.js');
     removeContainerBundle(state.bundle, id);
   }
@@ -78,9 +78,10 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
  * state points at; `delete --force <id>` removes it, as it removes a half-made state dir.
  */
 async function removeOrphanedImageBundle(storage: string, id: string): Promise<void> {
-  const { containerBundleDir, removeContainerBundle } = await import('../image/bundle.js');
-  const dir = containerBundleDir(storage, id);
-  if (existsSync(join(dir, '.ts-runc/image.json'))) removeContainerBundle(dir, id);
+  const dir = containerDir(storage, id);
+  if (!existsSync(imageBundleRecord(dir))) return;
+  const { removeContainerBundle } = await import('../image/bundle.js');
+  removeContainerBundle(dir, id);
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

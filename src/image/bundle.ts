@@ -18,7 +18,7 @@
  * the steps before it made.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { imageSpec, type ImageRunOptions } from './image-spec.js';
@@ -27,6 +27,7 @@ import { ImageStore } from './store.js';
 import { readEtcFiles, resolveInRoot } from './users.js';
 import { prepareVolumes, type VolumeFlag } from './volumes.js';
 import type { Spec } from '../spec/schema.js';
+import { imageBundleRecord, volumesDir } from '../storage.js';
 
 export interface ImageBundleRecord {
   image: { id: string; name: string };
@@ -48,19 +49,13 @@ export interface MakeBundleOptions {
   volumes: VolumeFlag[];
 }
 
-/** src/container/delete.ts looks for this file too */
-const RECORD = '.ts-runc/image.json';
-
-export function containerBundleDir(storage: string, id: string): string {
-  return join(storage, 'containers', id);
-}
 
 export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; record: ImageBundleRecord } {
   const dir = resolve(options.dir);
   const meta = join(dir, '.ts-runc');
   const store = new ImageStore(options.storage);
   const image = store.resolve(options.image);
-  if (existsSync(join(dir, RECORD))) throw new RuntimeError(`${dir} already holds a bundle from an image (ts-runc bundle --remove ${dir})`);
+  if (existsSync(imageBundleRecord(dir))) throw new RuntimeError(`${dir} already holds a bundle from an image (ts-runc bundle --remove ${dir})`);
   if (!options.container) {
     // Never take over (and, on failure, remove) anything the user had there.
     for (const name of ['config.json', 'rootfs', '.ts-runc']) {
@@ -76,7 +71,7 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
   };
   const rootfs = join(dir, 'rootfs');
   if (options.container) {
-    mkdirSync(join(options.storage, 'containers'), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(dir), { recursive: true, mode: 0o700 }); // <storage>/containers
     try {
       mkdirSync(dir, { mode: 0o700 }); // the id's claim in storage, as mkdir is atomic
     } catch (error) {
@@ -93,7 +88,7 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
     for (const sub of ['upper', 'work', 'volumes']) mkdirSync(join(meta, sub), { recursive: true, mode: sub === 'upper' ? 0o755 : 0o700 });
     mkdirSync(rootfs, { mode: 0o755 });
     // The record goes down before the mount, so an interrupted make can still be removed.
-    writeFileSync(join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`);
+    writeFileSync(imageBundleRecord(dir), `${JSON.stringify(record, null, 2)}\n`);
     // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first.
     const lowers = image.layers.map((layer) => layer.dir).reverse();
     mountOverlay({ lowers, upper: join(meta, 'upper'), work: join(meta, 'work') }, rootfs);
@@ -101,7 +96,7 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
     const mounts = prepareVolumes(options.volumes, Object.keys(image.config.config?.Volumes ?? {}), {
       rootfs,
       anonymousDir: join(meta, 'volumes'),
-      namedDir: join(options.storage, 'volumes'),
+      namedDir: volumesDir(options.storage),
     });
     const spec = imageSpec({ id: image.id, name: options.image, config: image.config }, { ...options.run, mounts }, readEtcFiles(rootfs));
     // Docker creates a missing working directory; chdir(2) in the init would fail on it.
@@ -117,10 +112,10 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
 /** The record of the image bundle in `dir`, if there is one. */
 export function readImageBundleRecord(dir: string): ImageBundleRecord | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, RECORD), 'utf8')) as ImageBundleRecord;
+    return JSON.parse(readFileSync(imageBundleRecord(dir), 'utf8')) as ImageBundleRecord;
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
-    throw new RuntimeError(`${join(dir, RECORD)}: ${errorMessage(error)}`, { cause: error });
+    throw new RuntimeError(`${imageBundleRecord(dir)}: ${errorMessage(error)}`, { cause: error });
   }
 }
 

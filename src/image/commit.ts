@@ -15,6 +15,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { imagesDir } from '../storage.js';
 import { Transform } from 'node:stream';
 import { RuntimeError } from '../errors.js';
 import { MEDIA_TYPES, type ContainerConfig, type Descriptor, type ImageConfig, type Manifest } from './types.js';
@@ -46,7 +47,7 @@ export async function commitLayer(storage: string, options: CommitOptions): Prom
   const names = options.names.map(normalizeName);
   const containerConfig = applyChanges(structuredClone(base.config.config ?? {}), options.changes);
 
-  const tmp = join(storage, 'images', 'tmp');
+  const tmp = join(imagesDir(storage), 'tmp');
   mkdirSync(tmp, { recursive: true });
   const tarFile = join(tmp, `commit-${process.pid}-${randomBytes(4).toString('hex')}.tar`);
   try {

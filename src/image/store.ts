@@ -15,6 +15,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { imagesDir } from '../storage.js';
 import { pipeline, Readable } from 'node:stream';
 import { RuntimeError } from '../errors.js';
 import { lgetxattr, lsetxattr } from '../sys/libc.js';
@@ -31,7 +32,7 @@ export class ImageStore {
   readonly blobs: BlobStore;
 
   constructor(storage: string) {
-    this.dir = join(storage, 'images');
+    this.dir = imagesDir(storage);
     this.blobs = new BlobStore(join(this.dir, 'blobs'));
   }
 

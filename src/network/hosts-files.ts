@@ -9,6 +9,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { containerDir } from '../storage.js';
 
 export interface HostsEntry {
   ip: string;
@@ -21,12 +22,8 @@ export interface NameFiles {
   resolv: string;
 }
 
-export function containerFilesDir(storage: string, id: string): string {
-  return join(storage, 'containers', id);
-}
-
 export function nameFilesFor(storage: string, id: string): NameFiles {
-  const dir = containerFilesDir(storage, id);
+  const dir = containerDir(storage, id);
   return { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf') };
 }
 

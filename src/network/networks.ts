@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
 import { contains, formatSubnet, intToIp, ipToInt, isHostAddress, overlaps, parseSubnet, withLock } from './ipam.js';
 import { DEFAULT_NETWORK } from './request.js';
+import { networksDir } from '../storage.js';
 import { Netlink } from './netlink/socket.js';
 import { listRoutes } from './routes.js';
 
@@ -35,10 +36,6 @@ const AUTO_POOL = parseSubnet('10.78.0.0/16');
 
 /** Names that mean something else to --network. */
 const RESERVED = new Set(['none', 'host', 'bridge', 'default']);
-
-export function networksDir(storage: string): string {
-  return join(storage, 'networks');
-}
 
 export function networkDir(storage: string, name: string): string {
   return join(networksDir(storage), name);

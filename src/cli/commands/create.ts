@@ -6,6 +6,7 @@
 import { createContainer, type CreateOptions } from '../../container/create.js';
 import { RuntimeError } from '../../errors.js';
 import { validateId } from '../../state/container-state.js';
+import { containerDir } from '../../storage.js';
 import { bool, int, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import { requireId } from '../ids.js';
 import type { Command, Context } from '../command.js';
@@ -54,8 +55,8 @@ export async function withImageBundle<T>(
   // Fail on a bad or taken id before mounting anything (the id names a storage directory).
   validateId(id);
   if (store.exists(id)) throw new RuntimeError(`container with id ${id} already exists`);
-  const { makeImageBundle, removeImageBundle, containerBundleDir } = await import('../../image/bundle.js');
-  const dir = containerBundleDir(globals.storage, id);
+  const { makeImageBundle, removeImageBundle } = await import('../../image/bundle.js');
+  const dir = containerDir(globals.storage, id);
   makeImageBundle({ storage: globals.storage, image: invocation.image, dir, container: id, run: invocation.run, volumes: invocation.volumes });
   try {
     return await use({
