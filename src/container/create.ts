@@ -11,7 +11,7 @@
  * and the state directory removed. The container's mounts live in its own mount
  * namespace, so they go with its last process.
  */
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
@@ -32,6 +32,7 @@ import { pidStartTime, waitForExit } from '../process/liveness.js';
 import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import type { StateStore, StoredState } from '../state/container-state.js';
+import { writeFileAtomic } from '../sys/write-atomic.js';
 import { writeIdMaps } from './id-maps.js';
 import { ociState } from './status.js';
 import type { NetworkRequest } from '../network/request.js';
@@ -205,9 +206,7 @@ async function undoCreate(store: StateStore, state: StoredState, init: InitProce
 
 /** runc writes the pid file atomically too: containerd reads it as soon as create returns. */
 export function writePidFile(path: string, pid: number): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, String(pid));
-  renameSync(temp, path);
+  writeFileAtomic(path, String(pid));
 }
 
 /** The network module is imported only by creates that ask for networking. */

@@ -4,10 +4,11 @@
  * on images.lock and lands by writing a temporary file and rename(2), so a reader never
  * sees half a file and a crash leaves the previous version.
  */
-import { closeSync, openSync, readFileSync, renameSync, writeFileSync, mkdirSync, fsyncSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
-import { lockExclusive, unlock } from '../sys/libc.js';
+import { withFileLock } from '../sys/file-lock.js';
+import { writeFileAtomic } from '../sys/write-atomic.js';
 import type { ImageRecord } from './types.js';
 
 export interface StoredLayer {
@@ -48,20 +49,10 @@ export function readDb(dir: string): StoreDb {
 /** Runs `change` on the current records under the store's lock and saves what it leaves. */
 export function updateDb<T>(dir: string, change: (db: StoreDb) => T): T {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const fd = openSync(join(dir, 'images.lock'), 'a', 0o600);
-  try {
-    lockExclusive(fd, `lock ${dir}/images.lock`);
+  return withFileLock(join(dir, 'images.lock'), () => {
     const db = readDb(dir);
     const result = change(db);
-    const tmp = join(dir, `.${FILE}.${process.pid}.tmp`);
-    writeFileSync(tmp, `${JSON.stringify(db, null, 2)}\n`, { mode: 0o600 });
-    const tmpFd = openSync(tmp, 'r');
-    fsyncSync(tmpFd);
-    closeSync(tmpFd);
-    renameSync(tmp, join(dir, FILE));
+    writeFileAtomic(join(dir, FILE), `${JSON.stringify(db, null, 2)}\n`, { mode: 0o600, durable: true });
     return result;
-  } finally {
-    unlock(fd);
-    closeSync(fd);
-  }
+  });
 }

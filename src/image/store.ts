@@ -7,7 +7,7 @@
  *                        takes all lowerdirs in one mount option of at most a page
  *   images.json          the images (id = config digest), their names and layers, and who
  *                        holds which image (store-db.ts)
- *   locks/               one flock per layer being unpacked (layer-lock.ts)
+ *   locks/               one flock per layer being unpacked (sys/file-lock.ts)
  *
  * Reference counts are computed, not counted: a layer or blob is freed when no image
  * lists it any more, an image cannot be removed while a holder (container, bundle) uses it.
@@ -23,7 +23,7 @@ import { BlobStore, digestHex } from './blob-store.js';
 import { layerMediaType } from './compression.js';
 import { formatReference, normalizeName, parseReference } from './reference.js';
 import { readDb, updateDb, type StoreDb, type StoredImage, type StoredLayer } from './store-db.js';
-import { withLayerLock } from './layer-lock.js';
+import { withFileLockAsync } from '../sys/file-lock.js';
 import { unpackLayer } from './unpack.js';
 import type { ImageConfig, ImageIndex, ImageRecord, Manifest, ResolvedImage, UnpackedLayer } from './types.js';
 
@@ -205,7 +205,7 @@ export class ImageStore {
 
     if (diffId !== undefined) {
       const key = digestHex(diffId).slice(0, 12);
-      return withLayerLock(this.dir, key, async () => {
+      return withFileLockAsync(join(this.dir, 'locks', key), async () => {
         const final = this.layerDir(diffId);
         if (existsSync(final)) {
           checkLayerDir(final, diffId);
@@ -222,7 +222,7 @@ export class ImageStore {
     }
     const dir = tmp();
     const result = await unpackLayer(blob, dir, where);
-    return withLayerLock(this.dir, digestHex(result.diffId).slice(0, 12), async () => place(dir, result.diffId, layerMediaType(result.compression)));
+    return withFileLockAsync(join(this.dir, 'locks', digestHex(result.diffId).slice(0, 12)), async () => place(dir, result.diffId, layerMediaType(result.compression)));
   }
 
   /** After `removed` left `db`: delete its layers and blobs that no remaining image lists. */

@@ -19,13 +19,14 @@ import { validateId } from '../state/container-state.js';
 import type { Spec } from '../spec/schema.js';
 import { attachVeth, detachVeth, ensureBridge, hostVethName } from './attach.js';
 import { refreshHosts } from './peers.js';
-import { allocate, parseSubnet, release, withLock } from './ipam.js';
+import { allocate, parseSubnet, release } from './ipam.js';
 import { filterResolvConf, nameFilesFor, readHostResolvConf, renderHosts, writeNameFiles, type NameFiles } from './hosts-files.js';
 import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, type NetworkDef } from './networks.js';
 import { containerTag, deleteScript, deleteStaleRules, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
 import { EXPOSED_PORTS_ANNOTATION, checkNoDuplicateHostPorts, collides, exposedPorts, formatHostAddress, freePort, type HostPort, type PortMapping } from './ports.js';
 import type { NetworkRequest } from './request.js';
 import { Netlink } from './netlink/socket.js';
+import { withFileLock } from '../sys/file-lock.js';
 
 /** What state.json remembers of a container's network (StoredState.network). */
 export interface NetworkRecord {
@@ -172,7 +173,7 @@ export async function allocateAddress(prepared: Prepared, created: string): Prom
   if (!def || !record.files || !record.hostVeth) return;
   const dir = networkDir(request.storage, def.name);
   const holder = { container: prepared.id, root: prepared.root, created, names: prepared.names, hostname: prepared.hostname, hostsFile: record.files.hosts, hostVeth: record.hostVeth };
-  record.ip = withLock(networkLock(request.storage, def.name), () => {
+  record.ip = withFileLock(networkLock(request.storage, def.name), () => {
     // `network rm` may have run since prepareNetwork read the definition.
     if (!findNetwork(request.storage, def.name)) throw new RuntimeError(`network ${def.name} was removed`);
     const lease = allocate(dir, parseSubnet(def.subnet), def.gateway, holder, deleteStaleRules);
@@ -219,7 +220,7 @@ export function attachNetwork(prepared: Prepared, pid: number, inside: Netlink |
     // The set of networks' lock too: `network rm` of the last other network deletes the
     // whole table when it sees no other network's rules, so it must not run between our
     // listing and our adding them.
-    withLock(networksLock(record.storage), () => withLock(networkLock(record.storage, def.name), () => {
+    withFileLock(networksLock(record.storage), () => withFileLock(networkLock(record.storage, def.name), () => {
       const made = ensureBridge(host, def.bridge, `${def.gateway}/${record.prefix}`);
       const rules = listRules();
       if (made || !rules.some((r) => r.comment === networkTag(def.name))) {
@@ -232,7 +233,7 @@ export function attachNetwork(prepared: Prepared, pid: number, inside: Netlink |
     if (ports.length > 0) {
       // choosePorts checked at allocate time, but a parallel create may have published the
       // same port since: check again and add, both under the lock of the set of networks.
-      withLock(networksLock(record.storage), () => {
+      withFileLock(networksLock(record.storage), () => {
         const taken = publishedHostPorts();
         for (const mapping of ports) checkNotPublished(mapping, taken);
         runNft(tableScript() + portsScript(tag, ip, ports), `publish ports of ${prepared.id}`);
@@ -271,7 +272,7 @@ export function teardownNetwork(record: NetworkRecord, id: string, root: string)
     });
     const ip = record.ip;
     if (existsSync(networkDir(storage, network))) {
-      step(`release ${ip}`, () => withLock(networkLock(storage, network), () => {
+      step(`release ${ip}`, () => withFileLock(networkLock(storage, network), () => {
         release(networkDir(storage, network), ip, id, root);
         refreshHosts(networkDir(storage, network));
       }));

@@ -1,13 +1,14 @@
 /** What `network ls` and `network inspect` show: the definition and the containers on it. */
-import { liveLeases, withLock } from './ipam.js';
+import { liveLeases } from './ipam.js';
 import { networkDir, networkLock, type NetworkDef } from './networks.js';
+import { withFileLock } from '../sys/file-lock.js';
 
 export interface NetworkView extends NetworkDef {
   containers: Array<{ id: string; ip: string; names: string[]; root: string }>;
 }
 
 export function describeNetwork(storage: string, def: NetworkDef): NetworkView {
-  const leases = withLock(networkLock(storage, def.name), () => liveLeases(networkDir(storage, def.name)));
+  const leases = withFileLock(networkLock(storage, def.name), () => liveLeases(networkDir(storage, def.name)));
   return {
     ...def,
     containers: leases.sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }))

@@ -10,10 +10,9 @@
  * died without `delete` are reclaimed. The lock makes "find the first free address and
  * write its lease" one step for any number of concurrent creates.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
-import { lockExclusive, unlock } from '../sys/libc.js';
 
 /** An IPv4 subnet as numbers: `base` is the network address, `prefix` its length. */
 export interface Subnet {
@@ -96,19 +95,6 @@ export function leaseIsLive(lease: Lease): boolean {
   } catch {
     // Claimed but state.json not written yet: a create is in progress, the lease is its.
     return true;
-  }
-}
-
-/** Run `fn` holding the lock file `file` (made if missing) with flock(2). */
-export function withLock<T>(file: string, fn: () => T): T {
-  mkdirSync(dirname(file), { recursive: true });
-  const fd = openSync(file, 'a', 0o600);
-  try {
-    lockExclusive(fd, `lock ${file}`);
-    return fn();
-  } finally {
-    unlock(fd);
-    closeSync(fd);
   }
 }
 

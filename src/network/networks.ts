@@ -11,12 +11,14 @@
  * the bridge's route would shadow it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
-import { contains, formatSubnet, intToIp, ipToInt, isHostAddress, overlaps, parseSubnet, withLock } from './ipam.js';
+import { contains, formatSubnet, intToIp, ipToInt, isHostAddress, overlaps, parseSubnet } from './ipam.js';
 import { DEFAULT_NETWORK } from './request.js';
 import { networksDir } from '../storage.js';
+import { withFileLock } from '../sys/file-lock.js';
+import { writeFileAtomic } from '../sys/write-atomic.js';
 import { Netlink } from './netlink/socket.js';
 import { listRoutes } from './routes.js';
 
@@ -67,9 +69,7 @@ export function findNetwork(storage: string, name: string): NetworkDef | undefin
 function writeDef(storage: string, def: NetworkDef): void {
   const dir = networkDir(storage, def.name);
   mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `network.json.${process.pid}.tmp`);
-  writeFileSync(temp, JSON.stringify(def, null, 2) + '\n');
-  renameSync(temp, join(dir, 'network.json'));
+  writeFileAtomic(join(dir, 'network.json'), `${JSON.stringify(def, null, 2)}\n`);
 }
 
 export function listNetworks(storage: string): NetworkDef[] {
@@ -88,7 +88,7 @@ export function loadNetwork(storage: string, name: string): NetworkDef {
   const def = findNetwork(storage, name);
   if (def) return def;
   if (name === DEFAULT_NETWORK) {
-    return withLock(join(networksDir(storage), '.lock'), () => findNetwork(storage, name) ?? addDef(storage, { name, ...DEFAULT_DEF }));
+    return withFileLock(join(networksDir(storage), '.lock'), () => findNetwork(storage, name) ?? addDef(storage, { name, ...DEFAULT_DEF }));
   }
   throw new RuntimeError(`network ${name} not found (ts-runc network create ${name})`, { code: 'ENOENT' });
 }
@@ -121,7 +121,7 @@ export function createNetwork(storage: string, request: NewNetwork, hostRoutes: 
   validateNetworkName(request.name);
   if (request.bridge !== undefined) validateBridgeName(request.bridge);
   if (request.gateway !== undefined && request.subnet === undefined) throw new RuntimeError('--gateway needs --subnet');
-  return withLock(join(networksDir(storage), '.lock'), () => {
+  return withFileLock(join(networksDir(storage), '.lock'), () => {
     if (findNetwork(storage, request.name)) throw new RuntimeError(`network ${request.name} already exists`);
     const others = listNetworks(storage);
     const bridge = request.bridge ?? bridgeNameFor(storage, request.name);

@@ -4,16 +4,17 @@
  * and its definition and leases directory go.
  */
 import { RuntimeError } from '../errors.js';
-import { liveLeases, withLock } from './ipam.js';
+import { liveLeases } from './ipam.js';
 import { deleteLink } from './links.js';
 import { Netlink } from './netlink/socket.js';
 import { findNetwork, networkDir, networkLock, networksLock, removeNetworkDef, type NetworkDef } from './networks.js';
 import { TABLE, deleteScript, deleteStaleRules, listTable, networkTag, runNft } from './nftables.js';
+import { withFileLock } from '../sys/file-lock.js';
 
 export function removeNetwork(storage: string, name: string): void {
   const def = findNetwork(storage, name);
   if (!def) throw new RuntimeError(`network ${name} not found`, { code: 'ENOENT' });
-  withLock(networksLock(storage), () => withLock(networkLock(storage, name), () => {
+  withFileLock(networksLock(storage), () => withFileLock(networkLock(storage, name), () => {
     const attached = liveLeases(networkDir(storage, name), deleteStaleRules);
     if (attached.length > 0) {
       throw new RuntimeError(`network ${name} is in use by ${attached.length} container(s): ${attached.map((l) => l.container).join(', ')}`);

@@ -11,9 +11,10 @@
  * Creating the directory is the lock on the id: mkdir(2) is atomic, so of two concurrent
  * `create`s of one id exactly one gets the directory and the other "already exists".
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
+import { writeFileAtomic } from '../sys/write-atomic.js';
 import type { Hook } from '../hooks/run-hooks.js';
 import type { NetworkRecord } from '../network/container-network.js';
 
@@ -92,10 +93,7 @@ export class StateStore {
   }
 
   write(state: StoredState): void {
-    const file = join(this.dir(state.id), 'state.json');
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
-    renameSync(temp, file);
+    writeFileAtomic(join(this.dir(state.id), 'state.json'), JSON.stringify(state), { mode: 0o600 });
   }
 
   read(id: string): StoredState {

@@ -357,7 +357,7 @@ export function lsetxattr(path: string, name: string, value: Buffer): void {
   check(load().lsetxattr(path, name, value, value.length, 0), `lsetxattr ${path} ${name}`);
 }
 
-/* ---- locks (src/network/ipam.ts, src/image/store-db.ts, src/image/layer-lock.ts) -----
+/* ---- locks (src/sys/file-lock.ts) ---------------------------------------------------
  * flock(2): the kernel drops the lock when its holder dies, so a create or an image load
  * killed halfway never leaves a stale lock behind (a mkdir or O_EXCL lock would need
  * guessing whether its owner still lives). Node has no flock.

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { allocate, intToIp, ipToInt, liveLeases, overlaps, parseSubnet, release, withLock, type Lease } from '../../src/network/ipam.js';
+import { allocate, intToIp, ipToInt, liveLeases, overlaps, parseSubnet, release, type Lease } from '../../src/network/ipam.js';
+import { withFileLock } from '../../src/sys/file-lock.js';
 
 describe('IPAM: subnets', () => {
   it('converts addresses to numbers and back', () => {
@@ -40,7 +41,7 @@ describe('IPAM: leases', () => {
     writeFileSync(join(root, id, 'state.json'), JSON.stringify({ id, created }));
     return { container: id, root, created, names: [id], hostname: id, hostsFile: join(dir, `${id}.hosts`), hostVeth: `tsr${id}` };
   }
-  const lease = (id: string) => withLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.1', container(id)).ip);
+  const lease = (id: string) => withFileLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.1', container(id)).ip);
 
   it('hands out the first free address after the gateway, and never the broadcast', () => {
     expect(['a', 'b', 'c', 'd', 'e'].map(lease)).toEqual(['10.89.0.2', '10.89.0.3', '10.89.0.4', '10.89.0.5', '10.89.0.6']);
@@ -62,7 +63,7 @@ describe('IPAM: leases', () => {
     rmSync(join(root, 'a'), { recursive: true }); // died without delete, its --root wiped
     container('b', '2026-02-02T00:00:00.000Z'); // a newer container under the old id
     const stale: string[] = [];
-    const live = withLock(join(dir, 'lock'), () => liveLeases(dir, (l) => stale.push(l.container)));
+    const live = withFileLock(join(dir, 'lock'), () => liveLeases(dir, (l) => stale.push(l.container)));
     expect(live).toEqual([]);
     expect(stale.sort()).toEqual(['a', 'b']);
     expect(lease('c')).toBe('10.89.0.2');
@@ -71,23 +72,23 @@ describe('IPAM: leases', () => {
   it('a reader without reclaim skips a stale lease but keeps its file for the next allocate to clean up', () => {
     lease('a');
     rmSync(join(root, 'a'), { recursive: true });
-    expect(withLock(join(dir, 'lock'), () => liveLeases(dir))).toEqual([]);
+    expect(withFileLock(join(dir, 'lock'), () => liveLeases(dir))).toEqual([]);
     expect(readdirSync(join(dir, 'leases'))).toEqual(['10.89.0.2.json']);
     const reclaimed: string[] = [];
-    withLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.1', container('b'), (l) => reclaimed.push(l.container)));
+    withFileLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.1', container('b'), (l) => reclaimed.push(l.container)));
     expect(reclaimed).toEqual(['a']);
   });
 
   it('keeps the lease of a create in progress (directory claimed, no state yet)', () => {
     lease('a');
     rmSync(join(root, 'a', 'state.json'));
-    expect(withLock(join(dir, 'lock'), () => liveLeases(dir)).map((l) => l.container)).toEqual(['a']);
+    expect(withFileLock(join(dir, 'lock'), () => liveLeases(dir)).map((l) => l.container)).toEqual(['a']);
   });
 
   it('starts after a gateway that is not the first address, wrapping round', () => {
-    const ip = withLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.5', container('a')).ip);
+    const ip = withFileLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.5', container('a')).ip);
     expect(ip).toBe('10.89.0.6');
-    const next = withLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.5', container('b')).ip);
+    const next = withFileLock(join(dir, 'lock'), () => allocate(dir, subnet, '10.89.0.5', container('b')).ip);
     expect(next).toBe('10.89.0.1'); // .1 is a host address too when the gateway is .5
     expect(existsSync(join(dir, 'leases', '10.89.0.1.json'))).toBe(true);
   });
