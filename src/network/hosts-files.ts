@@ -7,8 +7,9 @@
  * are rewritten in place (open with O_TRUNC, write): a bind mount pins the inode, so
  * replacing the file by rename, as one would elsewhere, would go unseen inside.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorCode } from '../errors.js';
 import { containerDir } from '../storage.js';
 
 export interface HostsEntry {
@@ -62,9 +63,18 @@ export function readHostResolvConf(): string {
   }
 }
 
-/** Truncate and write the same inode (see the top of the file for why). */
-export function writeInPlace(path: string, content: string): void {
-  writeFileSync(path, content, { flag: 'w', mode: 0o644 });
+/**
+ * Truncate and write the same inode (see the top of the file for why): the container has
+ * the file bind-mounted, and a rename would not be seen inside. With `onlyIfPresent`, a
+ * file already removed (by its container's delete) is left alone rather than made again.
+ */
+export function writeInPlace(path: string, content: string, { onlyIfPresent = false } = {}): void {
+  try {
+    writeFileSync(path, content, { flag: onlyIfPresent ? 'r+' : 'w', mode: 0o644 });
+    if (onlyIfPresent) truncateSync(path, Buffer.byteLength(content));
+  } catch (error) {
+    if (!(onlyIfPresent && errorCode(error) === 'ENOENT')) throw error;
+  }
 }
 
 /** The three files of a new container, before its address is known (its hosts is completed later). */

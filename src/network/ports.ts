@@ -2,6 +2,7 @@
  * Published ports: `-p [ip:]hostPort:containerPort[/tcp|udp]` (Docker's syntax), the
  * exposed-ports annotation `-P` reads, picking free host ports, and `port`'s output.
  */
+import { isIPv4 } from 'node:net';
 import { RuntimeError } from '../errors.js';
 
 export type Protocol = 'tcp' | 'udp';
@@ -26,13 +27,6 @@ export function collides(a: HostPort, b: HostPort): boolean {
 /** Image containers carry their EXPOSE list in this annotation: "80/tcp,53/udp". */
 export const EXPOSED_PORTS_ANNOTATION = 'io.ts-runc.image.exposed-ports';
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-export function isIpv4(text: string): boolean {
-  const m = IPV4.exec(text);
-  return m !== null && m.slice(1).every((part) => Number(part) <= 255);
-}
-
 function port(text: string, what: string, spec: string): number {
   if (/^\d+-\d+$/.test(text)) {
     throw new RuntimeError(`invalid port mapping ${JSON.stringify(spec)}: port ranges (${text}) are not supported; give one -p per port`);
@@ -55,7 +49,7 @@ export function parsePublish(spec: string): PortMapping {
   const hostPortText = parts.length >= 2 ? parts[parts.length - 2]! : '';
   // 0.0.0.0 is docker's spelling of "every address": no `ip daddr` match, which 0.0.0.0 would never equal.
   const hostIp = parts.length === 3 && parts[0] !== '0.0.0.0' ? parts[0]! : '';
-  if (hostIp !== '' && !isIpv4(hostIp)) {
+  if (hostIp !== '' && !isIPv4(hostIp)) {
     throw new RuntimeError(`invalid port mapping ${JSON.stringify(spec)}: ${JSON.stringify(hostIp)} is not an IPv4 address`);
   }
   const hostPort = hostPortText === '' ? 0 : port(hostPortText, 'host port', spec);

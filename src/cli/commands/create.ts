@@ -23,17 +23,21 @@ export const CREATE_FLAGS: FlagSpec[] = [
   ...NETWORK_FLAGS,
 ];
 
-/** The create options both `create` and `run` take; `storage` (--storage) holds network leases and hosts files. */
-export function createOptions(parsed: Parsed, verb: string, storage?: string): CreateOptions {
+/**
+ * The create options both `create` and `run` take; `storage` (--storage) holds network
+ * leases and hosts files. `image`: the id and bundle `--image` made (its network defaults
+ * to the default bridge network, a bundle's to none).
+ */
+export function createOptions(parsed: Parsed, verb: string, storage?: string, image?: { id: string; bundle: string }): CreateOptions {
   return {
-    id: requireId(parsed, verb),
-    bundle: str(parsed, 'bundle') ?? '.',
+    id: image?.id ?? requireId(parsed, verb),
+    bundle: image?.bundle ?? str(parsed, 'bundle') ?? '.',
     pidFile: str(parsed, 'pid-file'),
     consoleSocket: str(parsed, 'console-socket'),
     noPivot: bool(parsed, 'no-pivot'),
     noNewKeyring: bool(parsed, 'no-new-keyring'),
     preserveFds: int(parsed, 'preserve-fds', 0),
-    network: networkRequest(parsed, false, storage),
+    network: networkRequest(parsed, image !== undefined, storage),
   };
 }
 
@@ -59,16 +63,7 @@ export async function withImageBundle<T>(
   const dir = containerDir(globals.storage, id);
   makeImageBundle({ storage: globals.storage, image: invocation.image, dir, container: id, run: invocation.run, volumes: invocation.volumes });
   try {
-    return await use({
-      id,
-      bundle: dir,
-      pidFile: str(parsed, 'pid-file'),
-      consoleSocket: str(parsed, 'console-socket'),
-      noPivot: bool(parsed, 'no-pivot'),
-      noNewKeyring: bool(parsed, 'no-new-keyring'),
-      preserveFds: int(parsed, 'preserve-fds', 0),
-      network: networkRequest(parsed, true, globals.storage),
-    }, invocation);
+    return await use(createOptions(parsed, verb, globals.storage, { id, bundle: dir }), invocation);
   } catch (error) {
     // A container that got as far as a state file is `delete`'s to remove (run does).
     if (!store.exists(id)) removeImageBundle(dir);
