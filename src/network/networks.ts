@@ -19,8 +19,7 @@ import { DEFAULT_NETWORK } from './request.js';
 import { networksDir } from '../storage.js';
 import { withFileLock } from '../sys/file-lock.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
-import { Netlink } from './netlink/socket.js';
-import { listRoutes } from './routes.js';
+import type { HostRoute } from './routes.js';
 
 export interface NetworkDef {
   name: string;
@@ -100,24 +99,12 @@ export interface NewNetwork {
   bridge?: string;
 }
 
-/** A route of the host's main table: "10.0.0.0/8" and its device. */
-export interface HostRoute {
-  dst: string;
-  ifname: string;
-}
-
-/** The host's IPv4 routes other than the default one (`ip -4 route`), read through rtnetlink. */
-export function readHostRoutes(): HostRoute[] {
-  const nl = Netlink.open();
-  try {
-    return listRoutes(nl).filter((r) => r.dst !== 'default' && !r.dst.includes(':'));
-  } finally {
-    nl.close();
-  }
-}
-
-/** `network create`: check the name, subnet, gateway and bridge against the others, then write it. */
-export function createNetwork(storage: string, request: NewNetwork, hostRoutes: () => HostRoute[] = readHostRoutes): NetworkDef {
+/**
+ * `network create`: check the name, subnet, gateway and bridge against the other networks
+ * and against `hostRoutes` (routes.ts hostIpv4Routes; the caller reads them, so listing
+ * networks never opens a netlink socket), then write it.
+ */
+export function createNetwork(storage: string, request: NewNetwork, hostRoutes: () => HostRoute[]): NetworkDef {
   validateNetworkName(request.name);
   if (request.bridge !== undefined) validateBridgeName(request.bridge);
   if (request.gateway !== undefined && request.subnet === undefined) throw new RuntimeError('--gateway needs --subnet');

@@ -7,7 +7,7 @@ import { AF_UNSPEC, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, RTA_DST, RTA_GATEWAY, 
   RTN_UNICAST, RTPROT_BOOT, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN } from './netlink/constants.js';
 import { formatIp, parseCidr, parseIp } from './netlink/ip.js';
 import { attr, encodeAttrs, parseAttrs, rtmsg, u32, type Attr } from './netlink/message.js';
-import { NetlinkError, type Netlink } from './netlink/socket.js';
+import { Netlink, NetlinkError } from './netlink/socket.js';
 import { getLink, listLinks } from './links.js';
 
 export interface Route {
@@ -59,4 +59,17 @@ export function listRoutes(nl: Netlink): Route[] {
     });
   }
   return out;
+}
+
+/** A route of the host's main table: "10.0.0.0/8" and its device. */
+export type HostRoute = Pick<Route, 'dst' | 'ifname'>;
+
+/** `ip -4 route` of our own network namespace, without the default route: what a new network must not shadow. */
+export function hostIpv4Routes(): HostRoute[] {
+  const nl = Netlink.open();
+  try {
+    return listRoutes(nl).filter((r) => r.dst !== 'default' && !r.dst.includes(':'));
+  } finally {
+    nl.close();
+  }
 }

@@ -1,5 +1,6 @@
 /** `ts-runc network create [--subnet CIDR] [--gateway IP] [--bridge NAME] NAME` */
 import { createNetwork } from '../../network/networks.js';
+import { hostIpv4Routes } from '../../network/routes.js';
 import { RuntimeError } from '../../errors.js';
 import { parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
@@ -18,7 +19,7 @@ export const command: Command = {
     const parsed = parseFlags(argv, FLAGS, 'network create');
     const [name, ...extra] = parsed.positionals;
     if (!name || extra.length > 0) throw new RuntimeError('network create: give exactly one network name');
-    const def = createNetwork(globals.storage, { name, subnet: str(parsed, 'subnet'), gateway: str(parsed, 'gateway'), bridge: str(parsed, 'bridge') });
+    const def = createNetwork(globals.storage, { name, subnet: str(parsed, 'subnet'), gateway: str(parsed, 'gateway'), bridge: str(parsed, 'bridge') }, hostIpv4Routes);
     process.stdout.write(`${def.name}\n`);
     return 0;
   },
