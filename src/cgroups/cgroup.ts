@@ -7,30 +7,66 @@
  * tree. The directories are recorded in state.json, so later verbs don't recompute them.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, posix, resolve } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { listHierarchies, type Hierarchy } from './hierarchy.js';
 
-/** Where the container's cgroup goes inside one hierarchy (runtime-spec config-linux.md#cgroups-path). */
-export function containerCgroupPath(hierarchy: Hierarchy, cgroupsPath: string | undefined, id: string): string {
-  if (cgroupsPath === undefined || cgroupsPath === '') return posix.join(hierarchy.ownPath, `ts-runc-${id}`);
-  // "absolute ... relative to the cgroups mount point"; "relative ... to a runtime-determined
-  // location in the cgroups hierarchy": ours is the caller's own cgroup.
-  return cgroupsPath.startsWith('/') ? posix.normalize(cgroupsPath) : posix.join(hierarchy.ownPath, cgroupsPath);
+/** What names a container's cgroup: its cgroupsPath, or else its id and the --root it lives in. */
+export interface CgroupName {
+  cgroupsPath: string | undefined;
+  id: string;
+  /** the state root (--root): two roots may hold the same id, and must not share a cgroup */
+  root: string;
 }
 
-/** Create the directories; returns them by hierarchy key. Nothing is left on failure. */
-export function createCgroups(cgroupsPath: string | undefined, id: string): Record<string, string> {
+/**
+ * Where the container's cgroup goes inside one hierarchy (runtime-spec
+ * config-linux.md#cgroups-path): "absolute ... relative to the cgroups mount point";
+ * "relative ... to a runtime-determined location in the cgroups hierarchy", which for
+ * ts-runc is the caller's own cgroup. A relative path is cleaned as if rooted first, as
+ * runc's utils.CleanPath does, so `../x` cannot climb out of the caller's cgroup. Without
+ * a cgroupsPath the leaf is `ts-runc-<hash of --root>-<id>`: ids are unique per root only.
+ */
+export function containerCgroupPath(hierarchy: Hierarchy, name: CgroupName): string {
+  const { cgroupsPath, id, root } = name;
+  if (cgroupsPath === undefined || cgroupsPath === '') return posix.join(hierarchy.ownPath, defaultLeaf(root, id));
+  const cleaned = posix.normalize(`/${cgroupsPath}`);
+  if (cleaned === '/') {
+    throw new RuntimeError(`linux.cgroupsPath: ${JSON.stringify(cgroupsPath)} names no cgroup of its own`);
+  }
+  return cgroupsPath.startsWith('/') ? cleaned : posix.join(hierarchy.ownPath, cleaned);
+}
+
+/** `ts-runc-<8 hex of sha256(--root)>-<id>` */
+export function defaultLeaf(root: string, id: string): string {
+  const tag = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 8);
+  return `ts-runc-${tag}-${id}`;
+}
+
+/**
+ * Create the directories; returns them by hierarchy key. Nothing is left on failure. The
+ * default leaf (no cgroupsPath) must not exist yet: it is this container's alone, as its
+ * state directory is, so finding it means another container (or a crashed one) has it.
+ */
+export function createCgroups(name: CgroupName): Record<string, string> {
   const made: string[] = [];
   const paths: Record<string, string> = {};
+  const ownLeaf = name.cgroupsPath === undefined || name.cgroupsPath === '';
   try {
     for (const hierarchy of listHierarchies()) {
-      const relative = containerCgroupPath(hierarchy, cgroupsPath, id);
+      const relative = containerCgroupPath(hierarchy, name);
       let dir = hierarchy.mountPoint;
-      for (const part of relative.split('/').filter(Boolean)) {
+      const parts = relative.split('/').filter(Boolean);
+      for (const [index, part] of parts.entries()) {
         const parent = dir;
         dir = join(dir, part);
-        if (existsSync(dir)) continue;
+        if (existsSync(dir)) {
+          if (ownLeaf && index === parts.length - 1) {
+            throw new RuntimeError(`cgroup ${dir} already exists (a container of this id and --root, or one that was not deleted: delete --force ${name.id})`, { code: 'EEXIST' });
+          }
+          continue;
+        }
         mkdirSync(dir);
         made.push(dir);
         // A v1 cpuset starts with empty cpus/mems and refuses tasks until they are set.
@@ -40,6 +76,7 @@ export function createCgroups(cgroupsPath: string | undefined, id: string): Reco
     }
   } catch (error) {
     for (const dir of made.reverse()) rmdirSync(dir);
+    if (error instanceof RuntimeError) throw error;
     throw new RuntimeError(`create cgroup: ${errorMessage(error)}`, { cause: error });
   }
   return paths;

@@ -5,18 +5,18 @@
  */
 import { join } from 'node:path';
 import type { CgroupView } from '../plan/mounts.js';
-import { containerCgroupPath } from './cgroup.js';
+import { containerCgroupPath, type CgroupName } from './cgroup.js';
 import { detectMode, listHierarchies } from './hierarchy.js';
 
 /**
  * `dirs` are the container's cgroup directories by hierarchy key (state.cgroupPaths); for a
  * plan printed before any cgroup exists, they are computed from `cgroupsPath` and the id.
  */
-export function cgroupViews(dirs: Record<string, string> | { cgroupsPath: string | undefined; id: string }): CgroupView[] {
+export function cgroupViews(dirs: Record<string, string> | CgroupName): CgroupView[] {
   const unifiedHost = detectMode() === 'unified';
   return listHierarchies().map((h) => {
     const hostDir = 'id' in dirs
-      ? join(h.mountPoint, containerCgroupPath(h, dirs.cgroupsPath as string | undefined, dirs.id as string))
+      ? join(h.mountPoint, containerCgroupPath(h, dirs as CgroupName))
       : (dirs as Record<string, string>)[h.key] ?? join(h.mountPoint, h.ownPath);
     if (h.version === 2) return { name: unifiedHost ? '' : 'unified', fstype: 'cgroup2', data: '', hostDir };
     const named = h.key.startsWith('name=');

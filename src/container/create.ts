@@ -98,7 +98,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   // plan sent to the init is compiled again below, once the pid (for the hooks' state)
   // and the cgroup directories are known.
   try {
-    planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id }));
+    planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root }));
     store.claim(options.id);
   } catch (error) {
     if (network) await undoNetwork(network);
@@ -123,7 +123,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   let init: InitProcess | undefined;
   let netns: Netlink | undefined;
   try {
-    state.cgroupPaths = createCgroups(spec.linux?.cgroupsPath, options.id);
+    state.cgroupPaths = createCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root });
     store.write(state);
     if (network) {
       // The address is leased before the init exists; the state records it at once, so a

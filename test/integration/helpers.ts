@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultSpec } from '../../src/spec/defaults.js';
 import type { Spec } from '../../src/spec/schema.js';
+import { defaultLeaf } from '../../src/cgroups/cgroup.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const TS_RUNC = join(REPO, 'bin/ts-runc');
@@ -30,6 +31,8 @@ export interface Sandbox {
   dir: string;
   /** run `ts-runc --root <root> --storage <storage> ...args` */
   run(args: string[], options?: SpawnSyncOptions): Result;
+  /** the name of the cgroup directory of container `id` of this --root (no cgroupsPath) */
+  cgroupLeaf(id: string): string;
   /** a bundle on the fixture rootfs; `edit` changes the default spec */
   bundle(args: string[], edit?: (spec: Spec) => void): string;
   cleanup(): void;
@@ -56,6 +59,9 @@ export function sandbox(): Sandbox {
       } finally {
         fds.forEach((fd) => closeSync(fd));
       }
+    },
+    cgroupLeaf(id) {
+      return defaultLeaf(root, id);
     },
     bundle(args, edit) {
       const bundle = join(dir, `bundle-${bundles++}`);

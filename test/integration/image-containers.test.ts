@@ -145,7 +145,7 @@ suite('containers from images', () => {
     process.kill(pid, 'SIGKILL');
     // As a reboot would: no process, no cgroups, no state; the bundle in --storage remains.
     rmSync(join(box.root, 'orphan'), { recursive: true });
-    for (const dir of cgroupDirsFor('ts-runc-orphan').sort((a, b) => b.length - a.length)) {
+    for (const dir of cgroupDirsFor(box.cgroupLeaf('orphan')).sort((a, b) => b.length - a.length)) {
       for (let i = 0; i < 100; i++) {
         try {
           rmdirSync(dir);
@@ -161,7 +161,7 @@ suite('containers from images', () => {
     expect(deleted.stderr).toBe('');
     expect(deleted.status).toBe(0);
     expectGone('orphan');
-    expect(cgroupDirsFor('ts-runc-orphan')).toEqual([]);
+    expect(cgroupDirsFor(box.cgroupLeaf('orphan'))).toEqual([]);
   });
 
   it('a failed create leaves nothing behind: bad command, bad user, bad image', () => {

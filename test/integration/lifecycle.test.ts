@@ -2,7 +2,7 @@
  * The spine, end to end as root: real namespaces, mounts and cgroups on the fixture rootfs,
  * driven through the CLI the way podman and containerd drive runc.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TS_RUNC, cgroupDirsFor, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
@@ -174,7 +174,39 @@ suite('create, start, state, kill, delete', () => {
     expect(JSON.parse(box.run(['state', 'web']).stdout).status).toBe('stopped');
     expect(box.run(['delete', 'web']).status).toBe(0);
     expect(existsSync(join(box.root, 'web'))).toBe(false);
-    expect(cgroupDirsFor('ts-runc-web')).toEqual([]);
+    expect(cgroupDirsFor(box.cgroupLeaf('web'))).toEqual([]);
+  });
+
+  it('gives one id under two --roots two cgroups: ps and delete --force of one never touch the other', () => {
+    const other = sandbox();
+    try {
+      expect(box.run(['run', '-d', '-b', box.bundle(['sleep', '60']), 'twin']).status).toBe(0);
+      expect(other.run(['run', '-d', '-b', other.bundle(['sleep', '60']), 'twin']).status).toBe(0);
+      const mine = JSON.parse(box.run(['state', 'twin']).stdout).pid as number;
+      const theirs = JSON.parse(other.run(['state', 'twin']).stdout).pid as number;
+      expect(JSON.parse(box.run(['ps', '--format', 'json', 'twin']).stdout)).toEqual([mine]);
+      expect(JSON.parse(other.run(['ps', '--format', 'json', 'twin']).stdout)).toEqual([theirs]);
+      expect(box.run(['delete', '--force', 'twin']).status).toBe(0);
+      expect(JSON.parse(other.run(['state', 'twin']).stdout).status).toBe('running');
+      expect(cgroupDirsFor(other.cgroupLeaf('twin')).length).toBeGreaterThan(0);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('refuses to create a container whose cgroup directory is already there, and leaves it alone', () => {
+    const leftover = join('/sys/fs/cgroup/pids', readFileSync('/proc/self/cgroup', 'utf8').match(/^\d+:pids:(.*)$/m)?.[1] ?? '/', box.cgroupLeaf('taken'));
+    mkdirSync(leftover);
+    try {
+      const r = box.run(['create', '-b', box.bundle(['true']), 'taken']);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('already exists');
+      expect(existsSync(join(box.root, 'taken'))).toBe(false);
+      expect(existsSync(leftover)).toBe(true);
+      expect(cgroupDirsFor(box.cgroupLeaf('taken'))).toEqual([leftover]);
+    } finally {
+      rmdirSync(leftover);
+    }
   });
 
   it('exec joins the container: same hostname, same pid namespace', () => {
@@ -245,7 +277,7 @@ suite('failures leave nothing behind', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/linux\.namespaces\[\d\]\.type/);
     expect(existsSync(join(box.root, 'bad'))).toBe(false);
-    expect(cgroupDirsFor('ts-runc-bad')).toEqual([]);
+    expect(cgroupDirsFor(box.cgroupLeaf('bad'))).toEqual([]);
   });
 
   it('a failing step reports its index, name and errno and leaves no process, cgroup or state', () => {
@@ -256,7 +288,7 @@ suite('failures leave nothing behind', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/create broken: step \d+\/\d+ mount no-such-fs none on \/broken: ENODEV/);
     expect(existsSync(join(box.root, 'broken'))).toBe(false);
-    expect(cgroupDirsFor('ts-runc-broken')).toEqual([]);
+    expect(cgroupDirsFor(box.cgroupLeaf('broken'))).toEqual([]);
     expect(mountsMentioning(box.dir)).toEqual([]);
   });
 
@@ -265,6 +297,6 @@ suite('failures leave nothing behind', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/create noexec: step \d+\/\d+ find no-such-binary: ENOENT: exec: "no-such-binary": executable file not found in \$PATH/);
     expect(existsSync(join(box.root, 'noexec'))).toBe(false);
-    expect(cgroupDirsFor('ts-runc-noexec')).toEqual([]);
+    expect(cgroupDirsFor(box.cgroupLeaf('noexec'))).toEqual([]);
   });
 });

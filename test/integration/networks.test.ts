@@ -45,8 +45,8 @@ interface NetBox {
 }
 
 /** rmdir the cgroups of a container whose state is gone, once its killed processes have left them. */
-function removeCgroupsOf(id: string): void {
-  const dirs = cgroupDirsFor(`ts-runc-${id}`).sort((a, b) => b.length - a.length);
+function removeCgroupsOf(box: Sandbox, id: string): void {
+  const dirs = cgroupDirsFor(box.cgroupLeaf(id)).sort((a, b) => b.length - a.length);
   for (const dir of dirs) {
     for (let i = 0; i < 100; i++) {
       try {
@@ -57,7 +57,7 @@ function removeCgroupsOf(id: string): void {
       }
     }
   }
-  expect(cgroupDirsFor(`ts-runc-${id}`)).toEqual([]);
+  expect(cgroupDirsFor(box.cgroupLeaf(id))).toEqual([]);
 }
 
 function netBox(): NetBox {
@@ -291,7 +291,7 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     // As after a reboot that wiped --root (a tmpfs): the process and the state are gone, no delete ran.
     process.kill(pid, 'SIGKILL');
     spawnSync('rm', ['-rf', join(nb.box.root, 'ghost')]);
-    removeCgroupsOf('ghost'); // a reboot takes them too; nothing will delete them now
+    removeCgroupsOf(nb.box, 'ghost'); // a reboot takes them too; nothing will delete them now
     expect(nb.nftComments().filter((c) => c.startsWith('ctr:ghost:'))).toHaveLength(1);
     // Listing the network skips the stale lease but must not drop it before its rules are gone.
     expect(nb.run(['network', 'inspect', 'lost']).stdout).toContain('"containers": []');
@@ -302,7 +302,7 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     // network rm reclaims a dead container's rules too, and the last one takes the table with it.
     process.kill(JSON.parse(nb.run(['state', 'heir']).stdout).pid as number, 'SIGKILL');
     spawnSync('rm', ['-rf', join(nb.box.root, 'heir')]);
-    removeCgroupsOf('heir');
+    removeCgroupsOf(nb.box, 'heir');
     expect(nb.run(['network', 'rm', 'lost']).stderr).toBe('');
     expect(nb.host.exec('nft', ['list', 'table', 'ip', 'ts-runc']).status).not.toBe(0);
   });

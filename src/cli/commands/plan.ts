@@ -20,7 +20,7 @@ export const command: Command = {
   synopsis: '[options] [container-id]',
   summary: 'print the plan the init would run',
   flags: FLAGS,
-  async run(_context, argv) {
+  async run(context, argv) {
     const parsed = parseFlags(argv, FLAGS, 'plan');
     const bundle = resolve(str(parsed, 'bundle') ?? '.');
     const spec = loadSpec(bundle);
@@ -33,7 +33,7 @@ export const command: Command = {
       containerId: id,
       hookState: '{}',
       hasConsoleSocket: true,
-      cgroups: cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id }),
+      cgroups: cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id, root: context.store.root }),
     });
     if (bool(parsed, 'json')) {
       process.stdout.write(JSON.stringify(plan.steps, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
