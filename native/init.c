@@ -923,26 +923,67 @@ static void leave_rootfs(void)
 	root_resolve = 0;
 }
 
+/*
+ * pivot_root(2) as runc (libcontainer/rootfs_linux.go pivotRoot) and crun do it.
+ * pivot_root(2): "new_root and put_old may be the same directory": with ".", "." the old
+ * root is stacked on top of the new one at "/", where it can be detached without needing
+ * a directory for it inside the image. The man page says nothing of where the cwd is
+ * afterwards ("pivot_root() may or may not change the current root and the current working
+ * directory of any processes or threads"), so nothing here relies on it: the old root and
+ * the new root are held open as fds, and every later step starts with an fchdir(2) to one.
+ */
 static int step_pivot_root(void)
 {
 	if (root_fd < 0)
 		return fail(EINVAL, "pivot-root before bind-rootfs");
-	if (fchdir(root_fd) < 0)
-		return fail_sys(errno, "fchdir(rootfs)");
-	/* pivot_root(2) "new_root and put_old may be the same directory": the old root is
-	 * stacked on top of the new one at "/", where it can be detached without needing a
-	 * directory for it inside the image. */
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return fail_sys(errno, "pivot_root(%s)", rootfs_path);
+	int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (old_root < 0)
+		return fail_sys(errno, "open(/) (the old root)");
+	/* root_fd is O_PATH, which fchdir(2) accepts; an ordinary fd is opened through it. */
+	int new_root = openat(root_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (new_root < 0) {
+		int err = errno;
+		close(old_root);
+		return fail_sys(err, "open(%s) (the new root)", rootfs_path);
+	}
+	int rc = -1;
+	if (fchdir(new_root) < 0)
+		fail_sys(errno, "fchdir(%s)", rootfs_path);
+	else if (syscall(SYS_pivot_root, ".", ".") < 0)
+		fail_sys(errno, "pivot_root(%s)", rootfs_path);
+	else if (fchdir(old_root) < 0)
+		fail_sys(errno, "fchdir(old root)");
 	/* Make the old root a slave first, so detaching it cannot propagate to the host's
-	 * mounts if it was shared. */
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return fail_sys(errno, "mount(old root, MS_SLAVE|MS_REC)");
-	if (umount2(".", MNT_DETACH) < 0)
-		return fail_sys(errno, "umount2(old root, MNT_DETACH)");
+	 * mounts if it was shared (runc: rslave rather than rprivate, see its comment). */
+	else if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		fail_sys(errno, "mount(old root, MS_SLAVE|MS_REC)");
+	/* umount2(2) MNT_DETACH: the old root goes now, even though it is our cwd. */
+	else if (umount2(".", MNT_DETACH) < 0)
+		fail_sys(errno, "umount2(old root, MNT_DETACH)");
+	else if (fchdir(new_root) < 0)
+		fail_sys(errno, "fchdir(new root)");
+	else if (chdir("/") < 0)
+		fail_sys(errno, "chdir(/)");
+	else
+		rc = 0;
+	close(old_root);
+	close(new_root);
+	if (rc == 0)
+		leave_rootfs();
+	return rc;
+}
+
+/* A container without a mount namespace of its own (compile.ts chrootSteps): nothing was
+ * mounted, and no one else's root may move, so only this process changes root, as runc's
+ * chroot() and crun do in that case. `rootfs` is resolved in the current mount namespace. */
+static int step_chroot(const char *rootfs)
+{
+	if (chdir(rootfs) < 0)
+		return fail_sys(errno, "chdir(%s)", rootfs);
+	if (chroot(".") < 0)
+		return fail_sys(errno, "chroot(%s)", rootfs);
 	if (chdir("/") < 0)
 		return fail_sys(errno, "chdir(/)");
-	leave_rootfs();
 	return 0;
 }
 
@@ -1281,12 +1322,62 @@ static int step_set_capabilities(uint64_t effective, uint64_t permitted, uint64_
 		return fail_sys(errno, "capset(effective 0x%llx, permitted 0x%llx, inheritable 0x%llx)",
 				(unsigned long long)effective, (unsigned long long)permitted,
 				(unsigned long long)inheritable);
-	/* Ambient capabilities survive execve(2) of a program without file capabilities; a
-	 * capability must already be permitted and inheritable to be raised. */
+	/* Ambient capabilities survive execve(2) of a program without file capabilities. Any
+	 * the runtime itself was started with are cleared first (runc: ResetAmbient; EINVAL
+	 * means a kernel without ambient capabilities). A capability must be permitted and
+	 * inheritable to be raised; the plan lists only those (process-steps.ts). */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return fail_sys(errno, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
 	for (int cap = 0; cap < 64; cap++)
 		if ((ambient & (1ULL << cap)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			return fail_sys(errno, "prctl(PR_CAP_AMBIENT_RAISE, %d)", cap);
+	return 0;
+}
+
+/* HOME=<dir> for the exec step, when the process's environment has none (lookup-home). */
+static char *default_home;
+
+/*
+ * runc's setupUser (libcontainer/user GetExecUser): the first /etc/passwd entry whose uid
+ * field is `uid` gives the home directory; without a readable /etc/passwd or such an entry
+ * it is "/". Read here, after pivot_root, so it is the container's file, including one an
+ * engine bind-mounted over it (podman does for `run --user`). passwd(5): seven
+ * colon-separated fields, name:password:UID:GID:GECOS:directory:shell.
+ */
+static int step_lookup_home(long long uid)
+{
+	const char *home = "/";
+	char *line = NULL, *found = NULL;
+	size_t cap = 0;
+	FILE *passwd = fopen("/etc/passwd", "re");
+	while (passwd && !found && getline(&line, &cap, passwd) >= 0) {
+		line[strcspn(line, "\n")] = '\0';
+		char *field[7] = { 0 };
+		char *at = line;
+		int n = 0;
+		for (; n < 7 && at; n++) {
+			field[n] = at;
+			at = strchr(at, ':');
+			if (at)
+				*at++ = '\0';
+		}
+		if (n < 6 || !*field[2])
+			continue; /* malformed lines are skipped, as runc's parser does */
+		char *end;
+		errno = 0;
+		long long entry_uid = strtoll(field[2], &end, 10);
+		if (!errno && !*end && entry_uid == uid)
+			found = strdup(field[5]);
+	}
+	if (passwd)
+		fclose(passwd);
+	free(line);
+	if (found)
+		home = found;
+	if (asprintf(&default_home, "HOME=%s", home) < 0)
+		abort();
+	free(found);
 	return 0;
 }
 
@@ -1439,17 +1530,59 @@ static int step_find_executable(const char *path, char **envp)
 	return find_executable(path, envp, found);
 }
 
+/*
+ * Mark every fd above stdio and the preserved ones close-on-exec rather than closing it:
+ * the report connection must stay open until execve(2) has succeeded, in case it fails.
+ * The plan runs this before the seccomp filter (compile.ts withSeccomp), as runc marks its
+ * fds in finalizeNamespace, so a profile without close_range(2) still works. Kernels before
+ * 5.11 lack CLOSE_RANGE_CLOEXEC (EINVAL) or close_range itself (ENOSYS): then each fd in
+ * /proc/self/fd is marked with fcntl(2), as runc's CloseExecFrom does.
+ */
+static int step_close_fds(void)
+{
+	unsigned first = 3 + config.preserve_fds;
+	if (close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return fail_sys(errno, "close_range(%u, ~0, CLOSE_RANGE_CLOEXEC)", first);
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		return fail_sys(errno, "close_range is not available, and opendir(/proc/self/fd)");
+	for (struct dirent *entry; (entry = readdir(dir));) {
+		int fd = atoi(entry->d_name);
+		if (entry->d_name[0] != '.' && fd >= (int)first && fd != dirfd(dir))
+			fcntl(fd, F_SETFD, FD_CLOEXEC | fcntl(fd, F_GETFD));
+	}
+	closedir(dir);
+	return 0;
+}
+
+/* envp plus default_home (from lookup-home) when envp has no non-empty HOME. */
+static char **with_home(char **envp)
+{
+	const char *home = env_lookup(envp, "HOME");
+	if (!default_home || (home && *home))
+		return envp;
+	size_t n = 0;
+	while (envp[n])
+		n++;
+	char **out = calloc(n + 2, sizeof *out);
+	if (!out)
+		abort();
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "HOME=", 5)) /* an empty HOME= is replaced, as in runc */
+			out[k++] = envp[i];
+	out[k] = default_home;
+	return out;
+}
+
 static int step_exec(const char *path, char **argv, char **envp)
 {
 	char *default_argv[] = { (char *)path, NULL };
 	if (!argv[0])
 		argv = default_argv;
-
-	/* Mark every fd above stdio and the preserved ones close-on-exec rather than closing
-	 * it (close_range(2) CLOSE_RANGE_CLOEXEC): the report connection must stay open until
-	 * execve(2) has succeeded, in case it fails. */
-	if (close_range(3 + config.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return fail_sys(errno, "close_range(%d, ~0, CLOSE_RANGE_CLOEXEC)", 3 + config.preserve_fds);
+	envp = with_home(envp);
 	reset_signals();
 
 	char found[PATH_MAX];
@@ -1513,6 +1646,16 @@ static int run_step(const char *op, struct args *a)
 	}
 	if (OP("pivot-root"))
 		return args_ok(a, op) ? step_pivot_root() : -1;
+	if (OP("chroot")) {
+		const char *rootfs = arg_str(a);
+		return args_ok(a, op) ? step_chroot(rootfs) : -1;
+	}
+	if (OP("lookup-home")) {
+		long long uid = arg_int(a);
+		return args_ok(a, op) ? step_lookup_home(uid) : -1;
+	}
+	if (OP("close-fds"))
+		return args_ok(a, op) ? step_close_fds() : -1;
 	if (OP("move-root"))
 		return args_ok(a, op) ? step_move_root() : -1;
 	if (OP("mask-path")) {

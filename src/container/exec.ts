@@ -5,9 +5,11 @@
  * before its plan (user, capabilities, cwd, execve) runs.
  */
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { joinCgroups } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
+import { createsNamespace } from '../plan/namespaces.js';
 import { ConsoleListener } from '../process/console.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { loadSpec } from '../spec/load.js';
@@ -59,8 +61,16 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
 
   // runc applies the container's seccomp filter to exec'd processes too; the profile is
   // read again from the bundle's config.json (the state keeps only its path).
-  const seccomp = loadSpec(state.bundle).linux?.seccomp;
-  const plan = compileExecPlan(options.process, { hasConsoleSocket: Boolean(consoleSocket), ...(seccomp ? { seccomp } : {}) });
+  const spec = loadSpec(state.bundle);
+  const seccomp = spec.linux?.seccomp;
+  // Without a mount namespace of its own the container was chroot'ed (compile.ts
+  // chrootSteps); joining its namespaces does not give us its root, so chroot as it did.
+  const chroot = createsNamespace(spec, 'mount') ? undefined : resolve(state.bundle, spec.root.path);
+  const plan = compileExecPlan(options.process, {
+    hasConsoleSocket: Boolean(consoleSocket),
+    ...(seccomp ? { seccomp } : {}),
+    ...(chroot !== undefined ? { chroot } : {}),
+  });
   const init = new InitProcess(
     {
       cloneFlags: 0,

@@ -12,6 +12,8 @@
  *        netlink, before the plan runs)
  *   the switch:
  *     5. pivot_root (or MS_MOVE + chroot with --no-pivot), rootfsPropagation
+ *   (without a mount namespace of its own, 1-3 are refused or skipped and 5 is a chroot:
+ *   see chrootSteps)
  *   after it, inside the container's root:
  *     6. terminal, hostname, sysctls, read-only and masked paths, read-only root
  *     7. the process: rlimits, oom score, umask, capabilities, user, cwd, no_new_privs
@@ -20,6 +22,7 @@
  * Everything the compiler needs to know about the host (is a bind source a file?) it asks
  * here, so the plan is complete data that a test or `ts-runc plan` can print.
  */
+import { log } from '../log.js';
 import { SpecError } from '../spec/errors.js';
 import { compileSeccomp, programBytes } from '../seccomp/compile.js';
 import type { RootfsPropagation, Spec, SpecHook, SpecProcess, SpecSeccomp } from '../spec/schema.js';
@@ -56,6 +59,9 @@ export interface ExecOptions {
   seccomp?: SpecSeccomp;
   /** exec runs no hooks (runtime.md#lifecycle lists none for it). */
   hookState?: never;
+  /** The container has no mount namespace of its own, so joining its namespaces leaves
+   *  the process at that namespace's root: chroot into the container's rootfs first. */
+  chroot?: string;
 }
 
 const FILE = 'config.json';
@@ -65,36 +71,10 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
   if (process === undefined) {
     throw new SpecError(FILE, 'process', 'is required to create a container (config.md#process: REQUIRED when start is called)');
   }
-  // Every mount below happens in the container's own mount namespace; without one they
-  // would land on the host. runc has the same requirement in practice.
-  if (!createsNamespace(spec, 'mount')) {
-    throw new SpecError(FILE, 'linux.namespaces', 'ts-runc needs a new mount namespace: add {"type": "mount"} (without a path)');
-  }
-
-  const propagation = spec.linux?.rootfsPropagation || undefined;
+  const ownMountNamespace = createsNamespace(spec, 'mount');
   const steps: Step[] = [
-    // 1. The new mount namespace starts as a copy of the host's, with the same peer groups.
-    { op: 'set-root-propagation', propagation: initialPropagation(propagation) },
-    { op: 'bind-rootfs', rootfs: opts.rootfs },
-    // 2.
-    ...mountSteps(spec.mounts ?? [], {
-      bundle: opts.bundle,
-      file: FILE,
-      cgroups: opts.cgroups ?? [],
-      cgroupns: createsNamespace(spec, 'cgroup'),
-    }),
-    // 3.
-    ...devSteps(spec),
-    // 4. A new network namespace has only `lo`, and it is down (network_namespaces(7)).
-    // runc names the keyring "_ses.<id>" so `keyctl show` tells containers apart.
-    ...(opts.noNewKeyring ? [] : [{ op: 'join-session-keyring', name: `_ses.${opts.containerId}` } as const]),
-    // config.md#posix-platform-hooks, runtime.md#lifecycle: createContainer hooks run in
-    // the container namespaces "after the container has been created but before
-    // pivot_root or any equivalent operation has been called".
-    ...hookSteps('createContainer', spec.hooks?.createContainer, opts.hookState),
-    // 5.
-    opts.noPivot ? { op: 'move-root' } : { op: 'pivot-root' },
-    ...(propagation ? [{ op: 'set-root-propagation', propagation } as const] : []),
+    // 1-5.
+    ...(ownMountNamespace ? rootfsSteps(spec, opts) : chrootSteps(spec, opts)),
     // 6.
     ...terminalSteps(process, opts.hasConsoleSocket),
     ...utsSteps(spec),
@@ -103,7 +83,7 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     // Both come after the sysctls, which write to /proc/sys before it turns read-only.
     ...(spec.linux?.readonlyPaths ?? []).map((path): Step => ({ op: 'readonly-path', path })),
     ...(spec.linux?.maskedPaths ?? []).map((path): Step => ({ op: 'mask-path', path })),
-    ...(spec.root.readonly ? [{ op: 'remount-root-readonly' } as const] : []),
+    ...(spec.root.readonly && ownMountNamespace ? [{ op: 'remount-root-readonly' } as const] : []),
     // 7.
     ...processSteps(process),
     // 8. runtime.md#lifecycle: the user process runs only after `start`; startContainer
@@ -117,12 +97,88 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
   return { steps: withSeccomp(steps, spec.linux?.seccomp, process.noNewPrivileges === true, FILE) };
 }
 
+/** Steps 1-5 in the container's own, new mount namespace. */
+function rootfsSteps(spec: Spec, opts: CompileOptions): Step[] {
+  const propagation = spec.linux?.rootfsPropagation || undefined;
+  return [
+    // 1. The new mount namespace starts as a copy of the host's, with the same peer groups.
+    { op: 'set-root-propagation', propagation: initialPropagation(propagation) },
+    { op: 'bind-rootfs', rootfs: opts.rootfs },
+    // 2.
+    ...mountSteps(spec.mounts ?? [], {
+      bundle: opts.bundle,
+      file: FILE,
+      cgroups: opts.cgroups ?? [],
+      cgroupns: createsNamespace(spec, 'cgroup'),
+    }),
+    // 3.
+    ...devSteps(spec),
+    // 4.
+    ...keyringAndHookSteps(spec, opts),
+    // 5.
+    opts.noPivot ? { op: 'move-root' } : { op: 'pivot-root' },
+    ...(propagation ? [{ op: 'set-root-propagation', propagation } as const] : []),
+  ];
+}
+
+/**
+ * Steps 1-5 for a container without a mount namespace of its own: none in
+ * linux.namespaces (it shares the caller's), or one joined by path (someone else's).
+ * config-linux.md#namespaces allows both; runc and crun then chroot(2) into the rootfs.
+ *
+ * Without a new namespace of our own, every mount would land in a namespace that outlives
+ * the container: the host's, or the joined one. runc 1.1.5 does make them there (it sets
+ * "/" rslave, makes the rootfs's parent private, bind-mounts the rootfs and the spec's
+ * mounts, and for a joined namespace pivots the root of every process in it); ts-runc
+ * makes none and refuses what needs one, naming the field. What remains is what such a
+ * container can have without touching anyone's mounts: chroot into `root.path`, resolved
+ * in that mount namespace (for a joined one, a path inside it, such as "/").
+ */
+function chrootSteps(spec: Spec, opts: CompileOptions): Step[] {
+  const linux = spec.linux;
+  // runc's own refusal (libcontainer/configs/validate: security), with its words.
+  for (const key of ['maskedPaths', 'readonlyPaths'] as const) {
+    if ((linux?.[key] ?? []).length > 0) {
+      throw new SpecError(FILE, `linux.${key}`, 'unable to restrict sys entries without a private MNT namespace ' +
+        '(add {"type": "mount"} without a path to linux.namespaces)');
+    }
+  }
+  const needing = (what: string): string =>
+    `${what} without a mount namespace of its own would stay mounted in the host's (or the joined) mount namespace; ` +
+    'add {"type": "mount"} without a path to linux.namespaces';
+  if ((spec.mounts ?? []).length > 0) throw new SpecError(FILE, 'mounts[0]', needing('a mount'));
+  if (linux?.rootfsPropagation) throw new SpecError(FILE, 'linux.rootfsPropagation', needing('a propagation change'));
+  // Device nodes would be made with mknod(2) in the rootfs directory itself, on the host.
+  if ((linux?.devices ?? []).length > 0) throw new SpecError(FILE, 'linux.devices[0]', needing('a device node (on a tmpfs /dev)'));
+  if (spec.root.readonly) {
+    // runc skips finalizeRootfs (which makes the root read-only) without a mount
+    // namespace; remounting here would make the *host's* mount read-only.
+    log().warn('root.readonly is ignored without a mount namespace of its own (it would remount the host\'s mount read-only)');
+  }
+  return [...keyringAndHookSteps(spec, opts), { op: 'chroot', rootfs: opts.rootfs }];
+}
+
+/** Step 4: the session keyring and the createContainer hooks. */
+function keyringAndHookSteps(spec: Spec, opts: CompileOptions): Step[] {
+  return [
+    // A new network namespace has only `lo`, and it is down (network_namespaces(7));
+    // create.ts brings it up through netlink before the plan runs.
+    // runc names the keyring "_ses.<id>" so `keyctl show` tells containers apart.
+    ...(opts.noNewKeyring ? [] : [{ op: 'join-session-keyring', name: `_ses.${opts.containerId}` } as const]),
+    // config.md#posix-platform-hooks, runtime.md#lifecycle: createContainer hooks run in
+    // the container namespaces "after the container has been created but before
+    // pivot_root or any equivalent operation has been called".
+    ...hookSteps('createContainer', spec.hooks?.createContainer, opts.hookState),
+  ];
+}
+
 /**
  * A process joining a running container (`ts-runc exec`): its namespaces and root are
  * already set up, so only the process's own settings remain. No barrier: it runs at once.
  */
 export function compileExecPlan(process: SpecProcess, opts: ExecOptions): Plan {
   const steps: Step[] = [
+    ...(opts.chroot !== undefined ? [{ op: 'chroot', rootfs: opts.chroot } as const] : []),
     ...terminalSteps(process, opts.hasConsoleSocket),
     ...processSteps(process),
     execStep(process),
@@ -142,13 +198,21 @@ export function compileExecPlan(process: SpecProcess, opts: ExecOptions): Plan {
  *   go through the filter too; a profile that denies them breaks the container, as in runc.
  */
 function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivileges: boolean, file: string): Step[] {
-  if (!seccomp) return steps;
+  // close_range(2) is not in every profile (runc marks the fds in finalizeNamespace,
+  // before its late filter), so the fds are marked before the filter in both cases.
+  const closeFds: Step = { op: 'close-fds' };
+  if (!seccomp) return insertBefore(steps, steps.findIndex((s) => s.op === 'exec'), closeFds);
   const { program, flags } = compileSeccomp(seccomp, undefined, file);
   const step: Step = { op: 'seccomp', program: programBytes(program).toString('hex'), flags };
   const at = noNewPrivileges
     ? steps.findIndex((s) => s.op === 'exec')
     : steps.findIndex((s) => s.op === 'drop-bounding-caps' || s.op === 'switch-user');
-  return [...steps.slice(0, at), step, ...steps.slice(at)];
+  return insertBefore(steps, at, closeFds, step);
+}
+
+function insertBefore(steps: Step[], at: number, ...inserted: Step[]): Step[] {
+  if (at < 0) throw new TypeError(`the plan has no step to put ${inserted.map((s) => s.op).join(', ')} before`);
+  return [...steps.slice(0, at), ...inserted, ...steps.slice(at)];
 }
 
 /**

@@ -49,6 +49,7 @@ export function stepFields(step: Step): Field[] {
     case 'symlink': return [step.target, step.path];
     case 'pivot-root': return [];
     case 'move-root': return [];
+    case 'chroot': return [step.rootfs];
     case 'mask-path': return [step.path];
     case 'readonly-path': return [step.path];
     case 'remount-root-readonly': return [];
@@ -65,10 +66,12 @@ export function stepFields(step: Step): Field[] {
     case 'switch-user': return [step.uid, step.gid, ...list(step.additionalGids)];
     case 'set-capabilities':
       return [...list(step.effective), ...list(step.permitted), ...list(step.inheritable), ...list(step.ambient)];
+    case 'lookup-home': return [step.uid];
     case 'umask': return [step.mask];
     case 'chdir': return [step.path];
     case 'no-new-privileges': return [];
     case 'seccomp': return [step.program, step.flags];
+    case 'close-fds': return [];
     case 'find-executable': return [step.path, ...list(step.env)];
     case 'wait-for-start': return [];
     case 'exec': return [step.path, ...list(step.args), ...list(step.env)];

@@ -7,14 +7,18 @@
  *      CAP_SYS_RESOURCE, and so does lowering oom_score_adj (proc(5)).
  *   2. umask.
  *   3. drop the bounding set: PR_CAPBSET_DROP needs CAP_SETPCAP, which step 4 may lose.
- *   4. switch uid/gid (keeping the permitted set across it, see the switch-user step).
- *   5. set effective/permitted/inheritable/ambient to exactly what the spec lists.
+ *   4. look up HOME in the container's /etc/passwd when process.env has none (still as
+ *      root, as runc's setupUser reads it before setuid), then switch uid/gid (keeping the
+ *      permitted set across it, see the switch-user step).
+ *   5. set effective/permitted/inheritable to exactly what the spec lists, and the ambient
+ *      set to those of its ambient list that are also permitted and inheritable.
  *   6. chdir after the uid change, so the cwd is checked with the user's permissions.
  *   7. no_new_privs last before exec: it only affects later execve(2)s.
  */
 import { RuntimeError } from '../errors.js';
+import { log } from '../log.js';
 import type { SpecProcess } from '../spec/schema.js';
-import { capabilityNumbers } from './capabilities.js';
+import { CAPABILITY_NAMES, capabilityNumbers } from './capabilities.js';
 import { rlimitResource, rlimitValue } from './rlimits.js';
 import type { Step } from './steps.js';
 
@@ -52,19 +56,49 @@ export function processSteps(process: SpecProcess): Step[] {
   // with one, each set is exactly what it lists (a missing set is empty).
   const caps = process.capabilities;
   if (caps) steps.push({ op: 'drop-bounding-caps', keep: capabilityNumbers(caps.bounding) });
+  if (!hasHome(process.env)) steps.push({ op: 'lookup-home', uid: process.user.uid });
   steps.push({ op: 'switch-user', uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [] });
   if (caps) {
+    const permitted = capabilityNumbers(caps.permitted);
+    const inheritable = capabilityNumbers(caps.inheritable);
     steps.push({
       op: 'set-capabilities',
       effective: capabilityNumbers(caps.effective),
-      permitted: capabilityNumbers(caps.permitted),
-      inheritable: capabilityNumbers(caps.inheritable),
-      ambient: capabilityNumbers(caps.ambient),
+      permitted,
+      inheritable,
+      ambient: raisableAmbient(capabilityNumbers(caps.ambient), permitted, inheritable),
     });
   }
   steps.push({ op: 'chdir', path: process.cwd });
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
   return steps;
+}
+
+/**
+ * runc's check (libcontainer/init_linux.go setupUser): a HOME that is unset or empty is
+ * filled in from the user's /etc/passwd entry.
+ */
+function hasHome(env: readonly string[] | undefined): boolean {
+  return (env ?? []).some((entry) => entry.startsWith('HOME=') && entry.length > 'HOME='.length);
+}
+
+/**
+ * prctl(2) PR_CAP_AMBIENT_RAISE: "EPERM: the capability is not in both the permitted and
+ * the inheritable sets" (capabilities(7): the ambient set is always a subset of both). The
+ * config `runc spec` writes lists ambient capabilities but no inheritable set; runc raises
+ * each ambient capability on its own and only warns when the kernel refuses one
+ * (libcontainer/capabilities ApplyCaps: "can't raise ambient capability"), and crun does
+ * the same, so such a config starts with an empty ambient set. The refusal is predictable,
+ * so it is decided here, with the same warning, and the init never sees an ambient
+ * capability the kernel would refuse.
+ */
+export function raisableAmbient(ambient: number[], permitted: number[], inheritable: number[]): number[] {
+  const raisable = ambient.filter((cap) => permitted.includes(cap) && inheritable.includes(cap));
+  for (const cap of ambient.filter((c) => !raisable.includes(c))) {
+    log().warn(`can't raise ambient capability ${CAPABILITY_NAMES[cap] ?? String(cap)}: ` +
+      `it is not in both process.capabilities.permitted and .inheritable (prctl(2) PR_CAP_AMBIENT_RAISE)`);
+  }
+  return raisable;
 }
 
 /** config.md#process: args[0] is used "with the same semantics as execvp's file". */

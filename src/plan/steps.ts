@@ -53,9 +53,16 @@ export type Step =
   | { op: 'mknod'; path: string; type: 'c' | 'b' | 'p'; major: number; minor: number; mode: number; uid: number; gid: number }
   /** symlink(2): `path` becomes a link to `target`. An existing entry is left alone. */
   | { op: 'symlink'; target: string; path: string }
-  /** chdir(rootfs); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/"): the
-   *  old root is stacked under the new one and detached, so no host path stays reachable. */
+  /** pivot_root(2) as runc and crun do it: open the old root "/" and the new root, fchdir
+   *  to the new root, pivot_root(".", "."), fchdir to the old root fd (the kernel does not
+   *  promise where the cwd is afterwards), make it rslave, umount2(".", MNT_DETACH), fchdir
+   *  to the new root fd. The old root is stacked under the new one and detached, so no
+   *  host path stays reachable. */
   | { op: 'pivot-root' }
+  /** A container without a mount namespace of its own (none in linux.namespaces, or one
+   *  joined by path): chroot(2) into `rootfs` (a path in that mount namespace), then
+   *  chdir("/"). Nothing is mounted and nobody else's root moves. */
+  | { op: 'chroot'; rootfs: string }
   /** `--no-pivot`: chdir(rootfs); mount(rootfs, "/", MS_MOVE); chroot("."); chdir("/").
    *  Weaker than pivot_root (the old root is still in the namespace), for ramdisk hosts. */
   | { op: 'move-root' }
@@ -94,8 +101,15 @@ export type Step =
    *  KEEPCAPS keeps the permitted set across the uid change so `set-capabilities` can
    *  still choose it. */
   | { op: 'switch-user'; uid: number; gid: number; additionalGids: number[] }
-  /** capset(2) effective/permitted/inheritable, then PR_CAP_AMBIENT_RAISE for each ambient. */
+  /** capset(2) effective/permitted/inheritable, then PR_CAP_AMBIENT_CLEAR_ALL and
+   *  PR_CAP_AMBIENT_RAISE for each ambient (the compiler keeps only those that are
+   *  permitted and inheritable, which prctl(2) requires). */
   | { op: 'set-capabilities'; effective: number[]; permitted: number[]; inheritable: number[]; ambient: number[] }
+  /** process.env has no HOME: read the container's /etc/passwd (after pivot_root, so the
+   *  container's own, or the one an engine bind-mounted there) for the entry of `uid`,
+   *  while still root, and add HOME=<its home directory> to the exec step's environment;
+   *  "/" when there is no such entry or no readable /etc/passwd (runc's setupUser). */
+  | { op: 'lookup-home'; uid: number }
   /** umask(2). */
   | { op: 'umask'; mask: number }
   /** chdir(2) to the process cwd. */
@@ -114,8 +128,13 @@ export type Step =
    *  bound in the state dir, until `ts-runc start` connects. The connection is kept
    *  (close-on-exec) so a later failure is reported to `start`, and success is its EOF. */
   | { op: 'wait-for-start' }
-  /** execve(2). Without a '/' in `path`, PATH from `env` is searched (in the container).
-   *  Every fd above stdio and the preserved ones is closed first (close_range(2)). */
+  /** Mark every fd above stdio and the preserved ones close-on-exec (close_range(2)
+   *  CLOSE_RANGE_CLOEXEC, falling back to fcntl(2) on each fd of /proc/self/fd on kernels
+   *  without it): none of the runtime's fds reach the container. Not closed at once: the
+   *  report connection must stay open until execve(2) has succeeded. Runs before the
+   *  seccomp filter, which may not allow these calls. */
+  | { op: 'close-fds' }
+  /** execve(2). Without a '/' in `path`, PATH from `env` is searched (in the container). */
   | { op: 'exec'; path: string; args: string[]; env: string[] };
 
 export type StepOp = Step['op'];
@@ -138,6 +157,7 @@ export function describeStep(step: Step): string {
     case 'symlink': return `symlink ${step.path} -> ${step.target}`;
     case 'pivot-root': return 'pivot_root into the rootfs';
     case 'move-root': return 'move the rootfs onto / and chroot (--no-pivot)';
+    case 'chroot': return `chroot ${step.rootfs} (no mount namespace of its own)`;
     case 'mask-path': return `mask ${step.path}`;
     case 'readonly-path': return `make ${step.path} read-only`;
     case 'remount-root-readonly': return 'remount / read-only';
@@ -152,10 +172,12 @@ export function describeStep(step: Step): string {
     case 'drop-bounding-caps': return `drop bounding capabilities (keep ${step.keep.length})`;
     case 'switch-user': return `switch to uid ${step.uid} gid ${step.gid}`;
     case 'set-capabilities': return 'set capabilities';
+    case 'lookup-home': return `HOME from /etc/passwd for uid ${step.uid}`;
     case 'umask': return `umask ${step.mask.toString(8).padStart(4, '0')}`;
     case 'chdir': return `chdir ${step.path}`;
     case 'no-new-privileges': return 'set no_new_privs';
     case 'seccomp': return `load the seccomp filter (${step.program.length / 16} instructions)`;
+    case 'close-fds': return 'mark inherited fds close-on-exec';
     case 'find-executable': return `find ${step.path}`;
     case 'wait-for-start': return 'wait for start';
     case 'exec': return `exec ${step.path}`;

@@ -58,7 +58,8 @@ describe('create plan for the default spec', () => {
     const order: StepOp[] = [
       'set-root-propagation', 'bind-rootfs', 'mount', 'mknod', 'symlink', 'join-session-keyring',
       'pivot-root', 'terminal', 'sethostname', 'readonly-path', 'mask-path', 'remount-root-readonly', 'setrlimit',
-      'umask', 'drop-bounding-caps', 'switch-user', 'set-capabilities', 'chdir', 'no-new-privileges', 'wait-for-start', 'exec',
+      'umask', 'drop-bounding-caps', 'switch-user', 'set-capabilities', 'chdir', 'no-new-privileges', 'wait-for-start',
+      'close-fds', 'exec',
     ];
     const firsts = order.map((op) => ops(p).indexOf(op));
     expect(firsts.every((i) => i >= 0)).toBe(true);
@@ -208,7 +209,7 @@ describe('create plan options and variants', () => {
     expect(createAt).toBeGreaterThan(o.lastIndexOf('mount'));
     expect(createAt).toBeLessThan(o.indexOf('pivot-root'));
     expect(startAt).toBeGreaterThan(o.indexOf('wait-for-start'));
-    expect(startAt).toBe(o.length - 2);
+    expect(o.slice(startAt + 1)).toEqual(['close-fds', 'exec']);
   });
 
   it('refuses a terminal without a console socket', () => {
@@ -249,9 +250,8 @@ describe('create plan options and variants', () => {
     expect(() => plan(s)).toThrow(SpecError);
   });
 
-  it('requires a process and a new mount namespace', () => {
+  it('requires a process', () => {
     expect(() => plan(spec((s) => { delete s.process; }))).toThrow(/process: is required/);
-    expect(() => plan(spec((s) => { s.linux!.namespaces = [{ type: 'pid' }]; }))).toThrow(/new mount namespace/);
   });
 
   it('keeps RLIM_INFINITY exact, and clamps a number that rounded past 2^64-1', () => {
@@ -365,9 +365,14 @@ describe('exec plan', () => {
   it('sets up only the process, with no barrier', () => {
     const process = spec((s) => { s.process!.oomScoreAdj = 10; }).process!;
     expect(ops(compileExecPlan(process, { hasConsoleSocket: true }))).toEqual([
-      'terminal', 'setrlimit', 'oom-score-adj', 'umask', 'drop-bounding-caps', 'switch-user', 'set-capabilities',
-      'chdir', 'no-new-privileges', 'exec',
+      'terminal', 'setrlimit', 'oom-score-adj', 'umask', 'drop-bounding-caps', 'lookup-home', 'switch-user',
+      'set-capabilities', 'chdir', 'no-new-privileges', 'close-fds', 'exec',
     ]);
+  });
+
+  it('chroots first into the rootfs of a container without a mount namespace of its own', () => {
+    const process = spec((s) => { s.process!.terminal = false; }).process!;
+    expect(compileExecPlan(process, { hasConsoleSocket: false, chroot: '/b/rootfs' }).steps[0]).toEqual({ op: 'chroot', rootfs: '/b/rootfs' });
   });
 
   it('needs a console socket only for a terminal', () => {
@@ -413,5 +418,73 @@ describe('ignoredSettings', () => {
     // linux.seccomp is applied (src/seccomp/), so it is no longer listed.
     expect(ignoredSettings(s)).toEqual(['process.apparmorProfile']);
     expect(ignoredSettings(spec())).toEqual([]);
+  });
+});
+
+// issue 9 item 8: the config `runc spec` writes lists ambient capabilities and no inheritable set.
+describe('ambient capabilities', () => {
+  it('raises only those that are also permitted and inheritable, as the kernel allows', () => {
+    const runcSpec = { bounding: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'] };
+    const p = plan(spec((s) => {
+      s.process!.capabilities = {
+        ...runcSpec, effective: runcSpec.bounding, permitted: runcSpec.bounding, ambient: runcSpec.bounding,
+      };
+    }));
+    expect(stepsOf(p, 'set-capabilities')).toEqual([{
+      op: 'set-capabilities', effective: [29, 5, 10], permitted: [29, 5, 10], inheritable: [], ambient: [],
+    }]);
+    const q = plan(spec((s) => {
+      s.process!.capabilities = { permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_KILL', 'CAP_SYSLOG'], ambient: ['CAP_KILL', 'CAP_CHOWN', 'CAP_SYSLOG'] };
+    }));
+    expect(stepsOf(q, 'set-capabilities')[0]!.ambient).toEqual([CAPABILITIES.CAP_KILL]);
+  });
+});
+
+// issue 9 item 15: runc fills in HOME from the container's /etc/passwd (setupUser).
+describe('HOME', () => {
+  it('is looked up for the process uid, before the uid changes, when the environment has none', () => {
+    const p = plan(spec((s) => { s.process!.user = { uid: 100, gid: 101 }; }));
+    const o = ops(p);
+    expect(stepsOf(p, 'lookup-home')).toEqual([{ op: 'lookup-home', uid: 100 }]);
+    expect(o.indexOf('lookup-home')).toBe(o.indexOf('switch-user') - 1);
+    expect(o.indexOf('lookup-home')).toBeGreaterThan(o.indexOf('pivot-root'));
+    const exec = compileExecPlan(spec((s) => { s.process!.env = ['HOME=']; }).process!, { hasConsoleSocket: true });
+    expect(ops(exec)).toContain('lookup-home');
+  });
+
+  it('is left alone when the environment sets it', () => {
+    expect(ops(plan(spec((s) => { s.process!.env = ['HOME=/data']; })))).not.toContain('lookup-home');
+  });
+});
+
+// issue 9 item 10: linux.namespaces without a new mount namespace (none, or one joined by path).
+describe('a container without a mount namespace of its own', () => {
+  const bare = (edit: (s: Spec) => void = () => {}) => spec((s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'mount');
+    s.mounts = [];
+    delete s.linux!.maskedPaths;
+    delete s.linux!.readonlyPaths;
+    edit(s);
+  });
+
+  it('chroots into the rootfs and mounts nothing', () => {
+    for (const s of [bare(), bare((x) => { x.linux!.namespaces!.push({ type: 'mount', path: '/proc/42/ns/mnt' }); })]) {
+      const p = plan(s);
+      const o = ops(p);
+      expect(stepsOf(p, 'chroot')).toEqual([{ op: 'chroot', rootfs: OPTIONS.rootfs }]);
+      for (const op of ['set-root-propagation', 'bind-rootfs', 'mount', 'mknod', 'symlink', 'pivot-root', 'move-root', 'remount-root-readonly'] as const) {
+        expect(o).not.toContain(op);
+      }
+      expect(o.indexOf('chroot')).toBeLessThan(o.indexOf('switch-user'));
+    }
+  });
+
+  it('refuses what would need one, naming the field (maskedPaths with runc\'s words)', () => {
+    expect(() => plan(bare((s) => { s.linux!.maskedPaths = ['/proc/kcore']; })))
+      .toThrow(/linux\.maskedPaths: unable to restrict sys entries without a private MNT namespace/);
+    expect(() => plan(bare((s) => { s.linux!.readonlyPaths = ['/proc/sys']; }))).toThrow(/linux\.readonlyPaths/);
+    expect(() => plan(bare((s) => { s.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }]; }))).toThrow(/mounts\[0\]: a mount without a mount namespace/);
+    expect(() => plan(bare((s) => { s.linux!.rootfsPropagation = 'shared'; }))).toThrow(/linux\.rootfsPropagation/);
+    expect(() => plan(bare((s) => { s.linux!.devices = [{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }]; }))).toThrow(/linux\.devices\[0\]/);
   });
 });

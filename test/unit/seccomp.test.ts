@@ -231,7 +231,7 @@ describe('the seccomp step in the plan', () => {
 
   it('loads the filter right before exec when no_new_privs is set', () => {
     const steps = compilePlan(withProfile(true), OPTIONS).steps;
-    expect(ops(steps).slice(-4)).toEqual(['find-executable', 'wait-for-start', 'seccomp', 'exec']);
+    expect(ops(steps).slice(-5)).toEqual(['find-executable', 'wait-for-start', 'close-fds', 'seccomp', 'exec']);
     const step = steps.at(-2)!;
     expect(step).toEqual({ op: 'seccomp', program: programBytes(x86(withProfile(true).linux!.seccomp!)).toString('hex'), flags: 0 });
     expect(encodePlan({ steps: [step] }).length).toBeGreaterThan(9 * 16);
@@ -242,10 +242,23 @@ describe('the seccomp step in the plan', () => {
     expect(o.indexOf('seccomp')).toBe(o.indexOf('drop-bounding-caps') - 1);
   });
 
+  // issue 9 item 9: a profile written for another runtime may not list close_range(2).
+  it('marks inherited fds close-on-exec before the filter is loaded, with or without no_new_privs', () => {
+    for (const nnp of [true, false]) {
+      const o = ops(compilePlan(withProfile(nnp), OPTIONS).steps);
+      expect(o.filter((op) => op === 'close-fds')).toHaveLength(1);
+      expect(o.indexOf('close-fds')).toBe(o.indexOf('seccomp') - 1);
+    }
+    const s = withProfile(true);
+    const exec = ops(compileExecPlan(s.process!, { hasConsoleSocket: true, seccomp: s.linux!.seccomp! }).steps);
+    expect(exec.slice(-3)).toEqual(['close-fds', 'seccomp', 'exec']);
+  });
+
   it('applies the container profile to exec too', () => {
     const s = withProfile(true);
     const o = ops(compileExecPlan(s.process!, { hasConsoleSocket: true, seccomp: s.linux!.seccomp! }).steps);
     expect(o.slice(-2)).toEqual(['seccomp', 'exec']);
+    expect(o.indexOf('close-fds')).toBeLessThan(o.indexOf('seccomp'));
   });
 
   it('maps filter flags', () => {
