@@ -243,6 +243,15 @@ suite(`podman drives ${basename(CLIENT_RUNTIME)}`, () => {
     expect(r.status, explain(r)).toBe(0);
   }, 60_000);
 
+  // issue 9 item 15: podman sets no HOME for --user and relies on the runtime to read it
+  // from the container's /etc/passwd (which podman may bind-mount with an entry it adds).
+  it('podman run --user gives the process the HOME of its /etc/passwd entry, as runc does', () => {
+    const known = podman(['run', '--rm', ...own(), '--user', '1000:1000', IMAGE, 'sh', '-c', 'echo "HOME=$HOME"']);
+    expect(known.stdout, explain(known)).toBe('HOME=/home/tester\n');
+    const unknown = podman(['run', '--rm', ...own(), '--user', '100', IMAGE, 'sh', '-c', 'echo "HOME=$HOME"']);
+    expect(unknown.stdout, explain(unknown)).toBe('HOME=/\n');
+  }, 60_000);
+
   it('podman run -i pipes our stdin into the container', () => {
     const r = podman(['run', '--rm', '--interactive', ...own(), IMAGE, 'sh', '-c', 'read line; echo "got $line"'], 'piped-data\n');
     expect(r.stdout, explain(r)).toBe('got piped-data\n');
