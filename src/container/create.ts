@@ -98,7 +98,8 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   // plan sent to the init is compiled again below, once the pid (for the hooks' state)
   // and the cgroup directories are known.
   try {
-    planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root }));
+    const checked = planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root }));
+    for (const warning of checked.warnings ?? []) log().warn(warning);
     store.claim(options.id);
   } catch (error) {
     if (network) await undoNetwork(network);

@@ -5,8 +5,8 @@
  * before its plan (user, capabilities, cwd, execve) runs.
  */
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
+import { log } from '../log.js';
 import { joinCgroups } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
 import { createsNamespace } from '../plan/namespaces.js';
@@ -65,12 +65,13 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   const seccomp = spec.linux?.seccomp;
   // Without a mount namespace of its own the container was chroot'ed (compile.ts
   // chrootSteps); joining its namespaces does not give us its root, so chroot as it did.
-  const chroot = createsNamespace(spec, 'mount') ? undefined : resolve(state.bundle, spec.root.path);
+  const chroot = createsNamespace(spec, 'mount') ? undefined : state.rootfs;
   const plan = compileExecPlan(options.process, {
     hasConsoleSocket: Boolean(consoleSocket),
     ...(seccomp ? { seccomp } : {}),
     ...(chroot !== undefined ? { chroot } : {}),
   });
+  for (const warning of plan.warnings ?? []) log().warn(warning);
   const init = new InitProcess(
     {
       cloneFlags: 0,

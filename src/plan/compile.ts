@@ -22,7 +22,6 @@
  * Everything the compiler needs to know about the host (is a bind source a file?) it asks
  * here, so the plan is complete data that a test or `ts-runc plan` can print.
  */
-import { log } from '../log.js';
 import { SpecError } from '../spec/errors.js';
 import { compileSeccomp, programBytes } from '../seccomp/compile.js';
 import type { RootfsPropagation, Spec, SpecHook, SpecProcess, SpecSeccomp } from '../spec/schema.js';
@@ -72,9 +71,10 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     throw new SpecError(FILE, 'process', 'is required to create a container (config.md#process: REQUIRED when start is called)');
   }
   const ownMountNamespace = createsNamespace(spec, 'mount');
+  const warnings: string[] = [];
   const steps: Step[] = [
     // 1-5.
-    ...(ownMountNamespace ? rootfsSteps(spec, opts) : chrootSteps(spec, opts)),
+    ...(ownMountNamespace ? rootfsSteps(spec, opts) : chrootSteps(spec, opts, warnings)),
     // 6.
     ...terminalSteps(process, opts.hasConsoleSocket),
     ...utsSteps(spec),
@@ -85,7 +85,7 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     ...(spec.linux?.maskedPaths ?? []).map((path): Step => ({ op: 'mask-path', path })),
     ...(spec.root.readonly && ownMountNamespace ? [{ op: 'remount-root-readonly' } as const] : []),
     // 7.
-    ...processSteps(process),
+    ...processSteps(process, warnings),
     // 8. runtime.md#lifecycle: the user process runs only after `start`; startContainer
     // hooks run "after the start operation is called but before the user-specified
     // program command is executed". A missing program fails create, as runc's does.
@@ -94,7 +94,7 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     ...hookSteps('startContainer', spec.hooks?.startContainer, opts.hookState),
     execStep(process),
   ];
-  return { steps: withSeccomp(steps, spec.linux?.seccomp, process.noNewPrivileges === true, FILE) };
+  return { steps: withSeccomp(steps, spec.linux?.seccomp, process.noNewPrivileges === true, FILE), warnings };
 }
 
 /** Steps 1-5 in the container's own, new mount namespace. */
@@ -134,7 +134,7 @@ function rootfsSteps(spec: Spec, opts: CompileOptions): Step[] {
  * container can have without touching anyone's mounts: chroot into `root.path`, resolved
  * in that mount namespace (for a joined one, a path inside it, such as "/").
  */
-function chrootSteps(spec: Spec, opts: CompileOptions): Step[] {
+function chrootSteps(spec: Spec, opts: CompileOptions, warnings: string[]): Step[] {
   const linux = spec.linux;
   // runc's own refusal (libcontainer/configs/validate: security), with its words.
   for (const key of ['maskedPaths', 'readonlyPaths'] as const) {
@@ -153,7 +153,7 @@ function chrootSteps(spec: Spec, opts: CompileOptions): Step[] {
   if (spec.root.readonly) {
     // runc skips finalizeRootfs (which makes the root read-only) without a mount
     // namespace; remounting here would make the *host's* mount read-only.
-    log().warn('root.readonly is ignored without a mount namespace of its own (it would remount the host\'s mount read-only)');
+    warnings.push('root.readonly is ignored without a mount namespace of its own (it would remount the host\'s mount read-only)');
   }
   return [...keyringAndHookSteps(spec, opts), { op: 'chroot', rootfs: opts.rootfs }];
 }
@@ -177,13 +177,14 @@ function keyringAndHookSteps(spec: Spec, opts: CompileOptions): Step[] {
  * already set up, so only the process's own settings remain. No barrier: it runs at once.
  */
 export function compileExecPlan(process: SpecProcess, opts: ExecOptions): Plan {
+  const warnings: string[] = [];
   const steps: Step[] = [
     ...(opts.chroot !== undefined ? [{ op: 'chroot', rootfs: opts.chroot } as const] : []),
     ...terminalSteps(process, opts.hasConsoleSocket),
-    ...processSteps(process),
+    ...processSteps(process, warnings),
     execStep(process),
   ];
-  return { steps: withSeccomp(steps, opts.seccomp, process.noNewPrivileges === true, FILE) };
+  return { steps: withSeccomp(steps, opts.seccomp, process.noNewPrivileges === true, FILE), warnings };
 }
 
 /**

@@ -16,7 +16,6 @@
  *   7. no_new_privs last before exec: it only affects later execve(2)s.
  */
 import { RuntimeError } from '../errors.js';
-import { log } from '../log.js';
 import type { SpecProcess } from '../spec/schema.js';
 import { CAPABILITY_NAMES, capabilityNumbers } from './capabilities.js';
 import { rlimitResource, rlimitValue } from './rlimits.js';
@@ -41,8 +40,8 @@ export function terminalSteps(process: SpecProcess, hasConsoleSocket: boolean): 
   return [{ op: 'terminal', width: process.consoleSize?.width ?? 0, height: process.consoleSize?.height ?? 0 }];
 }
 
-/** Steps 1-7 above. */
-export function processSteps(process: SpecProcess): Step[] {
+/** Steps 1-7 above. What is left out (see raisableAmbient) is added to `warnings`. */
+export function processSteps(process: SpecProcess, warnings: string[]): Step[] {
   const steps: Step[] = [];
   for (const rlimit of process.rlimits ?? []) {
     steps.push({ op: 'setrlimit', resource: rlimitResource(rlimit.type), soft: rlimitValue(rlimit.soft), hard: rlimitValue(rlimit.hard) });
@@ -66,7 +65,7 @@ export function processSteps(process: SpecProcess): Step[] {
       effective: capabilityNumbers(caps.effective),
       permitted,
       inheritable,
-      ambient: raisableAmbient(capabilityNumbers(caps.ambient), permitted, inheritable),
+      ambient: raisableAmbient(capabilityNumbers(caps.ambient), permitted, inheritable, warnings),
     });
   }
   steps.push({ op: 'chdir', path: process.cwd });
@@ -92,10 +91,10 @@ function hasHome(env: readonly string[] | undefined): boolean {
  * so it is decided here, with the same warning, and the init never sees an ambient
  * capability the kernel would refuse.
  */
-export function raisableAmbient(ambient: number[], permitted: number[], inheritable: number[]): number[] {
+export function raisableAmbient(ambient: number[], permitted: number[], inheritable: number[], warnings: string[]): number[] {
   const raisable = ambient.filter((cap) => permitted.includes(cap) && inheritable.includes(cap));
   for (const cap of ambient.filter((c) => !raisable.includes(c))) {
-    log().warn(`can't raise ambient capability ${CAPABILITY_NAMES[cap] ?? String(cap)}: ` +
+    warnings.push(`can't raise ambient capability ${CAPABILITY_NAMES[cap] ?? String(cap)}: ` +
       `it is not in both process.capabilities.permitted and .inheritable (prctl(2) PR_CAP_AMBIENT_RAISE)`);
   }
   return raisable;

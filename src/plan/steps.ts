@@ -139,9 +139,11 @@ export type Step =
 
 export type StepOp = Step['op'];
 
-/** A plan: the steps, and a label for error messages ("create web"). */
+/** A plan: the steps, and what the compiler chose not to do, for the caller to log once
+ *  (runc warns for these and goes on: an ambient capability it cannot raise...). */
 export interface Plan {
   steps: Step[];
+  warnings?: string[];
 }
 
 /** One line per step, for `ts-runc plan` and for error messages ("mount proc on /proc"). */

@@ -433,6 +433,8 @@ describe('ambient capabilities', () => {
     expect(stepsOf(p, 'set-capabilities')).toEqual([{
       op: 'set-capabilities', effective: [29, 5, 10], permitted: [29, 5, 10], inheritable: [], ambient: [],
     }]);
+    expect(p.warnings).toEqual(['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'].map((name) =>
+      `can't raise ambient capability ${name}: it is not in both process.capabilities.permitted and .inheritable (prctl(2) PR_CAP_AMBIENT_RAISE)`));
     const q = plan(spec((s) => {
       s.process!.capabilities = { permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_KILL', 'CAP_SYSLOG'], ambient: ['CAP_KILL', 'CAP_CHOWN', 'CAP_SYSLOG'] };
     }));

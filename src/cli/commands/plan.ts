@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { cgroupViews } from '../../cgroups/views.js';
 import { compilePlan } from '../../plan/compile.js';
 import { describeStep } from '../../plan/steps.js';
+import { log } from '../../log.js';
 import { loadSpec } from '../../spec/load.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
@@ -35,6 +36,7 @@ export const command: Command = {
       hasConsoleSocket: true,
       cgroups: cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id, root: context.store.root }),
     });
+    for (const warning of plan.warnings ?? []) log().warn(warning);
     if (bool(parsed, 'json')) {
       process.stdout.write(JSON.stringify(plan.steps, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
     } else {
