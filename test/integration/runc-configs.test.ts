@@ -6,15 +6,16 @@
  * Where runc is installed, it runs the same bundle side by side.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AARCH64_SYSCALLS, X86_64_SYSCALLS } from '../../src/seccomp/syscalls.js';
 import type { Spec, SpecSeccomp } from '../../src/spec/schema.js';
-import { FIXTURE_ROOTFS, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
+import { FIXTURE_ROOTFS, TS_RUNC, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
 
 const suite = isRoot && haveFixture ? describe : describe.skip;
 const RUNC = spawnSync('runc', ['--version']).status === 0 ? 'runc' : undefined;
+const STRACE = ['/usr/bin/strace', '/bin/strace'].find((path) => existsSync(path));
 
 /** A status line of /proc/<pid>/status ("CapAmb:\t0000000000000000" -> the value). */
 const statusField = (text: string, name: string): string | undefined =>
@@ -204,6 +205,25 @@ suite('configs runc runs', () => {
     expect(box.run(['delete', '--force', 'joiner']).status).toBe(0);
     expect(readFileSync(`/proc/${pid}/mountinfo`, 'utf8')).toBe(theirs);
     expect(hostMounts(box.dir)).toEqual(before);
+  });
+
+  // issue 9 item 11: before the fix, the old root was made rslave and detached through a
+  // cwd the code assumed pivot_root(2) had left on it (no fchdir between the two).
+  (STRACE ? it : it.skip)('pivots as runc and crun do: fchdir to the old root fd, detach it, fchdir to the new root fd', () => {
+    const trace = join(box.dir, 'trace');
+    const bundle = box.bundle(['true']);
+    const r = spawnSync(STRACE!, ['-f', '-qq', '-e', 'trace=pivot_root,fchdir,mount,umount2,chdir', '-o', trace,
+      TS_RUNC, '--root', box.root, 'run', '-b', bundle, 'pivot'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const calls = readFileSync(trace, 'utf8').split('\n').map((l) => l.replace(/^\d+\s+/, '').replace(/\s+= 0$/, ''));
+    const at = calls.indexOf('pivot_root(".", ".")');
+    expect(at).toBeGreaterThan(0);
+    const [oldRoot, slave, detach, newRoot, slash] = calls.slice(at + 1, at + 6);
+    expect(oldRoot).toMatch(/^fchdir\(\d+\)$/);
+    expect([slave, detach]).toEqual(['mount(NULL, ".", NULL, MS_REC|MS_SLAVE, NULL)', 'umount2(".", MNT_DETACH)']);
+    expect(newRoot).toMatch(/^fchdir\(\d+\)$/);
+    expect(newRoot).not.toBe(oldRoot);
+    expect(slash).toBe('chdir("/")');
   });
 
   // issue 9 item 15: before the fix, a process without HOME in its environment had none.
