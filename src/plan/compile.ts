@@ -17,7 +17,8 @@
  *   after it, inside the container's root:
  *     6. terminal, hostname, sysctls, read-only and masked paths, read-only root
  *     7. the process: rlimits, oom score, umask, capabilities, user, cwd, no_new_privs
- *     8. wait for `start`, startContainer hooks, the seccomp filter, execve (see withSeccomp)
+ *     8. wait for `start`, startContainer hooks, inherited fds marked close-on-exec, the
+ *        seccomp filter, execve (see withSeccomp)
  *
  * Everything the compiler needs to know about the host (is a bind source a file?) it asks
  * here, so the plan is complete data that a test or `ts-runc plan` can print.
