@@ -51,6 +51,9 @@ function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess
   process.args = args;
   process.terminal = bool(parsed, 'tty');
   process.env = [...(process.env ?? []), ...list(parsed, 'env')];
+  // A terminal with no TERM leaves programs (vi, less, top) guessing; `run --image -t` sets
+  // TERM=xterm (image/image-spec.ts), as docker run -t and docker exec -t do, so exec -t does too.
+  if (process.terminal && !process.env.some((entry) => entry.startsWith('TERM='))) process.env.push('TERM=xterm');
   const cwd = str(parsed, 'cwd');
   if (cwd) process.cwd = cwd;
   const user = str(parsed, 'user');
