@@ -48,7 +48,9 @@ export interface ImageInvocation {
  */
 export function parseImageInvocation(argv: string[], flags: FlagSpec[], verb: string): ImageInvocation {
   const end = argv.indexOf('--');
-  const parsed = parseFlags(end < 0 ? argv : argv.slice(0, end), flags, verb);
+  // As docker run: flags end at the first word (the id, else the command), so the command
+  // keeps its own flags: `run --image busybox web ls -l`.
+  const parsed = parseFlags(end < 0 ? argv : argv.slice(0, end), flags, verb, 'before-args');
   const words = [...parsed.positionals];
   const command = end < 0 ? [] : argv.slice(end + 1);
   const image = str(parsed, 'image');

@@ -3,15 +3,16 @@
  * CLI call pays Node's start-up; it shouldn't also pay for verbs it doesn't run).
  */
 import { enableCompileCache } from 'node:module';
-import { RuntimeError, errorMessage } from '../errors.js';
+import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log, setupLogging } from '../log.js';
+import { OCI_VERSION } from '../spec/defaults.js';
 import { DEFAULT_ROOT, StateStore } from '../state/container-state.js';
 import { DEFAULT_STORAGE } from '../storage.js';
-import { parseFlags, str, bool, type FlagSpec } from './args.js';
-import { VERBS, type Command, type Context, type Verb } from './command.js';
-
-const VERSION = '0.1.0';
-const SPEC_VERSION = '1.2.0';
+import { TS_RUNC_VERSION } from '../version.js';
+import { HelpRequested, parseFlags, str, bool, type FlagSpec } from './args.js';
+import { EXIT_PIPE_CLOSED, VERBS, loadVerb, type Context, type Verb } from './command.js';
+import { columns, commandHelp, flagTable, groupHelp } from './help.js';
+import { didYouMean } from './suggest.js';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'root', type: 'string', help: `root directory for container state (default ${DEFAULT_ROOT})` },
@@ -26,26 +27,87 @@ const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'version', short: 'v', type: 'bool', help: 'print the version' },
 ];
 
-function help(): string {
-  return `ts-runc: an OCI container runtime in TypeScript\n\nUsage: ts-runc [global options] command [options] [arguments]\n\nCommands: ${VERBS.join(', ')}\n\nGlobal options:\n` +
-    GLOBAL_FLAGS.map((f) => `   --${f.name}${f.type === 'bool' ? '' : ' value'}\t${f.help}`).join('\n') + '\n';
+/**
+ * After the reader of stdout went away (`ts-runc plan | head -1`) the status is 141, which
+ * is 128 + SIGPIPE, the status a shell reports for `yes | head -1` and any other tool that
+ * the kernel stops with SIGPIPE. Node ignores SIGPIPE, so a write fails with EPIPE instead;
+ * we end quietly (no stack trace, no message: the reader chose to stop) with that status,
+ * so `set -o pipefail` scripts see what they see from other tools, runc included (a Go
+ * program dies of SIGPIPE on a broken stdout or stderr: os/signal, "SIGPIPE"). Not 0: the
+ * output was not all written, and a caller may need to know. Not by process.exit()
+ * at the failed write: a verb in the middle of something (export pauses the container)
+ * still finishes and undoes what it must.
+ */
+let stdoutClosed = false;
+
+function watchStdio(): void {
+  process.stdout.on('error', (error) => {
+    if (errorCode(error) !== 'EPIPE') throw error;
+    stdoutClosed = true;
+    process.exitCode = EXIT_PIPE_CLOSED;
+  });
+  // Nothing useful can be said about a closed stderr, and nowhere to say it.
+  process.stderr.on('error', (error) => {
+    if (errorCode(error) !== 'EPIPE') throw error;
+  });
+}
+
+/** Whether a write to stdout failed with EPIPE (the flag is set on the stream before its 'error' event). */
+function stdoutGone(): boolean {
+  return stdoutClosed || errorCode(process.stdout.errored) === 'EPIPE';
+}
+
+async function mainHelp(): Promise<string> {
+  const commands = await Promise.all(VERBS.map(async (verb): Promise<[string, string]> => [verb, (await loadVerb(verb)).summary]));
+  return 'NAME:\n   ts-runc - an OCI container runtime in TypeScript\n\n' +
+    'USAGE:\n   ts-runc [global options] command [command options] [arguments...]\n\n' +
+    `VERSION:\n   ${TS_RUNC_VERSION}\nspec: ${OCI_VERSION}\n\n` +
+    `COMMANDS:\n${columns([...commands, ['help, h', 'show the list of commands or the help of one: help VERB [SUBVERB]']])}\n` +
+    `GLOBAL OPTIONS:\n${flagTable(GLOBAL_FLAGS)}`;
+}
+
+function knownVerb(word: string): Verb {
+  if ((VERBS as readonly string[]).includes(word)) return word as Verb;
+  throw new RuntimeError(`unknown command ${JSON.stringify(word)}${didYouMean(word, [...VERBS, 'help'])}; see ts-runc --help`);
+}
+
+/** `help`, `help VERB`, `help image ls`: the same text as `VERB --help`. */
+async function helpFor(words: string[]): Promise<string> {
+  const [verb, sub, ...extra] = words;
+  if (verb === undefined) return mainHelp();
+  const command = await loadVerb(knownVerb(verb));
+  if (sub === undefined) return command.subcommands ? groupHelp(verb, command) : commandHelp(verb, command);
+  if (!command.subcommands || extra.length > 0) throw new RuntimeError(`help: no help topic ${JSON.stringify(words.join(' '))}`);
+  const { resolveSubverb } = await import('./group.js');
+  const name = resolveSubverb(verb, command.subcommands, sub);
+  return commandHelp(`${verb} ${name}`, await command.subcommands.load(name));
 }
 
 async function main(argv: string[]): Promise<number> {
   // V8's code cache on disk (in the OS temp dir) makes the verbs' modules, zod above all,
   // load ~20 ms faster on every call after the first.
   enableCompileCache();
-  const globals = parseFlags(argv, GLOBAL_FLAGS, 'ts-runc');
+  watchStdio();
+  const globals = parseFlags(argv, GLOBAL_FLAGS, 'ts-runc', 'before-args');
   if (bool(globals, 'version')) {
-    process.stdout.write(`ts-runc version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+    // The runtime-spec version is the one `spec` writes into config.json (spec/defaults.ts).
+    process.stdout.write(`ts-runc version ${TS_RUNC_VERSION}\nspec: ${OCI_VERSION}\n`);
     return 0;
   }
   const [verb, ...rest] = globals.positionals;
-  if (!verb || bool(globals, 'help')) {
-    process.stdout.write(help());
-    return verb ? 0 : 1;
+  if (verb === 'help' || verb === 'h') {
+    process.stdout.write(await helpFor(rest));
+    return 0;
   }
-  if (!(VERBS as readonly string[]).includes(verb)) throw new RuntimeError(`unknown command ${JSON.stringify(verb)}`);
+  if (bool(globals, 'help')) {
+    process.stdout.write(await helpFor(globals.positionals));
+    return 0;
+  }
+  if (!verb) {
+    process.stdout.write(await mainHelp());
+    return 1;
+  }
+  const command = await loadVerb(knownVerb(verb));
   const logFormat = str(globals, 'log-format') ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new RuntimeError(`invalid log format ${JSON.stringify(logFormat)}`);
   const logFile = str(globals, 'log');
@@ -56,16 +118,26 @@ async function main(argv: string[]): Promise<number> {
     globals: { root, storage: str(globals, 'storage') ?? DEFAULT_STORAGE, log: logFile, logFormat, debug: bool(globals, 'debug'), systemdCgroup: bool(globals, 'systemd-cgroup') },
     store: new StateStore(root),
   };
-  const module = (await import(`./commands/${verb as Verb}.js`)) as { command: Command };
-  return module.command.run(context, rest);
+  try {
+    return await command.run(context, rest);
+  } catch (error) {
+    if (!(error instanceof HelpRequested)) throw error;
+    process.stdout.write(commandHelp(verb, command));
+    return 0;
+  }
 }
 
 main(process.argv.slice(2)).then(
   (status) => {
     log().flush();
-    process.exitCode = status;
+    process.exitCode = stdoutGone() ? EXIT_PIPE_CLOSED : status;
   },
   (error: unknown) => {
+    log().flush();
+    if (stdoutGone()) {
+      process.exitCode = EXIT_PIPE_CLOSED;
+      return;
+    }
     const message = errorMessage(error);
     log().error(message);
     log().flush();

@@ -15,7 +15,13 @@ import { bool, list, str, type FlagSpec, type Parsed } from './args.js';
 export type { NetworkRequest } from '../network/request.js';
 
 export const NETWORK_FLAGS: FlagSpec[] = [
-  { name: 'network', type: 'string', help: 'none, host, container:<id> or a network name (default for --image: the default bridge)' },
+  {
+    name: 'network',
+    type: 'string',
+    // A container has one veth, one lease and one network record here (network/attach.ts).
+    once: 'a ts-runc container joins one network',
+    help: 'none, host, container:<id> or a network name (default for --image: the default bridge)',
+  },
   { name: 'network-alias', type: 'list', help: 'another name the container answers to on its network' },
   { name: 'publish', short: 'p', type: 'list', help: 'publish a port: [ip:]hostPort:containerPort[/tcp|udp]' },
   { name: 'publish-all', short: 'P', type: 'bool', help: 'publish every exposed port to a random host port' },

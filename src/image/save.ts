@@ -37,7 +37,13 @@ export async function saveImages(store: ImageStore, refs: string[], output: stri
   const { pack } = await import('tar-stream');
   const tar = pack();
   const stream = tar as unknown as AsyncIterable<Buffer>;
-  const writing = typeof output === 'string' ? writeFileAtomically(stream, output) : pipeTo(stream, output);
+  const writing = (typeof output === 'string' ? writeFileAtomically(stream, output) : pipeTo(stream, output)).catch((error: unknown) => {
+    // The reader went away (stdout's EPIPE) or the file failed: stop packing, so the entry
+    // loop below fails too instead of waiting for a drain that never comes.
+    tar.destroy(error as Error);
+    throw error;
+  });
+  writing.catch(() => undefined); // awaited below; this keeps an early failure from counting as unhandled
   try {
     const mtime = new Date(0);
     const add = (name: string, content: string) => new Promise<void>((resolve, reject) => tar.entry({ name, mode: 0o644, mtime }, content, (e) => (e ? reject(e) : resolve())));

@@ -89,6 +89,9 @@ export async function writeTreeTar(
   const { pack: makePack } = await import('tar-stream');
   const pack = makePack();
   const written = pipeline([pack, ...streams], { end });
+  // The pipeline may fail while the tree is still being read (a reader of stdout that went
+  // away: EPIPE); it is awaited below, and this keeps Node from calling it unhandled first.
+  written.catch(() => undefined);
   try {
     await packTree(root, pack, options);
     pack.finalize();

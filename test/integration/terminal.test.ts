@@ -64,4 +64,22 @@ suite('terminal: --console-socket receives the pty master', () => {
     expect(output[0]).toMatch(/^\/dev\/pts\/\d+$/);
     expect(output[1]).toBe('in-exec');
   });
+
+  it('exec -t sets TERM=xterm when the process has none, as run --image -t does, and keeps a given one', () => {
+    const bundle = box.bundle(['sleep', '30'], (s) => { s.process!.env = ['PATH=/bin:/usr/bin']; });
+    expect(box.run(['run', '-d', '-b', bundle, 'noterm']).status).toBe(0);
+    const termOf = (flags: string[]) => {
+      const r = box.run(['exec', '-d', '-t', ...flags, '--console-socket', listener.path, 'noterm', 'sh', '-c', 'echo "TERM=$TERM"']);
+      expect(r.stderr).toBe('');
+      const master = listener.receiveMaster();
+      const output = readAll(master).replace(/\r/g, '').trim();
+      closeFd(master);
+      return output;
+    };
+    expect(termOf([])).toBe('TERM=xterm');
+    expect(termOf(['-e', 'TERM=vt100'])).toBe('TERM=vt100');
+    // without -t nothing is added
+    const plain = box.run(['exec', 'noterm', 'sh', '-c', 'echo "TERM=$TERM"']);
+    expect(plain.stdout).toBe('TERM=\n');
+  });
 });

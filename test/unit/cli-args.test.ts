@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bool, int, list, parseFlags, str, type FlagSpec } from '../../src/cli/args.js';
+import { HelpRequested, bool, int, list, parseFlags, str, type FlagSpec } from '../../src/cli/args.js';
+import { NETWORK_FLAGS } from '../../src/cli/network-flags.js';
 import { parseSignal } from '../../src/process/signals.js';
 
 const FLAGS: FlagSpec[] = [
@@ -18,15 +19,52 @@ describe('flags parse as runc (urfave/cli) parses them', () => {
     expect(p.positionals).toEqual(['web']);
   });
 
-  it('stops at the first positional, so a command keeps its own flags', () => {
-    const p = parseFlags(['-e', 'A=1', '--env', 'B=2', 'web', 'sh', '-c', 'ls -l'], FLAGS, 'exec');
+  it('stops at the first positional when asked (exec), so a command keeps its own flags', () => {
+    const p = parseFlags(['-e', 'A=1', '--env', 'B=2', 'web', 'sh', '-c', 'ls -l'], FLAGS, 'exec', 'before-args');
     expect(list(p, 'env')).toEqual(['A=1', 'B=2']);
     expect(p.positionals).toEqual(['web', 'sh', '-c', 'ls -l']);
   });
 
-  it('names an unknown flag and a missing value', () => {
-    expect(() => parseFlags(['--nope'], FLAGS, 'run')).toThrow('run: flag provided but not defined: -nope');
-    expect(() => parseFlags(['--bundle'], FLAGS, 'run')).toThrow('flag needs an argument: -bundle');
+  it('names an unknown flag and a missing value as they were typed', () => {
+    expect(() => parseFlags(['--nope'], FLAGS, 'run')).toThrow(/^run: flag provided but not defined: --nope$/);
+    expect(() => parseFlags(['--rm'], FLAGS, 'run')).toThrow('flag provided but not defined: --rm');
+    expect(() => parseFlags(['-rm'], FLAGS, 'run')).toThrow('flag provided but not defined: -rm');
+    expect(() => parseFlags(['--bundle'], FLAGS, 'run')).toThrow('flag needs an argument: --bundle');
+  });
+
+  it('suggests the nearest flag for a typo', () => {
+    expect(() => parseFlags(['--bundel', 'x'], FLAGS, 'run')).toThrow('flag provided but not defined: --bundel (did you mean --bundle?)');
+    expect(() => parseFlags(['--preserve-fd=1'], FLAGS, 'run')).toThrow('(did you mean --preserve-fds?)');
+    expect(() => parseFlags(['-detatch'], FLAGS, 'run')).toThrow('-detatch (did you mean --detach?)');
+  });
+
+  it('takes flags after positional words by default, as runc 1.1.5 (urfave/cli) and docker do', () => {
+    const p = parseFlags(['web', '-o', 'out.tar', 'db', '--detach'], [...FLAGS, { name: 'output', short: 'o', type: 'string', help: '' }], 'export');
+    expect(str(p, 'output')).toBe('out.tar');
+    expect(bool(p, 'detach')).toBe(true);
+    expect(p.positionals).toEqual(['web', 'db']);
+  });
+
+  it('ends the flags at --', () => {
+    expect(parseFlags(['-d', '--', 'web', '-b'], FLAGS, 'run').positionals).toEqual(['web', '-b']);
+  });
+
+  it('refuses a second value for a one-value flag, and says why when the flag says', () => {
+    expect(() => parseFlags(['-b', 'x', '--bundle=y'], FLAGS, 'run')).toThrow('run: --bundle given twice ("x", "y"): it takes one value');
+    expect(() => parseFlags(['--network', 'a', '--network', 'b'], NETWORK_FLAGS, 'run'))
+      .toThrow('--network given twice ("a", "b"): a ts-runc container joins one network');
+  });
+
+  it('reads a boolean value as Go does and refuses anything else', () => {
+    expect(bool(parseFlags(['--detach=false'], FLAGS, 'run'), 'detach')).toBe(false);
+    expect(bool(parseFlags(['--detach=1'], FLAGS, 'run'), 'detach')).toBe(true);
+    expect(() => parseFlags(['--detach=yes'], FLAGS, 'run')).toThrow('invalid boolean value "yes" for --detach');
+  });
+
+  it('asks for help on --help or -h among the flags, but not in a command after the id', () => {
+    expect(() => parseFlags(['web', '--help'], FLAGS, 'delete')).toThrow(HelpRequested);
+    expect(() => parseFlags(['-h'], FLAGS, 'delete')).toThrow(HelpRequested);
+    expect(parseFlags(['web', 'ls', '-h'], FLAGS, 'exec', 'before-args').positionals).toEqual(['web', 'ls', '-h']);
   });
 
   it('refuses a non-numeric number', () => {

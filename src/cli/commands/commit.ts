@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import { list, parseFlags, str, type FlagSpec } from '../args.js';
-import { requireId } from '../ids.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'change', short: 'c', type: 'list', help: 'a Dockerfile instruction to apply: CMD, ENTRYPOINT, ENV, LABEL, WORKDIR, USER, EXPOSE, STOPSIGNAL, VOLUME' },
@@ -21,9 +21,7 @@ export const command: Command = {
   flags: FLAGS,
   async run({ store, globals }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'commit');
-    const id = requireId(parsed, 'commit');
-    const name = parsed.positionals[1];
-    if (parsed.positionals.length > 2) throw new RuntimeError('commit: usage: commit [options] <container-id> [name:tag]');
+    const [id, name] = checkArgs(parsed, 'commit', command.synopsis) as [string, string | undefined];
     const state = store.read(id);
     const { readImageBundleRecord } = await import('../../image/bundle.js');
     const record = readImageBundleRecord(state.bundle);

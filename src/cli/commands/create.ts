@@ -8,8 +8,8 @@ import { RuntimeError } from '../../errors.js';
 import { validateId } from '../../state/container-state.js';
 import { containerDir } from '../../storage.js';
 import { bool, int, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
-import { requireId } from '../ids.js';
 import type { Command, Context } from '../command.js';
+import { checkArgs } from '../help.js';
 import { IMAGE_FLAGS, parseImageInvocation, wantsImage, type ImageInvocation } from '../image-flags.js';
 import { NETWORK_FLAGS, networkRequest } from '../network-flags.js';
 
@@ -30,7 +30,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
  */
 export function createOptions(parsed: Parsed, verb: string, storage?: string, image?: { id: string; bundle: string }): CreateOptions {
   return {
-    id: image?.id ?? requireId(parsed, verb),
+    id: image?.id ?? checkArgs(parsed, verb, '[options] <container-id>')[0]!,
     bundle: image?.bundle ?? str(parsed, 'bundle') ?? '.',
     pidFile: str(parsed, 'pid-file'),
     consoleSocket: str(parsed, 'console-socket'),

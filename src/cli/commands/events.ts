@@ -5,8 +5,8 @@
 import { containerEvents } from '../../container/events.js';
 import { RuntimeError } from '../../errors.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
-import { requireId } from '../ids.js';
-import type { Command } from '../command.js';
+import { EXIT_PIPE_CLOSED, type Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'stats', type: 'bool', help: 'print the container\'s stats once and exit' },
@@ -38,12 +38,13 @@ export const command: Command = {
   flags: FLAGS,
   async run({ store }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'events');
-    const id = requireId(parsed, 'events');
+    const [id] = checkArgs(parsed, 'events', command.synopsis);
     const intervalMs = parseDuration(str(parsed, 'interval') ?? '5s');
     if (!(intervalMs > 0)) throw new RuntimeError('duration interval must be greater than 0');
-    // A reader that went away (`events | head -1`) ends us quietly, as SIGPIPE would.
-    process.stdout.on('error', () => process.exit(0));
-    await containerEvents(store, id, { stats: bool(parsed, 'stats'), intervalMs, write: (line) => process.stdout.write(line) });
+    // A reader that went away (`events | head -1`): the stream never ends by itself, and
+    // nothing needs undoing, so stop here, with main.ts's status for a closed stdout.
+    process.stdout.on('error', () => process.exit(EXIT_PIPE_CLOSED));
+    await containerEvents(store, id!, { stats: bool(parsed, 'stats'), intervalMs, write: (line) => process.stdout.write(line) });
     return 0;
   },
 };

@@ -7,8 +7,7 @@ import { execInContainer } from '../../container/exec.js';
 import { RuntimeError } from '../../errors.js';
 import { loadProcess, loadSpec, parseProcess } from '../../spec/load.js';
 import type { SpecProcess } from '../../spec/schema.js';
-import { bool, int, list, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
-import { requireId } from '../ids.js';
+import { bool, flagLabel, int, list, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import type { Command, Context } from '../command.js';
 
 const FLAGS: FlagSpec[] = [
@@ -29,16 +28,32 @@ const FLAGS: FlagSpec[] = [
   { name: 'ignore-paused', type: 'bool', help: 'accepted for compatibility' },
 ];
 
+/** The flags that shape the process; process.json replaces them all, so they do not mix with --process. */
+const PROCESS_FLAGS = ['env', 'cwd', 'user', 'additional-gids', 'cap', 'no-new-privs'];
+
 function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess {
   const file = str(parsed, 'process');
-  if (file) return loadProcess(file);
   const args = parsed.positionals.slice(1);
+  if (file) {
+    if (args.length > 0) throw new RuntimeError(`exec: --process ${file} gives the command; the words ${JSON.stringify(args.join(' '))} would be ignored`);
+    const mixed = PROCESS_FLAGS.filter((name) => parsed.flags.has(name)).map(flagLabel);
+    if (mixed.length > 0) throw new RuntimeError(`exec: ${mixed.join(', ')} cannot be combined with --process (put it in ${file})`);
+    const fromFile = loadProcess(file);
+    // --tty beside --process is accepted when it says what the file says (a caller may pass both)
+    if (parsed.flags.has('tty') && bool(parsed, 'tty') !== (fromFile.terminal ?? false)) {
+      throw new RuntimeError(`exec: --tty=${bool(parsed, 'tty')} contradicts "terminal": ${fromFile.terminal ?? false} in ${file}`);
+    }
+    return fromFile;
+  }
   if (args.length === 0) throw new RuntimeError('exec: a command is required (or --process)');
   const base = loadSpec(context.store.read(id).bundle).process;
   const process: SpecProcess = structuredClone(base ?? { args, cwd: '/', user: { uid: 0, gid: 0 } });
   process.args = args;
   process.terminal = bool(parsed, 'tty');
   process.env = [...(process.env ?? []), ...list(parsed, 'env')];
+  // A terminal with no TERM leaves programs (vi, less, top) guessing; `run --image -t` sets
+  // TERM=xterm (image/image-spec.ts), as docker run -t and docker exec -t do, so exec -t does too.
+  if (process.terminal && !process.env.some((entry) => entry.startsWith('TERM='))) process.env.push('TERM=xterm');
   const cwd = str(parsed, 'cwd');
   if (cwd) process.cwd = cwd;
   const user = str(parsed, 'user');
@@ -62,12 +77,14 @@ function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess
 }
 
 export const command: Command = {
-  synopsis: '[options] <container-id> <command> [args…]',
+  synopsis: '[options] <container-id> <command> [args...]  |  --process FILE [options] <container-id>',
   summary: 'run a process in a running container',
   flags: FLAGS,
   async run(context, argv) {
-    const parsed = parseFlags(argv, FLAGS, 'exec');
-    const id = requireId(parsed, 'exec');
+    // runc's exec stops at the id (SkipArgReorder): `exec web sh -c 'ls -l'` keeps -c for sh
+    const parsed = parseFlags(argv, FLAGS, 'exec', 'before-args');
+    const id = parsed.positionals[0];
+    if (id === undefined) throw new RuntimeError(`exec: <container-id> is required (usage: ts-runc exec ${command.synopsis})`);
     return execInContainer(context.store, id, {
       process: buildProcess(context, id, parsed),
       detach: bool(parsed, 'detach'),

@@ -2,17 +2,22 @@
 import { CAPABILITIES } from '../../plan/capabilities.js';
 import { detectMode } from '../../cgroups/hierarchy.js';
 import { SUPPORTED_ACTIONS, SUPPORTED_ARCHES, SUPPORTED_FLAGS, SUPPORTED_OPERATORS } from '../../seccomp/compile.js';
+import { OCI_VERSION } from '../../spec/defaults.js';
+import { TS_RUNC_VERSION } from '../../version.js';
+import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 export const command: Command = {
   synopsis: '',
   summary: 'show the enabled features',
   flags: [],
-  async run() {
+  async run(_context, argv) {
+    checkArgs(parseFlags(argv, [], 'features'), 'features', '');
     const mode = detectMode();
     const features = {
       ociVersionMin: '1.0.0',
-      ociVersionMax: '1.2.0',
+      ociVersionMax: OCI_VERSION,
       hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
       mountOptions: [
         'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'mand', 'noatime', 'nodev',
@@ -37,7 +42,7 @@ export const command: Command = {
         intelRdt: { enabled: false },
         mountExtensions: { idmap: { enabled: false } },
       },
-      annotations: { 'org.opencontainers.runc.version': 'ts-runc 0.1.0' },
+      annotations: { 'org.opencontainers.runc.version': `ts-runc ${TS_RUNC_VERSION}` },
     };
     process.stdout.write(JSON.stringify(features, null, 2) + '\n');
     return 0;

@@ -1,22 +1,23 @@
 /** `ts-runc image load|import|ls|inspect|tag|rm|save|pull|push`: one file per sub-verb in src/cli/image/, loaded when called. */
-import { RuntimeError } from '../../errors.js';
 import type { Command } from '../command.js';
+import { commandGroup } from '../group.js';
 
-const SUBVERBS = ['load', 'import', 'ls', 'inspect', 'tag', 'rm', 'save', 'pull', 'push'] as const;
-type Subverb = (typeof SUBVERBS)[number];
-const ALIASES: Record<string, Subverb> = { list: 'ls', remove: 'rm', rmi: 'rm' };
-
-export const command: Command = {
-  synopsis: `${SUBVERBS.join('|')} [options] ...`,
-  summary: 'manage images (load, import, list, inspect, tag, remove, save, pull, push)',
-  flags: [],
-  async run(context, argv) {
-    const [given, ...rest] = argv;
-    const sub = given === undefined ? undefined : (ALIASES[given] ?? given);
-    if (!sub || !(SUBVERBS as readonly string[]).includes(sub)) {
-      throw new RuntimeError(`image: ${given === undefined ? 'missing command' : `unknown command ${JSON.stringify(given)}`} (use ${SUBVERBS.join(', ')})`);
-    }
-    const module = (await import(`../image/${sub as Subverb}.js`)) as { command: Command };
-    return module.command.run(context, rest);
-  },
+const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
+  load: () => import('../image/load.js'),
+  import: () => import('../image/import.js'),
+  ls: () => import('../image/ls.js'),
+  inspect: () => import('../image/inspect.js'),
+  tag: () => import('../image/tag.js'),
+  rm: () => import('../image/rm.js'),
+  save: () => import('../image/save.js'),
+  pull: () => import('../image/pull.js'),
+  push: () => import('../image/push.js'),
 };
+
+export const command: Command = commandGroup('image', 'manage images (load, import, list, inspect, tag, remove, save, pull, push)', {
+  names: Object.keys(LOADERS),
+  aliases: { list: 'ls', remove: 'rm', rmi: 'rm' },
+  async load(name) {
+    return (await LOADERS[name]!()).command;
+  },
+});

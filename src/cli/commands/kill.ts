@@ -2,8 +2,8 @@
 import { killContainer } from '../../container/kill.js';
 import { parseSignal } from '../../process/signals.js';
 import { bool, parseFlags, type FlagSpec } from '../args.js';
-import { requireId } from '../ids.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [{ name: 'all', short: 'a', type: 'bool', help: 'signal every process in the container\'s cgroup' }];
 
@@ -13,10 +13,9 @@ export const command: Command = {
   flags: FLAGS,
   async run({ store }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'kill');
-    const id = requireId(parsed, 'kill');
-    const signal = parsed.positionals[1];
+    const [id, signal] = checkArgs(parsed, 'kill', command.synopsis);
     // No signal: the image's StopSignal, else SIGTERM (container/kill.ts).
-    killContainer(store, id, signal === undefined ? undefined : parseSignal(signal), bool(parsed, 'all'));
+    killContainer(store, id!, signal === undefined ? undefined : parseSignal(signal), bool(parsed, 'all'));
     return 0;
   },
 };

@@ -3,6 +3,7 @@ import { ociState } from '../../container/status.js';
 import { RuntimeError } from '../../errors.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'format', short: 'f', type: 'string', help: 'table or json' },
@@ -15,6 +16,7 @@ export const command: Command = {
   flags: FLAGS,
   async run({ store }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'list');
+    checkArgs(parsed, 'list', command.synopsis);
     const format = str(parsed, 'format') ?? 'table';
     if (format !== 'table' && format !== 'json') throw new RuntimeError(`invalid format option ${JSON.stringify(format)}`);
     const states = store.list().map((id) => ociState(store, store.read(id)));

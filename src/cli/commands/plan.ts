@@ -10,6 +10,7 @@ import { log } from '../../log.js';
 import { loadSpec } from '../../spec/load.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'bundle', short: 'b', type: 'string', help: 'path to the bundle directory' },
@@ -23,9 +24,10 @@ export const command: Command = {
   flags: FLAGS,
   async run(context, argv) {
     const parsed = parseFlags(argv, FLAGS, 'plan');
+    const [given] = checkArgs(parsed, 'plan', command.synopsis);
     const bundle = resolve(str(parsed, 'bundle') ?? '.');
     const spec = loadSpec(bundle);
-    const id = parsed.positionals[0] ?? 'example';
+    const id = given ?? 'example';
     const plan = compilePlan(spec, {
       bundle,
       rootfs: resolve(bundle, spec.root?.path ?? 'rootfs'),

@@ -6,14 +6,14 @@ import { RuntimeError } from '../../errors.js';
 import { formatHostAddress, formatMapping } from '../../network/ports.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 export const command: Command = {
   synopsis: '<container-id> [PORT[/tcp|udp]]',
   summary: 'list a container\'s published ports',
   flags: [],
   async run({ store }, argv) {
-    const [id, filter, ...extra] = parseFlags(argv, [], 'port').positionals;
-    if (!id || extra.length > 0) throw new RuntimeError('port: give a container id and at most one port');
+    const [id, filter] = checkArgs(parseFlags(argv, [], 'port'), 'port', command.synopsis) as [string, string | undefined];
     const ports = store.read(id).network?.ports ?? [];
     const [num, proto = 'tcp'] = (filter ?? '').split('/');
     if (filter === undefined) {

@@ -7,18 +7,19 @@ import { execFileSync } from 'node:child_process';
 import { cgroupPids } from '../../cgroups/cgroup.js';
 import { RuntimeError } from '../../errors.js';
 import { parseFlags, str, type FlagSpec } from '../args.js';
-import { requireId } from '../ids.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [{ name: 'format', short: 'f', type: 'string', help: 'table or json' }];
 
 export const command: Command = {
-  synopsis: '[options] <container-id> [ps options]',
+  synopsis: '[options] <container-id> [ps-options...]',
   summary: 'list the processes in a container',
   flags: FLAGS,
   async run({ store }, argv) {
-    const parsed = parseFlags(argv, FLAGS, 'ps');
-    const id = requireId(parsed, 'ps');
+    // runc's ps keeps the words after the id for ps(1) (SkipArgReorder): `ps ID -o pid`
+    const parsed = parseFlags(argv, FLAGS, 'ps', 'before-args');
+    const [id] = checkArgs(parsed, 'ps', command.synopsis) as [string];
     const format = str(parsed, 'format') ?? 'table';
     const pids = cgroupPids(store.read(id).cgroupPaths);
     if (format === 'json') {

@@ -3,7 +3,8 @@
  * `run --image REF [flags] [ID] [-- cmd...]` makes the bundle from an image first (create.ts).
  */
 import { runContainer } from '../../container/run.js';
-import { bool, parseFlags, type FlagSpec } from '../args.js';
+import { RuntimeError } from '../../errors.js';
+import { bool, parseFlags, type FlagSpec, type Parsed } from '../args.js';
 import type { Command } from '../command.js';
 import { IMAGE_FLAGS, wantsImage } from '../image-flags.js';
 import { CREATE_FLAGS, createOptions, withImageBundle } from './create.js';
@@ -12,7 +13,14 @@ const RUN_FLAGS: FlagSpec[] = [
   ...CREATE_FLAGS,
   { name: 'detach', short: 'd', type: 'bool', help: 'do not wait for the container to exit' },
   { name: 'keep', type: 'bool', help: 'do not delete the container after it exits' },
+  { name: 'rm', type: 'bool', help: 'delete the container after it exits (the default; docker run\'s flag)' },
 ];
+
+/** --keep, after checking it is not contradicted by --rm. */
+function keep(parsed: Parsed): boolean {
+  if (bool(parsed, 'keep') && bool(parsed, 'rm')) throw new RuntimeError('run: --keep and --rm contradict each other');
+  return bool(parsed, 'keep');
+}
 
 export const command: Command = {
   synopsis: '[options] <container-id>  |  --image REF [options] [container-id] [-- command...]',
@@ -22,9 +30,9 @@ export const command: Command = {
     if (wantsImage(argv)) {
       return withImageBundle(context, argv, [...RUN_FLAGS, ...IMAGE_FLAGS], 'run', async (options, { id, parsed, generatedId }) => {
         const detach = bool(parsed, 'detach');
-        const status = await runContainer(context.store, { ...options, detach, keep: bool(parsed, 'keep') });
+        const status = await runContainer(context.store, { ...options, detach, keep: keep(parsed) });
         // Docker prints the id of a detached container; so do we of a kept one we named.
-        if (detach || (generatedId && bool(parsed, 'keep'))) process.stdout.write(`${id}\n`);
+        if (detach || (generatedId && keep(parsed))) process.stdout.write(`${id}\n`);
         return status;
       });
     }
@@ -32,7 +40,7 @@ export const command: Command = {
     return runContainer(context.store, {
       ...createOptions(parsed, 'run', context.globals.storage),
       detach: bool(parsed, 'detach'),
-      keep: bool(parsed, 'keep'),
+      keep: keep(parsed),
     });
   },
 };

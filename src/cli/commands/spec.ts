@@ -5,6 +5,7 @@ import { RuntimeError } from '../../errors.js';
 import { defaultSpec } from '../../spec/defaults.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'bundle', short: 'b', type: 'string', help: 'directory to write config.json in' },
@@ -17,6 +18,7 @@ export const command: Command = {
   flags: FLAGS,
   async run(_context, argv) {
     const parsed = parseFlags(argv, FLAGS, 'spec');
+    checkArgs(parsed, 'spec', command.synopsis);
     const file = join(str(parsed, 'bundle') ?? '.', 'config.json');
     if (existsSync(file)) throw new RuntimeError(`File ${file} exists. Remove it first`);
     writeFileSync(file, JSON.stringify(defaultSpec({ rootless: bool(parsed, 'rootless') }), null, '\t') + '\n');

@@ -10,8 +10,8 @@ import { parseJson } from '../../spec/json.js';
 import { SpecError, jsonPath } from '../../spec/errors.js';
 import { ResourcesSchema, type SpecResources } from '../../spec/schema.js';
 import { parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
-import { requireId } from '../ids.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'resources', short: 'r', type: 'string', help: 'path to a JSON file of linux.resources ("-" for stdin)' },
@@ -34,8 +34,8 @@ export const command: Command = {
   flags: FLAGS,
   async run({ store }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'update');
-    const id = requireId(parsed, 'update');
-    updateContainer(store, id, resourcesFromFlags(parsed));
+    const [id] = checkArgs(parsed, 'update', command.synopsis);
+    updateContainer(store, id!, resourcesFromFlags(parsed));
     return 0;
   },
 };

@@ -1,15 +1,14 @@
 /** `ts-runc image inspect IMAGE...`: the store's record, manifest, config and unpacked layers, as JSON. */
-import { RuntimeError } from '../../errors.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 export const command: Command = {
-  synopsis: 'inspect IMAGE...',
+  synopsis: 'IMAGE...',
   summary: 'show images as JSON',
   flags: [],
   async run({ globals }, argv) {
-    const refs = parseFlags(argv, [], 'image inspect', false).positionals;
-    if (refs.length === 0) throw new RuntimeError('image inspect: name at least one image');
+    const refs = checkArgs(parseFlags(argv, [], 'image inspect'), 'image inspect', command.synopsis);
     const { ImageStore } = await import('../../image/store.js');
     const store = new ImageStore(globals.storage);
     const images = refs.map((ref) => store.resolve(ref));

@@ -1,7 +1,12 @@
-/** `ts-runc image ls [-q] [--format table|json]`: the images in the store, as `docker images` lists them. */
+/**
+ * `ts-runc image ls [-q] [--format table|json] [REPOSITORY[:TAG]]`: the images in the store, as
+ * `docker images` lists them; with REPOSITORY, only its tags (and with :TAG, only that one).
+ */
 import { RuntimeError } from '../../errors.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
+import { parseReference } from '../../image/reference.js';
 import type { ImageConfig, ImageRecord } from '../../image/types.js';
 
 const FLAGS: FlagSpec[] = [
@@ -10,16 +15,22 @@ const FLAGS: FlagSpec[] = [
 ];
 
 export const command: Command = {
-  synopsis: 'ls [-q] [--format table|json]',
+  synopsis: '[options] [REPOSITORY[:TAG]]',
   summary: 'list images',
   flags: FLAGS,
   async run({ globals }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'image ls');
     const format = str(parsed, 'format') ?? 'table';
     if (format !== 'table' && format !== 'json') throw new RuntimeError(`image ls: unknown --format ${JSON.stringify(format)} (table or json)`);
+    const [filter] = checkArgs(parsed, 'image ls', command.synopsis);
+    // docker refuses a filter that is no reference at all ("invalid reference format")
+    if (filter !== undefined) parseReference(filter);
     const { ImageStore } = await import('../../image/store.js');
     const store = new ImageStore(globals.storage);
-    const images = store.list();
+    const images = store.list().flatMap((image) => {
+      const names = filter === undefined ? image.names : image.names.filter((name) => nameMatchesFilter(name, filter));
+      return filter === undefined || names.length > 0 ? [{ ...image, names }] : [];
+    });
     if (bool(parsed, 'quiet')) process.stdout.write(images.map((i) => `${shortId(i.id)}\n`).join(''));
     else if (format === 'json') process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
     // CREATED is when the image was built (its config says), as docker shows it; an image
@@ -28,6 +39,22 @@ export const command: Command = {
     return 0;
   },
 };
+
+/**
+ * Whether a stored name ("busybox:1.36", "127.0.0.1:5000/team/app:v2") is one `ls REPO[:TAG]`
+ * shows: the same repository (a short name also matches it pulled from a registry, as image
+ * references do: "app" finds "<host>/app" and "<host>/library/app"), and the tag if given.
+ */
+export function nameMatchesFilter(name: string, filter: string): boolean {
+  const [repository, tag] = splitName(name);
+  const [wantedRepository, wantedTag] = splitName(filter);
+  if (wantedTag !== '<none>' && wantedTag !== tag) return false;
+  if (repository === wantedRepository) return true;
+  const withoutHost = repository.slice(repository.indexOf('/') + 1);
+  const host = repository.slice(0, repository.indexOf('/'));
+  const hasHost = repository.includes('/') && (/[.:]/.test(host) || host === 'localhost');
+  return hasHost && (withoutHost === wantedRepository || withoutHost === `library/${wantedRepository}`);
+}
 
 function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);

@@ -1,7 +1,7 @@
 /** `ts-runc image pull HOST[:PORT]/repo[:tag|@digest]`: fetch an image from a registry. */
-import { RuntimeError } from '../../errors.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'platform', type: 'string', help: 'os/arch[/variant] to take from a manifest list (default: this machine\'s)' },
@@ -11,13 +11,12 @@ const FLAGS: FlagSpec[] = [
 ];
 
 export const command: Command = {
-  synopsis: 'pull [options] HOST[:PORT]/NAME[:TAG|@DIGEST]',
+  synopsis: '[options] HOST[:PORT]/NAME[:TAG|@DIGEST]',
   summary: 'pull an image from a registry',
   flags: FLAGS,
   async run({ globals }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'image pull');
-    const [reference, ...extra] = parsed.positionals;
-    if (!reference || extra.length > 0) throw new RuntimeError('image pull: expected exactly one image reference');
+    const [reference] = checkArgs(parsed, 'image pull', command.synopsis) as [string];
     // The registry client (and fetch) are loaded only by the verbs that talk to registries.
     const [{ ImageStore }, { pullImage }, { parseCredentials }, { parsePlatform }, { Progress }] = await Promise.all([
       import('../../image/store.js'), import('../../image/registry/pull.js'), import('../../image/registry/client.js'),

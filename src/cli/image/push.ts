@@ -1,7 +1,7 @@
 /** `ts-runc image push IMAGE [HOST[:PORT]/NAME[:TAG]]`: send a local image to a registry. */
-import { RuntimeError } from '../../errors.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'creds', type: 'string', help: 'user:password for the registry (or TS_RUNC_REGISTRY_CREDS)' },
@@ -10,13 +10,12 @@ const FLAGS: FlagSpec[] = [
 ];
 
 export const command: Command = {
-  synopsis: 'push [options] IMAGE [HOST[:PORT]/NAME[:TAG]]',
+  synopsis: '[options] IMAGE [HOST[:PORT]/NAME[:TAG]]',
   summary: 'push an image to a registry',
   flags: FLAGS,
   async run({ globals }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'image push');
-    const [source, destination, ...extra] = parsed.positionals;
-    if (!source || extra.length > 0) throw new RuntimeError('image push: expected an image and, optionally, where to push it');
+    const [source, destination] = checkArgs(parsed, 'image push', command.synopsis) as [string, string | undefined];
     const [{ ImageStore }, { pushImage }, { parseCredentials }, { Progress }] = await Promise.all([
       import('../../image/store.js'), import('../../image/registry/push.js'), import('../../image/registry/client.js'),
       import('../../image/registry/progress.js'),

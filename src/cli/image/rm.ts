@@ -2,16 +2,17 @@
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { bool, parseFlags, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [{ name: 'force', short: 'f', type: 'bool', help: 'delete an image by id even if it has several names' }];
 
 export const command: Command = {
-  synopsis: 'rm [-f] IMAGE...',
+  synopsis: '[options] IMAGE...',
   summary: 'remove images',
   flags: FLAGS,
   async run({ globals }, argv) {
-    const parsed = parseFlags(argv, FLAGS, 'image rm', false);
-    if (parsed.positionals.length === 0) throw new RuntimeError('image rm: name at least one image');
+    const parsed = parseFlags(argv, FLAGS, 'image rm');
+    checkArgs(parsed, 'image rm', command.synopsis);
     const { ImageStore } = await import('../../image/store.js');
     const store = new ImageStore(globals.storage);
     const failures: string[] = [];

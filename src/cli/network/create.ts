@@ -1,9 +1,9 @@
 /** `ts-runc network create [--subnet CIDR] [--gateway IP] [--bridge NAME] NAME` */
 import { createNetwork } from '../../network/networks.js';
 import { hostIpv4Routes } from '../../network/routes.js';
-import { RuntimeError } from '../../errors.js';
 import { parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'subnet', type: 'string', help: 'IPv4 subnet, e.g. 10.89.0.0/24 (default: the next free /24 of 10.78.0.0/16)' },
@@ -17,8 +17,7 @@ export const command: Command = {
   flags: FLAGS,
   async run({ globals }, argv) {
     const parsed = parseFlags(argv, FLAGS, 'network create');
-    const [name, ...extra] = parsed.positionals;
-    if (!name || extra.length > 0) throw new RuntimeError('network create: give exactly one network name');
+    const [name] = checkArgs(parsed, 'network create', command.synopsis) as [string];
     const def = createNetwork(globals.storage, { name, subnet: str(parsed, 'subnet'), gateway: str(parsed, 'gateway'), bridge: str(parsed, 'bridge') }, hostIpv4Routes);
     process.stdout.write(`${def.name}\n`);
     return 0;

@@ -4,14 +4,14 @@ import { describeNetwork } from '../../network/inspect.js';
 import { findNetwork } from '../../network/networks.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 export const command: Command = {
-  synopsis: 'NAME…',
+  synopsis: 'NAME...',
   summary: 'show a network as JSON',
   flags: [],
   async run({ globals }, argv) {
-    const names = parseFlags(argv, [], 'network inspect').positionals;
-    if (names.length === 0) throw new RuntimeError('network inspect: give a network name');
+    const names = checkArgs(parseFlags(argv, [], 'network inspect'), 'network inspect', command.synopsis);
     const views = names.map((name) => {
       const def = findNetwork(globals.storage, name);
       if (!def) throw new RuntimeError(`network ${name} not found`, { code: 'ENOENT' });

@@ -4,15 +4,18 @@ import { describeNetwork } from '../../network/inspect.js';
 import { listNetworks } from '../../network/networks.js';
 import { parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [{ name: 'format', short: 'f', type: 'string', help: 'table or json' }];
 
 export const command: Command = {
-  synopsis: '[--format table|json]',
+  synopsis: '[options]',
   summary: 'list networks',
   flags: FLAGS,
   async run({ globals }, argv) {
-    const format = str(parseFlags(argv, FLAGS, 'network ls'), 'format') ?? 'table';
+    const parsed = parseFlags(argv, FLAGS, 'network ls');
+    checkArgs(parsed, 'network ls', command.synopsis);
+    const format = str(parsed, 'format') ?? 'table';
     if (format !== 'table' && format !== 'json') throw new RuntimeError(`invalid format option ${JSON.stringify(format)}`);
     const views = listNetworks(globals.storage).map((def) => describeNetwork(globals.storage, def));
     if (format === 'json') {
