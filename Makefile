@@ -40,9 +40,10 @@ dist/.built: $(TS_SOURCES) tsconfig.json package.json
 	@touch $@
 
 native: $(INIT_BIN)
-$(INIT_BIN): native/init.c $(wildcard native/*.h)
+INIT_SOURCES := native/init.c native/sealed-exe.c
+$(INIT_BIN): $(INIT_SOURCES) $(wildcard native/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(INIT_CFLAGS) -o $@ native/init.c $(INIT_LDFLAGS)
+	$(CC) $(INIT_CFLAGS) -o $@ $(INIT_SOURCES) $(INIT_LDFLAGS)
 
 # --- the busybox rootfs and bundle ----------------------------------------------
 fixture:

@@ -36,7 +36,7 @@
  * The field order of every step is defined in src/plan/encode.ts and mirrored by
  * run_step() below; what each step means is documented in src/plan/steps.ts.
  *
- * Build: cc -O2 -Wall -Wextra -Werror -std=gnu11 -o build/ts-runc-init native/init.c
+ * Build: cc -O2 -Wall -Wextra -Werror -std=gnu11 -o build/ts-runc-init native/init.c native/sealed-exe.c
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -72,6 +72,8 @@
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+
+#include "sealed-exe.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -2078,8 +2080,21 @@ static void forward_and_wait(const sigset_t *blocked)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
+	/* First of all, before any container can see this process: run from a sealed copy of
+	 * this binary, so /proc/<pid>/exe never leads to the host's file (sealed-exe.c). */
+	if (run_from_sealed_copy(argv) < 0)
+		return 1;
+	/* Not dumpable (as runc's nsexec) until the user's program is exec'd: the /proc/<pid>
+	 * links, environ and mem of an exec'd process or of a created container's process 1
+	 * (host fds, no seccomp filter yet) then need CAP_SYS_PTRACE in the host's user
+	 * namespace (ptrace(2) "Ptrace access mode checking"). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		dprintf(STDERR_FILENO, "ts-runc-init: prctl(PR_SET_DUMPABLE, 0): %s\n", strerror(errno));
+		return 1;
+	}
 	const char *fd_text = getenv("TSRUNC_SYNC_FD");
 	if (!fd_text) {
 		dprintf(STDERR_FILENO, "ts-runc-init: TSRUNC_SYNC_FD is not set; ts-runc starts this program\n");
