@@ -21,7 +21,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 bench bench-network bench-unpack clean distclean
+        test-cgroup-v2 bench bench-network bench-unpack install uninstall clean distclean
 
 all: build
 
@@ -43,6 +43,18 @@ native: $(INIT_BIN)
 $(INIT_BIN): native/init.c $(wildcard native/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(INIT_CFLAGS) -o $@ native/init.c $(INIT_LDFLAGS)
+
+# --- install -----------------------------------------------------------------------
+# PREFIX/bin/ts-runc and PREFIX/lib/ts-runc/ (Node, dist/, the init, production
+# node_modules): works from any cwd, and so does a copy of PREFIX/bin/ts-runc
+# (scripts/install.sh says why). DESTDIR is for packagers.
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: setup build
+	@PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' scripts/install.sh
+
+uninstall:
+	@PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' scripts/install.sh --uninstall
 
 # --- the busybox rootfs and bundle ----------------------------------------------
 fixture:
