@@ -21,7 +21,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 bench bench-network bench-unpack install uninstall clean distclean
+        test-cgroup-v2 bench bench-network bench-startup bench-unpack install uninstall clean distclean
 
 all: build
 
@@ -99,6 +99,10 @@ bench-unpack: setup build fixture
 # per-container network set-up: the netlink library against `ip` commands (bench/network.mjs)
 bench-network: setup build
 	$(NODE_BIN)/node bench/network.mjs
+
+# start-up of bin/ts-runc, the installed launcher and Node single executables (bench/startup.mjs)
+bench-startup: setup build fixture
+	$(NODE_BIN)/node bench/startup.mjs
 
 clean:
 	rm -rf --one-file-system dist build test-results $(FIXTURE)
