@@ -10,6 +10,7 @@
 // (v8.startupSnapshot.setDeserializeMainFunction).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+// rolldown is in node_modules as vitest's bundler (a devDependency of a devDependency).
 import { rolldown } from 'rolldown';
 
 const repo = join(import.meta.dirname, '..');

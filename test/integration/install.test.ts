@@ -32,24 +32,27 @@ function symlinksUnder(dir: string): string[] {
   return found;
 }
 
+// One installation (under dir/prefix) and a copy of its launcher (dir/elsewhere/ts-runc), made
+// for the first suite that needs them (copying Node's 150 MB once is enough).
+let dir = '';
+let copy = '';
+function installOnce(): void {
+  if (dir) return;
+  dir = tempDir('install');
+  const r = install({ PREFIX: join(dir, 'prefix') });
+  expect(r.status, explain(r)).toBe(0);
+  // A copy of the installed command somewhere else, as podman's tests make one.
+  mkdirSync(join(dir, 'elsewhere'));
+  copy = join(dir, 'elsewhere/ts-runc');
+  copyFileSync(join(dir, 'prefix/bin/ts-runc'), copy);
+  spawnSync('chmod', ['0755', copy]);
+}
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
 suite('make install: ts-runc runs from anywhere', () => {
-  let dir = '';
-  let copy = '';
-
-  beforeAll(() => {
-    dir = tempDir('install');
-    const r = install({ PREFIX: join(dir, 'prefix') });
-    expect(r.status, explain(r)).toBe(0);
-    // A copy of the installed command somewhere else, as podman's tests make one.
-    mkdirSync(join(dir, 'elsewhere'));
-    copy = join(dir, 'elsewhere/ts-runc');
-    copyFileSync(join(dir, 'prefix/bin/ts-runc'), copy);
-    spawnSync('chmod', ['0755', copy]);
-  }, 120_000);
-
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(installOnce, 120_000);
 
   it('installs Node, dist, the init and the production node_modules under PREFIX/lib/ts-runc, none of them a link into the checkout', () => {
     const lib = join(dir, 'prefix/lib/ts-runc');
@@ -108,41 +111,38 @@ podmanSuite('podman --runtime <a copy of the installed ts-runc>', () => {
   const runtimeRoot = '/run/ts-runc';
   let createdRuntimeRoot = false;
   let createdVarLibContainers = false;
-  let dir = '';
-  let copy = '';
+  // podman's storage, run directory and containers.conf
+  let work = '';
   let env: NodeJS.ProcessEnv = {};
   let cgroupParent = '';
 
   // vfs: plain copies, no overlay mount to depend on; the fixture image is small.
   const podman = (args: string[]): Call =>
-    call([PODMAN, '--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--storage-driver', 'vfs', '--runtime', copy, ...args],
-      { env, cwd: join(dir, 'tmp'), timeout: 60_000 });
+    call([PODMAN, '--root', join(work, 'root'), '--runroot', join(work, 'runroot'), '--storage-driver', 'vfs', '--runtime', copy, ...args],
+      { env, cwd: join(work, 'tmp'), timeout: 60_000 });
 
   beforeAll(() => {
-    dir = tempDir('install-podman');
-    cgroupParent = `/${basename(dir)}`;
-    for (const sub of ['run', 'tmp', 'cni', 'elsewhere']) mkdirSync(join(dir, sub));
-    writeFileSync(join(dir, 'containers.conf'), containersConf(dir));
-    env = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf'), TMPDIR: join(dir, 'tmp') };
+    installOnce();
+    work = tempDir('install-podman');
+    cgroupParent = `/${basename(work)}`;
+    for (const sub of ['run', 'tmp', 'cni']) mkdirSync(join(work, sub));
+    writeFileSync(join(work, 'containers.conf'), containersConf(work));
+    env = { ...process.env, CONTAINERS_CONF: join(work, 'containers.conf'), TMPDIR: join(work, 'tmp') };
     createdRuntimeRoot = !existsSync(runtimeRoot);
     createdVarLibContainers = !existsSync('/var/lib/containers');
-    const r = install({ PREFIX: join(dir, 'prefix') });
-    expect(r.status, explain(r)).toBe(0);
-    copy = join(dir, 'elsewhere/ts-runc');
-    copyFileSync(join(dir, 'prefix/bin/ts-runc'), copy);
-    spawnSync('chmod', ['0755', copy]);
     const imported = podman(['import', FIXTURE_TAR, IMAGE]);
     expect(imported.status, explain(imported)).toBe(0);
   }, 120_000);
 
   afterAll(() => {
-    if (!dir) return;
+    if (!work) return;
     podman(['rm', '--all', '--force', '--time', '0']);
     podman(['rmi', '--all', '--force']);
-    const stuck = killPids(pidsMentioning(dir));
-    const mounts = unmountAllUnder(dir);
+    // conmon names our storage and the runtime copy on its command line.
+    const stuck = killPids([...pidsMentioning(work), ...(copy ? pidsMentioning(copy) : [])]);
+    const mounts = unmountAllUnder(work);
     const cgroups = removeCgroupTree(cgroupParent);
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
     if (createdVarLibContainers) rmSync('/var/lib/containers', { recursive: true, force: true });
     if (createdRuntimeRoot && existsSync(runtimeRoot) && readdirSync(runtimeRoot).length === 0) rmdirSync(runtimeRoot);
     expect({ stuck, mounts, cgroups }).toEqual({ stuck: [], mounts: [], cgroups: [] });
