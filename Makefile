@@ -21,7 +21,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 bench bench-network bench-unpack clean distclean
+        test-cgroup-v2 bench bench-network bench-startup bench-unpack install uninstall clean distclean
 
 all: build
 
@@ -44,6 +44,18 @@ INIT_SOURCES := native/init.c native/sealed-exe.c
 $(INIT_BIN): $(INIT_SOURCES) $(wildcard native/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(INIT_CFLAGS) -o $@ $(INIT_SOURCES) $(INIT_LDFLAGS)
+
+# --- install -----------------------------------------------------------------------
+# PREFIX/bin/ts-runc and PREFIX/lib/ts-runc/ (Node, dist/, the init, production
+# node_modules): works from any cwd, and so does a copy of PREFIX/bin/ts-runc
+# (scripts/install.sh says why). DESTDIR is for packagers.
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: setup build
+	@PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' scripts/install.sh
+
+uninstall:
+	@PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' scripts/install.sh --uninstall
 
 # --- the busybox rootfs and bundle ----------------------------------------------
 fixture:
@@ -88,6 +100,10 @@ bench-unpack: setup build fixture
 # per-container network set-up: the netlink library against `ip` commands (bench/network.mjs)
 bench-network: setup build
 	$(NODE_BIN)/node bench/network.mjs
+
+# start-up of bin/ts-runc, the installed launcher and Node single executables (bench/startup.mjs)
+bench-startup: setup build fixture
+	$(NODE_BIN)/node bench/startup.mjs
 
 clean:
 	rm -rf --one-file-system dist build test-results $(FIXTURE)

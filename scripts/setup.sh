@@ -30,13 +30,13 @@ done
 # --- Debian packages -------------------------------------------------------------
 # build-essential: cc for native/init.c.  busybox-static: rootfs fixture and the VM's
 # initramfs.  iproute2: network tests.  strace: debugging.  runc, crun, podman,
-# containerd, skopeo, umoci: the integration tests and the benchmark compare against
-# them or drive ts-runc through them.  nftables: NAT and published ports.
+# buildah, containerd, skopeo, umoci: the integration tests and the benchmark compare
+# against them or drive ts-runc through them.  nftables: NAT and published ports.
 # docker-registry: a local registry v2 for the pull/push tests.  podman is installed
-# without its Recommends (buildah, dbus-user-session...), so its useful ones are
-# listed by hand.
+# without its Recommends (dbus-user-session...), so its useful ones are listed by
+# hand, buildah among them.
 PKGS=(build-essential make busybox-static iproute2 strace
-      runc crun podman containerd skopeo umoci
+      runc crun podman buildah containerd skopeo umoci
       netavark aardvark-dns iptables catatonit uidmap slirp4netns
       nftables docker-registry)
 [ "$WANT_VM" -eq 1 ] && PKGS+=(qemu-system-x86)

@@ -77,6 +77,37 @@ export function waitFor(ready: () => boolean, ms: number): boolean {
   }
 }
 
+/**
+ * containers.conf(5) for this host: no systemd (cgroupfs, events to a file), no
+ * CAP_SYS_RESOURCE to raise podman's default ulimits, no network (netns none, and the CNI
+ * backend named outright so podman does not create /run/containers/networks for
+ * netavark), podman's runtime directory, locks and temporary copies in `dir`, and the
+ * runtime's errors as JSON, as podman gets them from runc.
+ */
+export function containersConf(dir: string): string {
+  return [
+    '[containers]',
+    'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
+    'netns = "none"',
+    '',
+    '[network]',
+    'network_backend = "cni"',
+    `network_config_dir = "${dir}/cni"`,
+    '',
+    '[engine]',
+    'cgroup_manager = "cgroupfs"',
+    'events_logger = "file"',
+    `tmp_dir = "${dir}/run"`,
+    `image_copy_tmp_dir = "${dir}/tmp"`,
+    // Lock files in tmp_dir instead of the host-wide /dev/shm/libpod_lock.
+    'lock_type = "file"',
+    // podman passes --log-format=json --log <file> only to runtimes named here (by the
+    // basename of --runtime); runc and crun are in podman's default list.
+    'runtime_supports_json = ["crun", "runc", "ts-runc"]',
+    '',
+  ].join('\n');
+}
+
 // --- mounts ----------------------------------------------------------------------
 
 /** Mount points at or below `dir` in our mount namespace, deepest first (proc_pid_mountinfo(5)). */

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, wr
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CLIENT_RUNTIME, FIXTURE_TAR, call, cgroupDirs, explain, installed, isAlive, killPids, missingForClients,
+  CLIENT_RUNTIME, FIXTURE_TAR, call, containersConf, cgroupDirs, explain, installed, isAlive, killPids, missingForClients,
   mountsUnder, pidsMentioning, removeCgroupTree, tempDir, unmountAllUnder, waitFor, type Call,
 } from './clients.js';
 
@@ -20,37 +20,6 @@ const IMAGE = 'localhost/ts-runc-fixture';
 const missing = missingForClients([['podman', 'podman'], ['conmon', 'conmon']]);
 const suite = missing.length === 0 ? describe : describe.skip;
 if (missing.length > 0) console.warn(`podman client tests skipped: need ${missing.join(', ')}`);
-
-/**
- * containers.conf(5) for this host: no systemd (cgroupfs, events to a file), no
- * CAP_SYS_RESOURCE to raise podman's default ulimits, no network (netns none, and the CNI
- * backend named outright so podman does not create /run/containers/networks for
- * netavark), podman's runtime directory, locks and temporary copies in `dir`, and the
- * runtime's errors as JSON, as podman gets them from runc.
- */
-function containersConf(dir: string): string {
-  return [
-    '[containers]',
-    'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
-    'netns = "none"',
-    '',
-    '[network]',
-    'network_backend = "cni"',
-    `network_config_dir = "${dir}/cni"`,
-    '',
-    '[engine]',
-    'cgroup_manager = "cgroupfs"',
-    'events_logger = "file"',
-    `tmp_dir = "${dir}/run"`,
-    `image_copy_tmp_dir = "${dir}/tmp"`,
-    // Lock files in tmp_dir instead of the host-wide /dev/shm/libpod_lock.
-    'lock_type = "file"',
-    // podman passes --log-format=json --log <file> only to runtimes named here (by the
-    // basename of --runtime); runc and crun are in podman's default list.
-    'runtime_supports_json = ["crun", "runc", "ts-runc"]',
-    '',
-  ].join('\n');
-}
 
 /** A limit as the kernel reports it: cgroup v1's file if that hierarchy is mounted, else v2's. */
 function cgroupLimit(path: string, controller: 'memory' | 'pids'): string {
