@@ -29,6 +29,7 @@ import { setLinkUp } from '../network/links.js';
 import type { Netlink } from '../network/netlink/socket.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { pidStartTime, waitForExit } from '../process/liveness.js';
+import { checkSpecOnHost } from '../spec/host-rules.js';
 import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import type { StateStore, StoredState } from '../state/container-state.js';
@@ -98,6 +99,9 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   // plan sent to the init is compiled again below, once the pid (for the hooks' state)
   // and the cgroup directories are known.
   try {
+    // The checks that look at the host (a joined namespace that is the host's own), on the
+    // spec as --network left it.
+    checkSpecOnHost(spec);
     planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root }));
     store.claim(options.id);
   } catch (error) {
