@@ -2,7 +2,7 @@
  * Configs runc refuses (or cannot start) are refused by ts-runc too, with the JSON path of
  * the setting to blame, and leave nothing behind: ids that would leave the process root,
  * a sysctl that would land in the runtime's own network namespace, uid mappings the kernel
- * refuses.
+ * refuses, a memory limit too small for the container to start.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -97,5 +97,14 @@ suite('configs ts-runc refuses, naming the setting', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('config.json: linux.uidMappings[0].size: must be at least 1');
     nothingLeft('size0');
+  });
+
+  it('a memory limit too small to start fails create naming linux.resources.memory.limit, and leaves nothing', () => {
+    const bundle = box.bundle(['true'], (s) => { s.linux!.resources = { memory: { limit: 4096 } }; });
+    const r = box.run(['create', '-b', bundle, 'tinymem']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/create tinymem: config\.json: linux\.resources\.memory\.limit: 4096 bytes is too small for the container to start: the kernel's OOM killer killed its init/);
+    expect(r.stderr).not.toMatch(/^ts-runc: create tinymem: the container process exited before it was ready/);
+    nothingLeft('tinymem');
   });
 });
