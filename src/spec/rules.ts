@@ -18,6 +18,7 @@ export function specRuleProblems(spec: Spec): RuleProblem[] {
     ...userNamespaceProblems(spec),
     ...idMappingProblems(spec, 'uidMappings'),
     ...idMappingProblems(spec, 'gidMappings'),
+    ...mappedIdProblems(spec),
     ...utsProblems(spec),
     ...sysctlProblems(spec),
     ...timeNamespaceProblems(spec),
@@ -108,6 +109,33 @@ function idMappingProblems(spec: Spec, field: 'uidMappings' | 'gidMappings'): Ru
         }
       }
     }
+  }
+  return problems;
+}
+
+/**
+ * In a new user namespace with mappings, the ids the container uses must be mapped, or the
+ * kernel answers setresuid(2)/setresgid(2) with EINVAL (user_namespaces(7): an unmapped id
+ * cannot be used). Two sets matter: 0, which the init becomes to set the container up (as
+ * runc's init does: "User namespaces enabled, but no user mapping found."), and the
+ * process's own ids (runc: "cannot set uid to unmapped user in user namespace").
+ */
+function mappedIdProblems(spec: Spec): RuleProblem[] {
+  const userns = (spec.linux?.namespaces ?? []).find((ns) => ns.type === 'user');
+  const uids = spec.linux?.uidMappings ?? [];
+  const gids = spec.linux?.gidMappings ?? [];
+  if (!userns || userns.path || uids.length === 0 || gids.length === 0) return [];
+  const maps = (mappings: SpecIdMapping[], id: number) => mappings.some((m) => id >= m.containerID && id - m.containerID < m.size);
+  const problems: RuleProblem[] = [];
+  if (!maps(uids, 0)) problems.push({ path: ['linux', 'uidMappings'], message: 'maps no container uid 0: the runtime sets the container up as root in its user namespace' });
+  if (!maps(gids, 0)) problems.push({ path: ['linux', 'gidMappings'], message: 'maps no container gid 0: the runtime sets the container up as root in its user namespace' });
+  const user = spec.process?.user;
+  if (user) {
+    if (!maps(uids, user.uid)) problems.push({ path: ['process', 'user', 'uid'], message: `${user.uid} is not mapped by linux.uidMappings, so the process cannot run as it` });
+    if (!maps(gids, user.gid)) problems.push({ path: ['process', 'user', 'gid'], message: `${user.gid} is not mapped by linux.gidMappings, so the process cannot run as it` });
+    (user.additionalGids ?? []).forEach((gid, i) => {
+      if (!maps(gids, gid)) problems.push({ path: ['process', 'user', 'additionalGids', i], message: `${gid} is not mapped by linux.gidMappings, so setgroups(2) refuses it` });
+    });
   }
   return problems;
 }

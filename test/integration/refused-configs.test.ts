@@ -99,6 +99,19 @@ suite('configs ts-runc refuses, naming the setting', () => {
     nothingLeft('size0');
   });
 
+  it('a process uid its user namespace does not map is refused before anything is made, as runc refuses it', () => {
+    const bundle = box.bundle(['id'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
+      s.process!.user = { uid: 50, gid: 0 };
+    });
+    const r = box.run(['run', '-b', bundle, 'unmapped']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('config.json: process.user.uid: 50 is not mapped by linux.uidMappings');
+    nothingLeft('unmapped');
+  });
+
   it('a memory limit too small to start fails create naming linux.resources.memory.limit, and leaves nothing', () => {
     const bundle = box.bundle(['true'], (s) => { s.linux!.resources = { memory: { limit: 4096 } }; });
     const r = box.run(['create', '-b', bundle, 'tinymem']);

@@ -190,10 +190,32 @@ describe('invalid configs name the JSON path and the reason', () => {
     expect(() => parseSpec(config((s) => { s.process!.user = { uid: 2147483647, gid: 2147483647, additionalGids: [0] }; }))).not.toThrow();
   });
 
+  it('a new user namespace must map container id 0 and the process\'s ids, as runc requires', () => {
+    const noRoot = specError(config((s) => { s.linux!.uidMappings = [{ containerID: 1000, hostID: 100000, size: 1 }]; }, true));
+    expect(noRoot.message.split('\n')[0]).toBe('config.json: linux.uidMappings: maps no container uid 0: the runtime sets the container up as root in its user namespace');
+    const unmapped = specError(config((s) => {
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
+      s.process!.user = { uid: 50, gid: 5, additionalGids: [3, 10] };
+    }, true));
+    expect(unmapped.message.split('\n')).toEqual([
+      'config.json: process.user.uid: 50 is not mapped by linux.uidMappings, so the process cannot run as it',
+      'config.json: process.user.additionalGids[1]: 10 is not mapped by linux.gidMappings, so setgroups(2) refuses it',
+    ]);
+    // A joined user namespace keeps its own mappings, which the spec does not show.
+    const userIndex = defaultSpec({ rootless: true }).linux!.namespaces!.findIndex((ns) => ns.type === 'user');
+    expect(() => parseSpec(config((s) => {
+      s.linux!.namespaces![userIndex]!.path = '/proc/1/ns/user';
+      delete s.linux!.uidMappings;
+      delete s.linux!.gidMappings;
+      s.process!.user = { uid: 50, gid: 50 };
+    }, true))).not.toThrow();
+  });
+
   it('uid/gid mappings the kernel would refuse name the mapping: size 0, (u32)-1, wrapping, overlapping', () => {
     const mapped = (uid: { containerID: number; hostID: number; size: number }[]) =>
       specError(config((s) => { s.linux!.uidMappings = uid; }, true));
-    expect(mapped([{ containerID: 0, hostID: 100000, size: 0 }]).message)
+    expect(mapped([{ containerID: 0, hostID: 100000, size: 0 }]).message.split('\n')[0])
       .toBe('config.json: linux.uidMappings[0].size: must be at least 1: an empty range maps nothing, and the kernel refuses it (user_namespaces(7))');
     expect(mapped([{ containerID: 4294967295, hostID: 0, size: 1 }]).path).toBe('linux.uidMappings[0].containerID');
     expect(mapped([{ containerID: 0, hostID: 4294967000, size: 1000 }]).message).toMatch(/uidMappings\[0\].size: hostID 4294967000 \+ size 1000 runs past/);
