@@ -37,16 +37,33 @@ const R = 'linux.resources';
 // ---------------------------------------------------------------- single conversions
 
 /**
- * cpu.shares (2..262144, default 1024) → cpu.weight (1..10000, default 100), mapped
- * linearly: runc libcontainer/cgroups/utils.go ConvertCPUSharesToCgroupV2Value and crun
- * src/libcrun/cgroup-utils.c convert_shares_to_weight:
- *     weight = 1 + ((shares - 2) * 9999) / 262142      (integer division)
- * 0 means "not set".
+ * cpu.shares (2..262144, default 1024) → cpu.weight (1..10000, default 100).
+ *
+ * runc and crun first mapped the two ranges linearly, which sent the v1 default 1024 to
+ * weight 39 instead of the v2 default 100: a container "with default shares" got 2.5
+ * times less CPU than its neighbours. Both replaced it (2025) with a quadratic in log2 that
+ * passes through the three points that matter, (2, 1), (1024, 100) and (262144, 10000):
+ *
+ *     l        = log2(shares)
+ *     exponent = (l² + 125·l) / 612 - 7/34
+ *     weight   = ceil(10^exponent)         shares ≤ 2 → 1, shares ≥ 262144 → 10000
+ *
+ * References, same formula and the same edge cases (0 = unset):
+ *   runc   github.com/opencontainers/cgroups utils.go ConvertCPUSharesToCgroupV2Value (v0.0.8,
+ *          vendored by runc; its test: utils_test.go TestConvertCPUSharesToCgroupV2Value)
+ *   crun   src/libcrun/cgroup-internal.h convert_shares_to_weight (tests/tests_libcrun_cgroup.c)
+ * The arithmetic is IEEE double in all three; Math.log2 and Math.pow agree with glibc's
+ * log2/pow on every value 0..262145 (test/unit/cgroup-convert.test.ts checks points taken
+ * from crun's C code).
  */
 export function sharesToWeight(shares: Int): bigint {
   const s = BigInt(shares);
   if (s === 0n) return 0n;
-  return 1n + ((s - 2n) * 9999n) / 262142n;
+  if (s <= 2n) return 1n;
+  if (s >= 262144n) return 10000n;
+  const l = Math.log2(Number(s));
+  const exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
+  return BigInt(Math.ceil(Math.pow(10, exponent)));
 }
 
 /**

@@ -34,3 +34,16 @@ export class OomWatch {
     return true;
   }
 }
+
+/**
+ * The highest memory use the cgroup has seen, in bytes, for an error message:
+ * v1 memory.max_usage_in_bytes (cgroup-v1/memory.rst), v2 memory.peak (kernel ≥ 5.19).
+ */
+export function peakMemory(paths: Record<string, string>): bigint | undefined {
+  const v1 = v1Dir(paths, 'memory');
+  const text = v1 !== undefined
+    ? dirReader(v1)('memory.max_usage_in_bytes')
+    : dirReader(paths['unified'])('memory.peak');
+  const value = text?.trim();
+  return value !== undefined && /^\d+$/.test(value) ? BigInt(value) : undefined;
+}

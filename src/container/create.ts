@@ -20,6 +20,7 @@ import { applyDeviceRules } from '../cgroups/devices.js';
 import { detectMode } from '../cgroups/hierarchy.js';
 import { applyResources } from '../cgroups/resources.js';
 import { cgroupViews } from '../cgroups/views.js';
+import { OomWatch, peakMemory } from '../cgroups/oom.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { compilePlan } from '../plan/compile.js';
 import type { CgroupView } from '../plan/mounts.js';
@@ -29,7 +30,8 @@ import { setLinkUp } from '../network/links.js';
 import type { Netlink } from '../network/netlink/socket.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { pidStartTime, waitForExit } from '../process/liveness.js';
-import { loadSpec } from '../spec/load.js';
+import { checkSpecOnHost } from '../spec/host-rules.js';
+import { loadSpec, SpecError } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import type { StateStore, StoredState } from '../state/container-state.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
@@ -98,6 +100,9 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   // plan sent to the init is compiled again below, once the pid (for the hooks' state)
   // and the cgroup directories are known.
   try {
+    // The checks that look at the host (a joined namespace that is the host's own), on the
+    // spec as --network left it.
+    checkSpecOnHost(spec);
     const checked = planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root }));
     for (const warning of checked.warnings ?? []) log().warn(warning);
     store.claim(options.id);
@@ -123,6 +128,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   };
   let init: InitProcess | undefined;
   let netns: Netlink | undefined;
+  let oom: OomWatch | undefined;
   try {
     state.cgroupPaths = createCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root });
     store.write(state);
@@ -158,6 +164,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     // The parent writes the maps (user_namespaces(7)): the child cannot map ids it does
     // not own, and must not run anything before it is mapped and in its cgroup.
     if (newUserns) writeIdMaps(state.pid, spec);
+    oom = new OomWatch(state.cgroupPaths);
     joinCgroups(state.cgroupPaths, state.pid);
 
     // A new network namespace is set up through the netlink socket the init opened inside
@@ -180,12 +187,36 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     if (options.pidFile) writePidFile(options.pidFile, state.pid);
     return { state, init, spec };
   } catch (error) {
+    // Read before the cgroup goes: was the init killed for want of memory?
+    const cause = oom?.check() ? memoryTooSmall(spec, state.cgroupPaths, error) : error;
     await undoCreate(store, state, init);
     if (network) await undoNetwork(network);
-    throw error;
+    throw cause;
   } finally {
     netns?.close();
   }
+}
+
+/**
+ * The kernel's OOM killer killed a process of the container while it was being made: its
+ * memory limit is below what the init needs to reach the user's program (mounts, the
+ * execve). ts-runc writes the limits before the init joins the cgroup, so they hold from its
+ * first instruction (runc writes them after the join and gets EBUSY for a limit below the
+ * usage, "unable to set memory limit to 4096 (current usage: ...)"); here the first sign is
+ * the init dying with SIGKILL, which alone would read "exited before it was ready". The
+ * cgroup's oom_kill counter (memory.oom_control / memory.events) says why; the error names
+ * the setting, as a config error does.
+ */
+function memoryTooSmall(spec: Spec, paths: Record<string, string>, error: unknown): RuntimeError {
+  const memory = spec.linux?.resources?.memory;
+  const unifiedMax = spec.linux?.resources?.unified?.['memory.max'];
+  const [setting, value] = memory?.limit !== undefined && BigInt(memory.limit) > 0n
+    ? ['linux.resources.memory.limit', `${memory.limit} bytes`]
+    : unifiedMax !== undefined ? ['linux.resources.unified["memory.max"]', unifiedMax] : ['linux.resources.memory', 'the memory limit'];
+  const peak = peakMemory(paths);
+  return new SpecError('config.json', setting,
+    `${value} is too small for the container to start: the kernel's OOM killer killed its init` +
+    `${peak === undefined ? '' : ` (peak usage ${peak} bytes)`}; raise the limit (${errorMessage(error)})`);
 }
 
 async function undoCreate(store: StateStore, state: StoredState, init: InitProcess | undefined): Promise<void> {

@@ -5,7 +5,7 @@
  * runc's libcontainer/configs/validate does, before anything touches the kernel. Each rule
  * returns the JSON path to blame and a sentence of why, citing the spec section.
  */
-import type { NamespaceType, Spec } from './schema.js';
+import type { NamespaceType, Spec, SpecIdMapping } from './schema.js';
 
 export interface RuleProblem {
   path: (string | number)[];
@@ -16,6 +16,9 @@ export function specRuleProblems(spec: Spec): RuleProblem[] {
   return [
     ...namespaceProblems(spec),
     ...userNamespaceProblems(spec),
+    ...idMappingProblems(spec, 'uidMappings'),
+    ...idMappingProblems(spec, 'gidMappings'),
+    ...mappedIdProblems(spec),
     ...utsProblems(spec),
     ...sysctlProblems(spec),
     ...timeNamespaceProblems(spec),
@@ -69,6 +72,79 @@ function userNamespaceProblems(spec: Spec): RuleProblem[] {
   return [];
 }
 
+/** UID_GID_MAP_MAX_EXTENTS (include/linux/user_namespace.h; 5 before Linux 4.15). */
+const MAX_EXTENTS = 340;
+const U32_MAX = 0xffff_ffffn;
+
+/**
+ * Each mapping becomes one line of /proc/<pid>/uid_map or gid_map, and the kernel refuses
+ * the whole write with EINVAL (user_namespaces(7), kernel/user_namespace.c map_write) when
+ * a line has length 0, an id of 4294967295 ((u32)-1), a range that wraps past 2^32-1, or
+ * overlaps another line on either side, or when there are more than 340 lines. Said here,
+ * the error names the mapping instead of "write uid_map: EINVAL" after the init exists.
+ */
+function idMappingProblems(spec: Spec, field: 'uidMappings' | 'gidMappings'): RuleProblem[] {
+  const mappings = spec.linux?.[field] ?? [];
+  const problems: RuleProblem[] = [];
+  const at = (i: number, key?: keyof SpecIdMapping) => ['linux', field, i, ...(key ? [key] : [])];
+  if (mappings.length > MAX_EXTENTS) {
+    problems.push({ path: ['linux', field], message: `has ${mappings.length} entries; the kernel takes at most ${MAX_EXTENTS} (user_namespaces(7))` });
+  }
+  mappings.forEach((m, i) => {
+    if (m.size === 0) problems.push({ path: at(i, 'size'), message: 'must be at least 1: an empty range maps nothing, and the kernel refuses it (user_namespaces(7))' });
+    for (const key of ['containerID', 'hostID'] as const) {
+      const first = BigInt(m[key]);
+      if (first === U32_MAX) problems.push({ path: at(i, key), message: '4294967295 is (u32)-1, which no namespace can map (user_namespaces(7))' });
+      else if (first + BigInt(m.size) - 1n > U32_MAX - 1n) {
+        problems.push({ path: at(i, 'size'), message: `${key} ${m[key]} + size ${m.size} runs past the last id 4294967294 (user_namespaces(7))` });
+      }
+    }
+  });
+  // "The ranges ... may not overlap" on either side: each id inside maps to one id outside.
+  for (let i = 0; i < mappings.length; i++) {
+    for (let j = 0; j < i; j++) {
+      for (const key of ['containerID', 'hostID'] as const) {
+        if (overlaps(mappings[i]!, mappings[j]!, key)) {
+          problems.push({ path: at(i), message: `its ${key} range overlaps linux.${field}[${j}]'s (user_namespaces(7): ranges may not overlap)` });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * In a new user namespace with mappings, the ids the container uses must be mapped, or the
+ * kernel answers setresuid(2)/setresgid(2) with EINVAL (user_namespaces(7): an unmapped id
+ * cannot be used). Two sets matter: 0, which the init becomes to set the container up (as
+ * runc's init does: "User namespaces enabled, but no user mapping found."), and the
+ * process's own ids (runc: "cannot set uid to unmapped user in user namespace").
+ */
+function mappedIdProblems(spec: Spec): RuleProblem[] {
+  const userns = (spec.linux?.namespaces ?? []).find((ns) => ns.type === 'user');
+  const uids = spec.linux?.uidMappings ?? [];
+  const gids = spec.linux?.gidMappings ?? [];
+  if (!userns || userns.path || uids.length === 0 || gids.length === 0) return [];
+  const maps = (mappings: SpecIdMapping[], id: number) => mappings.some((m) => id >= m.containerID && id - m.containerID < m.size);
+  const problems: RuleProblem[] = [];
+  if (!maps(uids, 0)) problems.push({ path: ['linux', 'uidMappings'], message: 'maps no container uid 0: the runtime sets the container up as root in its user namespace' });
+  if (!maps(gids, 0)) problems.push({ path: ['linux', 'gidMappings'], message: 'maps no container gid 0: the runtime sets the container up as root in its user namespace' });
+  const user = spec.process?.user;
+  if (user) {
+    if (!maps(uids, user.uid)) problems.push({ path: ['process', 'user', 'uid'], message: `${user.uid} is not mapped by linux.uidMappings, so the process cannot run as it` });
+    if (!maps(gids, user.gid)) problems.push({ path: ['process', 'user', 'gid'], message: `${user.gid} is not mapped by linux.gidMappings, so the process cannot run as it` });
+    (user.additionalGids ?? []).forEach((gid, i) => {
+      if (!maps(gids, gid)) problems.push({ path: ['process', 'user', 'additionalGids', i], message: `${gid} is not mapped by linux.gidMappings, so setgroups(2) refuses it` });
+    });
+  }
+  return problems;
+}
+
+function overlaps(a: SpecIdMapping, b: SpecIdMapping, key: 'containerID' | 'hostID'): boolean {
+  if (a.size === 0 || b.size === 0) return false;
+  return a[key] < b[key] + b.size && b[key] < a[key] + a.size;
+}
+
 /**
  * config.md#hostname: on Linux the hostname is set in the container's UTS namespace; without
  * one, sethostname(2) would rename the host. runc refuses ("unable to set hostname without a
@@ -89,23 +165,62 @@ const IPC_SYSCTLS = new Set([
 ]);
 
 /**
+ * The namespace a sysctl belongs to, or why it belongs to none the container can own.
+ * /proc/sys is only partly namespaced; this is runc's classification, case by case
+ * (libcontainer/configs/validate/validator.go sysctl()), with its reasons:
+ *   kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*   the IPC namespace
+ *   net.*                                              the network namespace
+ *   kernel.domainname                                  the UTS namespace
+ *   kernel.hostname                                    refused: the OCI "hostname" field sets it
+ *   user.*                                             the user namespace (ucounts)
+ *   anything else                                      refused: it is the host's
+ */
+export type SysctlNamespace =
+  | { kind: 'namespaced'; namespace: Extract<NamespaceType, 'ipc' | 'network' | 'uts' | 'user'> }
+  | { kind: 'refused'; why: string };
+
+export function sysctlNamespace(key: string): SysctlNamespace {
+  const name = sysctlDotted(key);
+  if (IPC_SYSCTLS.has(name) || name.startsWith('fs.mqueue.')) return { kind: 'namespaced', namespace: 'ipc' };
+  if (name.startsWith('net.')) return { kind: 'namespaced', namespace: 'network' };
+  if (name === 'kernel.domainname') return { kind: 'namespaced', namespace: 'uts' };
+  if (name === 'kernel.hostname') return { kind: 'refused', why: 'conflicts with the OCI "hostname" field; set that instead' };
+  if (name.startsWith('user.')) return { kind: 'namespaced', namespace: 'user' };
+  return { kind: 'refused', why: 'is not in a separate kernel namespace, so setting it would change the host' };
+}
+
+/**
+ * sysctl.d(5): "/" may stand for "." when the first separator is a "/", and then a "." is
+ * part of a name ("net/ipv4/conf/eno2.100/rp_filter" is "net.ipv4.conf.eno2/100.rp_filter").
+ * runc's convertSysctlVariableToDotsSeparator.
+ */
+export function sysctlDotted(key: string): string {
+  const first = key.search(/[./]/);
+  if (first < 0 || key[first] === '.') return key;
+  return key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
+}
+
+const WHOSE: Record<Extract<NamespaceType, 'ipc' | 'network' | 'uts' | 'user'>, string> = {
+  ipc: "is not allowed in the host's IPC namespace",
+  network: "is not allowed in the host's network namespace",
+  uts: "is not allowed in the host's UTS namespace",
+  user: 'sets ucounts, which is not allowed without a user namespace',
+};
+
+/**
  * config-linux.md#sysctl sets kernel parameters "for the container". Only parameters that
  * belong to a namespace the container has can be that; anything else would change the host.
- * The classification is runc's (libcontainer/configs/validate: sysctl()).
+ * A namespace joined by path counts here; whether that path is the host's own namespace is
+ * checked against the host at create (host-rules.ts), as runc does for the network.
  */
 function sysctlProblems(spec: Spec): RuleProblem[] {
   const problems: RuleProblem[] = [];
   for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
     const path = ['linux', 'sysctl', key];
-    const name = key.replaceAll('/', '.');
-    let needs: NamespaceType | undefined;
-    if (IPC_SYSCTLS.has(name) || name.startsWith('fs.mqueue.')) needs = 'ipc';
-    else if (name.startsWith('net.')) needs = 'network';
-    else if (name === 'kernel.hostname' || name === 'kernel.domainname') needs = 'uts';
-    if (needs === undefined) {
-      problems.push({ path, message: 'is not a namespaced sysctl, so setting it would change the host' });
-    } else if (!hasNamespace(spec, needs)) {
-      problems.push({ path, message: `needs a "${needs}" entry in linux.namespaces, or it would change the host` });
+    const where = sysctlNamespace(key);
+    if (where.kind === 'refused') problems.push({ path, message: where.why });
+    else if (!hasNamespace(spec, where.namespace)) {
+      problems.push({ path, message: `${WHOSE[where.namespace]} (no "${where.namespace}" entry in linux.namespaces)` });
     }
   }
   return problems;

@@ -68,11 +68,24 @@ export const IdMappingSchema = z.looseObject({
   size: uint32,
 });
 
+/**
+ * A uid or gid the process runs as. The spec types it uint32, but setresuid(2) and
+ * setresgid(2) read (uid_t)-1 = 4294967295 as "leave this id unchanged": a process asking
+ * for that uid would stay root. runc refuses every id outside 0..2^31-1 for 32-bit
+ * compatibility (moby/sys/user user.go: "uids and gids must be in range 0-2147483647"),
+ * and so does ts-runc, for config.json, `exec --process` and `exec --user`.
+ */
+const ID_MAX = 2 ** 31 - 1;
+const processId = z.int().min(0).max(ID_MAX, { error: (issue) => `must be in range 0-${ID_MAX}, as uids and gids are in runc, not ${describeId(issue.input)}` });
+function describeId(input: unknown): string {
+  return input === U32_MAX ? `${U32_MAX} ((uid_t)-1, which setresuid(2) and setresgid(2) read as "leave unchanged")` : String(input);
+}
+
 export const UserSchema = z.looseObject({
-  uid: uint32,
-  gid: uint32,
+  uid: processId,
+  gid: processId,
   umask: uint32.optional(),
-  additionalGids: z.array(uint32).optional(),
+  additionalGids: z.array(processId).optional(),
   /** Windows only; parsed so a shared config does not fail. */
   username: z.string().optional(),
 });

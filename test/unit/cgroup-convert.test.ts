@@ -15,11 +15,18 @@ import { command as update } from '../../src/cli/commands/update.js';
 const files = (plan: { writes: { file: string; value: string }[] }) => plan.writes.map((w) => [w.file, w.value]);
 
 describe('cgroup v2 value conversions', () => {
-  it('maps cpu shares to cpu.weight with runc/crun\'s linear formula', () => {
-    expect(sharesToWeight(2)).toBe(1n);
-    expect(sharesToWeight(1024)).toBe(39n); // 1 + 1022*9999/262142 = 39.98 → 39
-    expect(sharesToWeight(262144)).toBe(10000n);
-    expect(sharesToWeight(0)).toBe(0n);
+  it('maps cpu shares to cpu.weight as runc and crun do now: the v1 default 1024 is the v2 default 100', () => {
+    // runc's table (opencontainers/cgroups utils_test.go TestConvertCPUSharesToCgroupV2Value):
+    // unset, below the minimum, minimum, just above, default, just below the maximum, maximum, above.
+    const runc: [number, number][] = [[0, 0], [1, 1], [2, 1], [3, 2], [1024, 100], [262143, 10000], [262144, 10000], [262145, 10000]];
+    // Points in between, printed by crun's convert_shares_to_weight (cgroup-internal.h) compiled
+    // with gcc and glibc's libm.
+    const crun: [number, number][] = [
+      [4, 2], [10, 4], [100, 17], [256, 35], [512, 59], [1000, 99], [2048, 174], [4096, 303],
+      [10000, 627], [100000, 4340], [500000, 10000],
+    ];
+    for (const [shares, weight] of [...runc, ...crun]) expect([shares, sharesToWeight(shares)]).toEqual([shares, BigInt(weight)]);
+    expect(sharesToWeight(1024n)).toBe(100n);
   });
 
   it('writes cpu.max as "quota period", with max for no quota and 100000 for no period', () => {
@@ -122,7 +129,7 @@ describe('resource writes for a whole linux.resources', () => {
       ['memory.max', '104857600'],
       ['memory.swap.max', '104857600'],
       ['memory.low', '52428800'],
-      ['cpu.weight', '20'],
+      ['cpu.weight', '59'],
       ['cpu.max', '10000 100000'],
       ['cpuset.cpus', '0'],
       ['cpuset.mems', '0'],

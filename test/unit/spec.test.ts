@@ -7,6 +7,7 @@ import { defaultSpec, OCI_VERSION } from '../../src/spec/defaults.js';
 import { jsonPath } from '../../src/spec/errors.js';
 import { parseJson, stringifyJson } from '../../src/spec/json.js';
 import { loadSpec, parseProcess, parseSpec, SpecError } from '../../src/spec/load.js';
+import { sysctlDotted, sysctlNamespace } from '../../src/spec/rules.js';
 import type { Spec } from '../../src/spec/schema.js';
 
 /** The default config.json, edited, as the plain JSON value that arrives from disk. */
@@ -145,11 +146,85 @@ describe('invalid configs name the JSON path and the reason', () => {
     expect(error.message).toContain('config.json: hooks.createContainer[0].timeout: must be greater than zero');
   });
 
-  it('sysctls must belong to a namespace the container has', () => {
+  it('sysctls must belong to a namespace the container has (runc\'s classification)', () => {
     // The rootless spec has no network namespace.
     const error = specError(config((s) => { s.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.panic': '1' }; }, true));
-    expect(error.message).toContain('linux.sysctl["net.ipv4.ip_forward"]: needs a "network" entry');
-    expect(error.message).toContain('linux.sysctl["kernel.panic"]: is not a namespaced sysctl');
+    expect(error.message).toContain('linux.sysctl["net.ipv4.ip_forward"]: is not allowed in the host\'s network namespace (no "network" entry');
+    expect(error.message).toContain('linux.sysctl["kernel.panic"]: is not in a separate kernel namespace');
+
+    const noIpc = config((s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'ipc' && ns.type !== 'uts');
+      s.linux!.sysctl = { 'kernel.shmmax': '1', 'fs.mqueue.msg_max': '1', 'kernel.domainname': 'x' };
+      delete s.hostname;
+    });
+    const lines = specError(noIpc).message.split('\n');
+    expect(lines).toEqual([
+      'config.json: linux.sysctl["kernel.shmmax"]: is not allowed in the host\'s IPC namespace (no "ipc" entry in linux.namespaces)',
+      'config.json: linux.sysctl["fs.mqueue.msg_max"]: is not allowed in the host\'s IPC namespace (no "ipc" entry in linux.namespaces)',
+      'config.json: linux.sysctl["kernel.domainname"]: is not allowed in the host\'s UTS namespace (no "uts" entry in linux.namespaces)',
+    ]);
+    // kernel.hostname has its own OCI field; user.* (ucounts) needs a user namespace.
+    const error2 = specError(config((s) => { s.linux!.sysctl = { 'kernel.hostname': 'x', 'user.max_user_namespaces': '0' }; }));
+    expect(error2.message).toContain('linux.sysctl["kernel.hostname"]: conflicts with the OCI "hostname" field');
+    expect(error2.message).toContain('linux.sysctl["user.max_user_namespaces"]: sets ucounts, which is not allowed without a user namespace');
+    // With their namespaces, all of these are the container's own.
+    expect(() => parseSpec(config((s) => {
+      s.linux!.namespaces!.push({ type: 'network' });
+      s.linux!.sysctl = { 'kernel.shmmax': '1', 'net/ipv4/conf/eth0.100/rp_filter': '1', 'kernel.domainname': 'x', 'user.max_user_namespaces': '1' };
+    }, true))).not.toThrow();
+  });
+
+  it('a "/"-separated sysctl name is read as sysctl.d(5) reads it', () => {
+    expect(sysctlDotted('net/ipv4/conf/eno2.100/rp_filter')).toBe('net.ipv4.conf.eno2/100.rp_filter');
+    expect(sysctlDotted('net.ipv4.ip_forward')).toBe('net.ipv4.ip_forward');
+    expect(sysctlNamespace('kernel/shmmax')).toEqual({ kind: 'namespaced', namespace: 'ipc' });
+  });
+
+  it('process uids and gids are 0..2^31-1, as in runc: 4294967295 would leave the process root', () => {
+    const uid = specError(config((s) => { s.process!.user.uid = 4294967295; }));
+    expect(uid.path).toBe('process.user.uid');
+    expect(uid.message).toMatch(/must be in range 0-2147483647.*not 4294967295 \(\(uid_t\)-1/);
+    expect(specError(config((s) => { s.process!.user.gid = 2147483648; })).message)
+      .toBe('config.json: process.user.gid: must be in range 0-2147483647, as uids and gids are in runc, not 2147483648');
+    expect(specError(config((s) => { s.process!.user.additionalGids = [10, 4294967295]; })).path).toBe('process.user.additionalGids[1]');
+    expect(() => parseSpec(config((s) => { s.process!.user = { uid: 2147483647, gid: 2147483647, additionalGids: [0] }; }))).not.toThrow();
+  });
+
+  it('a new user namespace must map container id 0 and the process\'s ids, as runc requires', () => {
+    const noRoot = specError(config((s) => { s.linux!.uidMappings = [{ containerID: 1000, hostID: 100000, size: 1 }]; }, true));
+    expect(noRoot.message.split('\n')[0]).toBe('config.json: linux.uidMappings: maps no container uid 0: the runtime sets the container up as root in its user namespace');
+    const unmapped = specError(config((s) => {
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 10 }];
+      s.process!.user = { uid: 50, gid: 5, additionalGids: [3, 10] };
+    }, true));
+    expect(unmapped.message.split('\n')).toEqual([
+      'config.json: process.user.uid: 50 is not mapped by linux.uidMappings, so the process cannot run as it',
+      'config.json: process.user.additionalGids[1]: 10 is not mapped by linux.gidMappings, so setgroups(2) refuses it',
+    ]);
+    // A joined user namespace keeps its own mappings, which the spec does not show.
+    const userIndex = defaultSpec({ rootless: true }).linux!.namespaces!.findIndex((ns) => ns.type === 'user');
+    expect(() => parseSpec(config((s) => {
+      s.linux!.namespaces![userIndex]!.path = '/proc/1/ns/user';
+      delete s.linux!.uidMappings;
+      delete s.linux!.gidMappings;
+      s.process!.user = { uid: 50, gid: 50 };
+    }, true))).not.toThrow();
+  });
+
+  it('uid/gid mappings the kernel would refuse name the mapping: size 0, (u32)-1, wrapping, overlapping', () => {
+    const mapped = (uid: { containerID: number; hostID: number; size: number }[]) =>
+      specError(config((s) => { s.linux!.uidMappings = uid; }, true));
+    expect(mapped([{ containerID: 0, hostID: 100000, size: 0 }]).message.split('\n')[0])
+      .toBe('config.json: linux.uidMappings[0].size: must be at least 1: an empty range maps nothing, and the kernel refuses it (user_namespaces(7))');
+    expect(mapped([{ containerID: 4294967295, hostID: 0, size: 1 }]).path).toBe('linux.uidMappings[0].containerID');
+    expect(mapped([{ containerID: 0, hostID: 4294967000, size: 1000 }]).message).toMatch(/uidMappings\[0\].size: hostID 4294967000 \+ size 1000 runs past/);
+    expect(mapped([{ containerID: 0, hostID: 100000, size: 1000 }, { containerID: 500, hostID: 300000, size: 10 }]).message)
+      .toMatch(/^config.json: linux.uidMappings\[1\]: its containerID range overlaps linux.uidMappings\[0\]'s/);
+    expect(mapped(Array.from({ length: 341 }, (_, i) => ({ containerID: i, hostID: 100000 + i, size: 1 }))).path).toBe('linux.uidMappings');
+    expect(() => parseSpec(config((s) => {
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 1000 }, { containerID: 1000, hostID: 4294966294, size: 1000 }];
+    }, true))).not.toThrow();
   });
 
   it('character and block devices need major and minor numbers', () => {
@@ -218,6 +293,13 @@ describe('parseProcess (exec)', () => {
     expect(parseProcess({ args: ['ls'], cwd: '/', user: { uid: 0, gid: 0 } }).args).toEqual(['ls']);
     expect(() => parseProcess({ args: ['ls'], cwd: '/', user: { uid: 0, gid: 0 }, capabilities: { bounding: ['CAP_NOPE'] } }, 'p.json'))
       .toThrow(/^p.json: capabilities.bounding\[0\]: "CAP_NOPE"/);
+  });
+
+  it('refuses a uid or gid runc refuses (exec -p and exec --user go through here)', () => {
+    expect(() => parseProcess({ args: ['id'], cwd: '/', user: { uid: 4294967295, gid: 0 } }, 'process.json'))
+      .toThrow(/^process.json: user.uid: must be in range 0-2147483647/);
+    expect(() => parseProcess({ args: ['id'], cwd: '/', user: { uid: 0, gid: 0, additionalGids: [2147483648] } }, 'exec flags'))
+      .toThrow(/^exec flags: user.additionalGids\[0\]: must be in range/);
   });
 });
 
