@@ -3,50 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { compileExecPlan, compilePlan } from '../../src/plan/compile.js';
 import { encodePlan } from '../../src/plan/encode.js';
 import { BPF, BPF_MAXINSNS, compileSeccomp, programBytes, SECCOMP_RET, type BpfInsn } from '../../src/seccomp/compile.js';
+import { AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, runBpf, seccompData } from './bpf-run.js';
 import { AARCH64_SYSCALLS, X86_64_SYSCALLS } from '../../src/seccomp/syscalls.js';
 import { defaultSpec } from '../../src/spec/defaults.js';
 import { SpecError } from '../../src/spec/errors.js';
 import type { Spec, SpecSeccomp } from '../../src/spec/schema.js';
 
-const AUDIT_ARCH_X86_64 = 0xc000003e;
-const AUDIT_ARCH_AARCH64 = 0xc00000b7;
-const AUDIT_ARCH_I386 = 0x40000003;
 const EPERM = 1;
 const ENOSYS = 38;
-
-/** struct seccomp_data, as the kernel hands it to the filter (seccomp(2)). */
-interface SeccompData {
-  nr: number;
-  arch: number;
-  args?: (number | bigint)[];
-}
-
-function seccompData({ nr, arch, args = [] }: SeccompData): Buffer {
-  const b = Buffer.alloc(64);
-  b.writeUInt32LE(nr >>> 0, 0);
-  b.writeUInt32LE(arch >>> 0, 4);
-  args.forEach((a, i) => b.writeBigUInt64LE(BigInt(a), 16 + 8 * i));
-  return b;
-}
-
-/** A classic BPF interpreter for the instructions the compiler emits. */
-function run(program: readonly BpfInsn[], data: Buffer): number {
-  let a = 0;
-  for (let pc = 0, steps = 0; pc < program.length && steps < 10_000; pc++, steps++) {
-    const { code, jt, jf, k } = program[pc]!;
-    switch (code) {
-      case BPF.LD_W_ABS: a = data.readUInt32LE(k); break;
-      case BPF.ALU_AND_K: a = (a & k) >>> 0; break;
-      case BPF.JEQ_K: pc += a === k ? jt : jf; break;
-      case BPF.JGT_K: pc += a > k ? jt : jf; break;
-      case BPF.JGE_K: pc += a >= k ? jt : jf; break;
-      case BPF.JSET_K: pc += (a & k) !== 0 ? jt : jf; break;
-      case BPF.RET_K: return k;
-      default: throw new Error(`unknown opcode 0x${code.toString(16)} at ${pc}`);
-    }
-  }
-  throw new Error('fell off the end of the program');
-}
+const run = runBpf;
 
 const x86 = (profile: SpecSeccomp) => compileSeccomp(profile, 'x64').program;
 const nr = (name: string) => X86_64_SYSCALLS[name]!;
