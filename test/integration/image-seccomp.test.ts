@@ -5,13 +5,41 @@
  * denied call answers. `unshare -U` needs no capability (user_namespaces(7)), so only the
  * filter can refuse it: the default profile allows unshare(2) only with CAP_SYS_ADMIN.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO, haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');
 const suite = isRoot && haveFixture && existsSync(IMAGE_TAR) ? describe : describe.skip;
+
+const haveI386 = process.arch === 'x64' && spawnSync('sh', ['-c', 'command -v as && command -v ld']).status === 0;
+
+/**
+ * A static i386 program that makes its calls with `int $0x80` (the 32-bit ABI): write "hi",
+ * then unshare(CLONE_NEWUSER), and exits with the errno that returned (0 if it worked).
+ */
+const I386_PROGRAM = `
+.globl _start
+.text
+_start:
+  movl $4, %eax
+  movl $1, %ebx
+  movl $msg, %ecx
+  movl $3, %edx
+  int $0x80
+  movl $310, %eax
+  movl $0x10000000, %ebx
+  int $0x80
+  negl %eax
+  movl %eax, %ebx
+  movl $252, %eax
+  int $0x80
+  hlt
+.data
+msg: .ascii "hi\\n"
+`;
 
 const PROBE = 'grep "^Seccomp:" /proc/self/status; unshare -U true && echo unshare-ok; mkdir /made && echo mkdir-ok; true';
 
@@ -75,6 +103,22 @@ suite('seccomp of containers from images', () => {
     expect(b.status, b.stderr).toBe(0);
     expect(b.stdout).toContain('unshare-ok');
     expect(b.stderr).toMatch(/mkdir.*Operation not permitted/);
+  });
+
+  it.runIf(haveI386)('a 32-bit x86 program is filtered with i386 numbers: its write works, its unshare gets EPERM', () => {
+    const dir = join(box.dir, 'i386');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 't.s'), I386_PROGRAM);
+    const built = spawnSync('sh', ['-c', 'as --32 -o t.o t.s && ld -m elf_i386 -o t t.o'], { cwd: dir, encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    const probe = (flags: string[]) => box.run(['run', '--image', 'fixture:3layers', '--network', 'none', '-v', `${dir}:/i386:ro`, ...flags, '--', '/i386/t']);
+    const unconfined = probe(['--security-opt', 'seccomp=unconfined']);
+    if (unconfined.status === 139) return; // this kernel has no IA32 emulation: nothing to filter
+    expect(unconfined.stdout).toBe('hi\n');
+    expect(unconfined.status, unconfined.stderr).toBe(0);
+    const confined = probe([]);
+    expect(confined.stdout).toBe('hi\n');
+    expect(confined.status, confined.stderr).toBe(1); // EPERM
   });
 
   it('--security-opt no-new-privileges=false and a bad value', () => {

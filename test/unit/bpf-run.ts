@@ -4,6 +4,7 @@ import { BPF, type BpfInsn } from '../../src/seccomp/compile.js';
 export const AUDIT_ARCH_X86_64 = 0xc000003e;
 export const AUDIT_ARCH_AARCH64 = 0xc00000b7;
 export const AUDIT_ARCH_I386 = 0x40000003;
+export const AUDIT_ARCH_ARM = 0x40000028;
 
 /** struct seccomp_data, as the kernel hands it to the filter (seccomp(2)). */
 export interface SeccompData {
@@ -32,6 +33,7 @@ export function runBpf(program: readonly BpfInsn[], data: Buffer): number {
       case BPF.JGT_K: pc += a > k ? jt : jf; break;
       case BPF.JGE_K: pc += a >= k ? jt : jf; break;
       case BPF.JSET_K: pc += (a & k) !== 0 ? jt : jf; break;
+      case BPF.JA: pc += k; break;
       case BPF.RET_K: return k;
       default: throw new Error(`unknown opcode 0x${code.toString(16)} at ${pc}`);
     }

@@ -10,10 +10,10 @@ import { securityOptions } from '../../src/cli/image-flags.js';
 import { compileSeccomp, BPF_MAXINSNS, SECCOMP_RET, type BpfInsn } from '../../src/seccomp/compile.js';
 import { DEFAULT_PROFILE } from '../../src/seccomp/default-profile.js';
 import { resolveMobyProfile, type MobyProfile } from '../../src/seccomp/moby-profile.js';
-import { AARCH64_SYSCALLS, X86_64_SYSCALLS } from '../../src/seccomp/syscalls.js';
+import { AARCH64_SYSCALLS, ARM_SYSCALLS, I386_SYSCALLS, X32_SYSCALLS, X86_64_SYSCALLS } from '../../src/seccomp/syscalls.js';
 import { parseSpec } from '../../src/spec/load.js';
 import type { SpecSeccomp } from '../../src/spec/schema.js';
-import { AUDIT_ARCH_AARCH64, AUDIT_ARCH_X86_64, runBpf, seccompData } from './bpf-run.js';
+import { AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, runBpf, seccompData } from './bpf-run.js';
 
 /** Docker's default capabilities (what image containers get). */
 const DOCKER_CAPS = [
@@ -132,11 +132,28 @@ describe('the compiled default profile, call by call (BPF interpreter)', () => {
     expect(call(program, 'personality', [0x0400000])).toBe(DENY); // READ_IMPLIES_EXEC
   });
 
-  it('compiles for aarch64 too', () => {
+  it('filters 32-bit x86 and x32 calls with their own numbers (the compat ABIs archMap lists)', () => {
+    const i386 = (name: string, args: (number | bigint)[] = []) => runBpf(program, seccompData({ nr: I386_SYSCALLS[name]!, arch: AUDIT_ARCH_I386, args }));
+    for (const name of ['read', 'write', 'exit_group', 'socketcall', '_llseek', 'mmap2', 'set_thread_area']) expect(i386(name), name).toBe(ALLOW);
+    for (const name of ['unshare', 'mount', 'reboot', 'kexec_load']) expect(i386(name), name).toBe(DENY);
+    expect(i386('clone', [SIGCHLD | CLONE_NEWNS])).toBe(DENY);
+    expect(i386('clone', [SIGCHLD])).toBe(ALLOW);
+    expect(i386('socket', [AF_VSOCK])).toBe(DENY);
+    expect(i386('personality', [0xffffffff])).toBe(ALLOW);
+    const x32 = (name: string) => runBpf(program, seccompData({ nr: X32_SYSCALLS[name]!, arch: AUDIT_ARCH_X86_64 }));
+    expect(x32('read')).toBe(ALLOW);
+    expect(x32('unshare')).toBe(DENY);
+  });
+
+  it('compiles for aarch64 too, with 32-bit arm', () => {
     const arm = compileSeccomp(resolve(DOCKER_CAPS, 'arm64'), 'arm64').program;
     const armCall = (name: string) => runBpf(arm, seccompData({ nr: AARCH64_SYSCALLS[name]!, arch: AUDIT_ARCH_AARCH64 }));
     expect(armCall('openat')).toBe(ALLOW);
     expect(armCall('unshare')).toBe(DENY);
+    const arm32 = (name: string) => runBpf(arm, seccompData({ nr: ARM_SYSCALLS[name]!, arch: AUDIT_ARCH_ARM }));
+    for (const name of ['read', 'cacheflush', 'set_tls', 'arm_fadvise64_64', '_llseek']) expect(arm32(name), name).toBe(ALLOW);
+    expect(arm32('unshare')).toBe(DENY);
+    expect(arm.length).toBeLessThan(BPF_MAXINSNS);
   });
 });
 
