@@ -284,6 +284,20 @@ describe.skipIf(!isRoot || !haveFixture || !existsSync(IMAGE_TAR))('images: load
     expectEmptyStore();
   });
 
+  it('refuses an index.json entry whose size differs from its manifest blob', () => {
+    const path = craftedArchive('wrong-manifest-size', () => undefined);
+    const dir = join(box.dir, 'wrong-manifest-size');
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string; size: number }[] };
+    index.manifests[0]!.size -= 1;
+    writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+    expect(spawnSync('tar', ['-C', dir, '-cf', path, '.']).status).toBe(0);
+    const r = box.run(['image', 'load', '-i', path]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(index.manifests[0]!.digest);
+    expect(r.stderr).toMatch(/size/);
+    expectEmptyStore();
+  });
+
   it('a refused import (not a tar) leaves no blob and no layer behind', () => {
     const junk = join(box.dir, 'junk.tar');
     writeFileSync(junk, Buffer.alloc(4096, 'not a tar archive '));
