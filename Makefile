@@ -14,7 +14,7 @@ INIT_CFLAGS ?= -O2 -Wall -Wextra -Werror -std=gnu11
 INIT_LDFLAGS ?=
 INIT_BIN := build/ts-runc-init
 
-TS_SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
+TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.json' 2>/dev/null)
 FIXTURE := rootfs-fixtures/out
 DEMO_BUNDLE := $(FIXTURE)/demo-bundle
 VM_RUN ?= $(CURDIR)/../shared/vm/run

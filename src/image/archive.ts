@@ -95,8 +95,12 @@ export async function readArchive(blobs: BlobStore, path: string, added: Set<str
   const decompress = await decompressor(fileCompression(path, where));
   const source: Readable = decompress ? pipeline(raw, decompress, () => undefined) : raw;
   const tar = extract({});
+  // A destroyed extractor never emits 'drain' again: without the abort, a failure while the
+  // feeder waits for it would leave a promise nothing settles, and Node would exit 0 quietly
+  // with the load half done (issue 9 item 13).
+  const stop = new AbortController();
   const feeding = (async () => {
-    for await (const chunk of source as AsyncIterable<Buffer>) if (!tar.write(chunk)) await once(tar, 'drain');
+    for await (const chunk of source as AsyncIterable<Buffer>) if (!tar.write(chunk)) await once(tar, 'drain', { signal: stop.signal });
     tar.end(undefined);
   })();
   feeding.catch((error: unknown) => tar.destroy(error as Error));
@@ -114,6 +118,7 @@ export async function readArchive(blobs: BlobStore, path: string, added: Set<str
     }
     await feeding;
   } catch (error) {
+    stop.abort();
     source.destroy();
     tar.destroy();
     await feeding.catch(() => undefined);

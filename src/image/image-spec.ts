@@ -13,10 +13,16 @@
  *   annotations    Labels; StopSignal as org.opencontainers.image.stopSignal (`kill`
  *                  without a signal sends it); ExposedPorts as io.ts-runc.image.exposed-ports
  *   mounts         the runtime's defaults, then the volumes (volumes.ts)
+ *   linux.seccomp  Docker's default profile (or --security-opt seccomp=FILE), resolved
+ *                  against the capabilities above and the host (seccomp/moby-profile.ts);
+ *                  none with seccomp=unconfined
  *
  * Pure: the unit tests check the whole Entrypoint/Cmd/Env/User matrix without root.
  */
+import { release } from 'node:os';
 import { RuntimeError } from '../errors.js';
+import { DEFAULT_PROFILE, DEFAULT_PROFILE_SOURCE } from '../seccomp/default-profile.js';
+import { hostNativeArch, resolveMobyProfile, type MobyProfile } from '../seccomp/moby-profile.js';
 import { defaultSpec } from '../spec/defaults.js';
 import type { Spec, SpecMount } from '../spec/schema.js';
 import type { ImageConfig } from './types.js';
@@ -59,6 +65,21 @@ export interface ImageRunOptions {
   terminal: boolean;
   /** bind mounts for volumes, made by volumes.ts */
   mounts: SpecMount[];
+  /** --security-opt seccomp=: Docker's default profile when absent */
+  seccomp?: SeccompChoice;
+  /** --security-opt no-new-privileges[=false]: process.noNewPrivileges (else the default spec's, true) */
+  noNewPrivileges?: boolean;
+}
+
+/** `unconfined`, or a profile in moby's (or OCI's) format and where it came from. */
+export type SeccompChoice = 'unconfined' | { profile: MobyProfile; source: string };
+
+/** What the seccomp profile's conditions are resolved against (moby-profile.ts). */
+export interface SeccompHost {
+  /** libseccomp's native arch name: "amd64", "arm64"... */
+  arch: string;
+  /** os.release() */
+  kernel: string;
 }
 
 export interface ImageSource {
@@ -68,7 +89,13 @@ export interface ImageSource {
   config: ImageConfig;
 }
 
-export function imageSpec(image: ImageSource, options: ImageRunOptions, etc: EtcFiles, hostEnv: NodeJS.ProcessEnv = process.env): Spec {
+export function imageSpec(
+  image: ImageSource,
+  options: ImageRunOptions,
+  etc: EtcFiles,
+  hostEnv: NodeJS.ProcessEnv = process.env,
+  host: SeccompHost = { arch: hostNativeArch(), kernel: release() },
+): Spec {
   const config = image.config.config ?? {};
   const spec = defaultSpec({ rootless: false });
   const user = resolveUser(options.user ?? config.User ?? '', etc);
@@ -86,7 +113,16 @@ export function imageSpec(image: ImageSource, options: ImageRunOptions, etc: Etc
     cwd,
     user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length > 0 ? { additionalGids: user.additionalGids } : {}) },
     capabilities: { bounding: [...DOCKER_CAPS], effective: [...DOCKER_CAPS], permitted: [...DOCKER_CAPS] },
+    // runc spec's default (true) unless --security-opt no-new-privileges=false says otherwise
+    ...(options.noNewPrivileges !== undefined ? { noNewPrivileges: options.noNewPrivileges } : {}),
   };
+  // As Docker's daemon does (daemon/seccomp_linux.go WithSeccomp): after the capabilities,
+  // since the profile's conditions read the bounding set.
+  const seccomp = options.seccomp ?? { profile: DEFAULT_PROFILE, source: DEFAULT_PROFILE_SOURCE };
+  if (seccomp !== 'unconfined') {
+    const resolved = resolveMobyProfile(seccomp.profile, { ...host, bounding: spec.process.capabilities?.bounding ?? [] }, seccomp.source);
+    if (resolved) spec.linux = { ...spec.linux, seccomp: resolved };
+  }
   spec.mounts = [...(spec.mounts ?? []), ...options.mounts];
   spec.annotations = imageAnnotations(image);
   return spec;

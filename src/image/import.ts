@@ -19,22 +19,31 @@ export async function importRootfs(store: ImageStore, file: string, names: strin
   const stdin = file === '-';
   const plain = !stdin && fileCompression(file, `import ${file}`) === 'none';
   const layer = await store.addLayer(stdin ? process.stdin : createReadStream(file), { gzip: plain });
-  const created = new Date().toISOString();
-  const config: ImageConfig = {
-    created,
-    architecture: hostPlatform().architecture,
-    os: 'linux',
-    config: { Env: [DEFAULT_PATH] },
-    rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-    history: [{ created, created_by: `ts-runc image import ${stdin ? '-' : basename(file)}`, ...(options.message ? { comment: options.message } : {}) }],
-  };
-  const configBlob = await store.blobs.put(Buffer.from(JSON.stringify(config)));
-  const manifest: Manifest = {
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPES.ociManifest,
-    config: { mediaType: MEDIA_TYPES.ociConfig, digest: configBlob.digest, size: configBlob.size },
-    layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.size }],
-  };
-  const manifestBlob = await store.blobs.put(Buffer.from(JSON.stringify(manifest)));
-  return store.addImage(manifestBlob.digest, normalized);
+  const made = new Set<string>([layer.digest]);
+  try {
+    const created = new Date().toISOString();
+    const config: ImageConfig = {
+      created,
+      architecture: hostPlatform().architecture,
+      os: 'linux',
+      config: { Env: [DEFAULT_PATH] },
+      rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+      history: [{ created, created_by: `ts-runc image import ${stdin ? '-' : basename(file)}`, ...(options.message ? { comment: options.message } : {}) }],
+    };
+    const configBlob = await store.blobs.put(Buffer.from(JSON.stringify(config)));
+    made.add(configBlob.digest);
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociManifest,
+      config: { mediaType: MEDIA_TYPES.ociConfig, digest: configBlob.digest, size: configBlob.size },
+      layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.size }],
+    };
+    const manifestBlob = await store.blobs.put(Buffer.from(JSON.stringify(manifest)));
+    made.add(manifestBlob.digest);
+    return await store.addImage(manifestBlob.digest, normalized);
+  } catch (error) {
+    // A refused import keeps nothing: no unlisted blob, no unpacked layer.
+    store.freeUnlisted(made, [layer.diffId]);
+    throw error;
+  }
 }

@@ -33,7 +33,7 @@ export async function loadImages(store: ImageStore, input: string, options: { pl
     for (const image of found) loaded.push(await store.addImage(image.manifestDigest, image.names));
     return loaded;
   } finally {
-    store.freeBlobs(added);
+    store.freeUnlisted(added);
   }
 }
 

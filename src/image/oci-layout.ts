@@ -39,12 +39,20 @@ export function ociImages(files: ArchiveFiles, blobs: BlobStore, platform: Platf
 /** A manifest entry itself, or the platform's manifest of a nested index. */
 function imageManifest(entry: Descriptor, blobs: BlobStore, platform: Platform, where: string): string {
   if (!blobs.has(entry.digest)) throw new RuntimeError(`${where}: index.json names ${entry.digest}, which the layout does not hold`);
+  checkSize(entry, blobs, where);
   if (!isIndex(entry, blobs)) return entry.digest;
   const nested = blobs.readJson<ImageIndex>(entry.digest);
   const chosen = selectManifest(nested, platform);
   if (isIndex(chosen, blobs)) throw new RuntimeError(`${where}: the ${formatPlatform(platform)} entry of ${entry.digest} is another index, which is not supported`);
   if (!blobs.has(chosen.digest)) throw new RuntimeError(`${where}: the ${formatPlatform(platform)} manifest ${chosen.digest} is not in the layout`);
+  checkSize(chosen, blobs, where);
   return chosen.digest;
+}
+
+/** A descriptor's size is part of what it names (image-spec descriptor.md): a blob of another size is not it. */
+function checkSize(d: Descriptor, blobs: BlobStore, where: string): void {
+  const actual = blobs.size(d.digest);
+  if (d.size !== actual) throw new RuntimeError(`${where}: ${d.digest}: the descriptor's size is ${JSON.stringify(d.size)} but the blob has ${actual} bytes (corrupt or tampered with)`);
 }
 
 function isIndex(d: Descriptor, blobs: BlobStore): boolean {

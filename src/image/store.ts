@@ -63,23 +63,43 @@ export class ImageStore {
     if (diffIds.length !== manifest.layers.length) {
       throw new RuntimeError(`${where}: the manifest lists ${manifest.layers.length} layers but the config's rootfs.diff_ids has ${diffIds.length}`);
     }
+    // A descriptor's size is part of what it promises (image-spec descriptor.md "size"):
+    // a blob of another size is not the one the manifest names, whatever its digest says.
+    this.checkSize(`${where}: config`, manifest.config.digest, manifest.config.size);
     for (const layer of manifest.layers) {
       if (!this.blobs.has(layer.digest)) throw new RuntimeError(`${where}: layer blob ${layer.digest} is not in the store`);
+      this.checkSize(`${where}: layer`, layer.digest, layer.size);
     }
     const normalized = names.map(normalizeName);
-    // Layers unpack side by side: decompression runs on libuv's thread pool, so one
-    // layer's gunzip overlaps another's file writes on this thread.
-    const layers = await mapLimited(manifest.layers, UNPACK_PARALLEL, async (layer, i): Promise<StoredLayer> => {
-      const unpacked = await this.ensureLayer(layer.digest, layer.size, diffIds[i]!);
-      return { digest: layer.digest, diffId: unpacked.diffId, size: layer.size, mediaType: layer.mediaType };
-    });
-    const record = this.record(manifestDigest, manifest.config.digest, layers, normalized);
+    let record: ImageRecord;
+    let layers: StoredLayer[];
+    try {
+      // Layers unpack side by side: decompression runs on libuv's thread pool, so one
+      // layer's gunzip overlaps another's file writes on this thread.
+      layers = await mapLimited(manifest.layers, UNPACK_PARALLEL, async (layer, i): Promise<StoredLayer> => {
+        const unpacked = await this.ensureLayer(layer.digest, layer.size, diffIds[i]!);
+        return { digest: layer.digest, diffId: unpacked.diffId, size: layer.size, mediaType: layer.mediaType };
+      });
+      record = this.record(manifestDigest, manifest.config.digest, layers, normalized);
+    } catch (error) {
+      // The layers unpacked before the failure belong to no image: none may stay.
+      this.freeUnlisted([], diffIds);
+      throw error;
+    }
     // An `image rm` of another image that shared a layer may have freed it between its
     // unpack and the record above; now that this image lists it, no rm can, so unpack again.
     for (const layer of layers) {
       if (!existsSync(this.layerDir(layer.diffId))) await this.ensureLayer(layer.digest, layer.size, layer.diffId);
     }
     return record;
+  }
+
+  private checkSize(what: string, digest: string, size: unknown): void {
+    if (!this.blobs.has(digest)) return; // readJson or the caller says it is missing
+    const actual = this.blobs.size(digest);
+    if (size !== actual) {
+      throw new RuntimeError(`${what} ${digest}: the descriptor's size is ${JSON.stringify(size)} but the blob has ${actual} bytes (corrupt or tampered with)`);
+    }
   }
 
   private record(manifestDigest: string, id: string, layers: StoredLayer[], names: string[]): ImageRecord {
@@ -111,7 +131,13 @@ export class ImageStore {
       input = pipeline(input, createGzip(), () => undefined);
     }
     const blob = await this.blobs.put(input);
-    return this.ensureLayer(blob.digest, blob.size, undefined);
+    try {
+      return await this.ensureLayer(blob.digest, blob.size, undefined);
+    } catch (error) {
+      // A tar the unpacker refuses: its blob must not stay in the store unlisted.
+      if (!blob.existed) this.freeUnlisted([blob.digest]);
+      throw error;
+    }
   }
 
   tag(ref: string, name: string): void {
@@ -156,13 +182,20 @@ export class ImageStore {
     });
   }
 
-  /** Removes those of `digests` that no image uses (what a load brought but did not keep). */
-  freeBlobs(digests: Iterable<string>): void {
-    const candidates = [...digests];
-    if (candidates.length === 0) return;
+  /**
+   * Removes those of `digests` (blobs) and `diffIds` (unpacked layers) that no image lists:
+   * what a failed load, import or commit brought in but did not keep.
+   */
+  freeUnlisted(digests: Iterable<string>, diffIds: Iterable<string> = []): void {
+    const blobs = [...digests];
+    const layers = [...diffIds].filter((d) => DIGEST_RE.test(d) && existsSync(this.layerDir(d)));
+    if (blobs.length === 0 && layers.length === 0) return;
     updateDb(this.dir, (db) => {
       const used = new Set(db.images.flatMap((i) => [i.id, i.manifestDigest, ...i.layers.map((l) => l.digest)]));
-      for (const digest of candidates) if (!used.has(digest)) this.blobs.remove(digest);
+      for (const digest of blobs) if (!used.has(digest)) this.blobs.remove(digest);
+      // by directory: two diff_ids sharing the 12 digits of a name share a directory
+      const listed = new Set(db.images.flatMap((i) => i.layers.map((l) => this.layerDir(l.diffId))));
+      for (const diffId of layers) if (!listed.has(this.layerDir(diffId))) this.removeLayerDir(diffId);
     });
   }
 
@@ -225,18 +258,23 @@ export class ImageStore {
     return withFileLockAsync(join(this.dir, 'locks', digestHex(result.diffId).slice(0, 12)), async () => place(dir, result.diffId, layerMediaType(result.compression)));
   }
 
+  /** Called under the db lock, for a layer no image lists. */
+  private removeLayerDir(diffId: string): void {
+    const dir = this.layerDir(diffId);
+    if (!existsSync(dir)) return;
+    // Out of the way first, so a half-deleted layer is never taken for a complete one.
+    const trash = join(this.dir, 'l', `.trash-${randomBytes(4).toString('hex')}`);
+    renameSync(dir, trash);
+    rmSync(trash, { recursive: true, force: true });
+  }
+
   /** After `removed` left `db`: delete its layers and blobs that no remaining image lists. */
   private freeUnused(db: StoreDb, removed: StoredImage): void {
     const diffIds = new Set(db.images.flatMap((i) => i.layers.map((l) => l.diffId)));
     const blobs = new Set(db.images.flatMap((i) => [i.id, i.manifestDigest, ...i.layers.map((l) => l.digest)]));
     for (const layer of removed.layers) {
       if (diffIds.has(layer.diffId)) continue;
-      const dir = this.layerDir(layer.diffId);
-      if (!existsSync(dir)) continue;
-      // Out of the way first, so a half-deleted layer is never taken for a complete one.
-      const trash = join(this.dir, 'l', `.trash-${randomBytes(4).toString('hex')}`);
-      renameSync(dir, trash);
-      rmSync(trash, { recursive: true, force: true });
+      this.removeLayerDir(layer.diffId);
       diffIds.add(layer.diffId);
     }
     for (const digest of [removed.id, removed.manifestDigest, ...removed.layers.map((l) => l.digest)]) {
@@ -246,6 +284,7 @@ export class ImageStore {
 }
 
 const UNPACK_PARALLEL = 4;
+const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
 /**
  * A layer directory's name has only 12 hex digits (48 bits) of its diff_id: a crafted

@@ -12,25 +12,29 @@
  *
  * and the value the program returns is the verdict (SECCOMP_RET_*). The program is:
  *
- *   1. arch check: a call made with another ABI (an i386 binary on x86_64, or an x32 call,
- *      whose numbers have bit 30 set) would be looked up in the wrong table. If the profile
- *      does not list that ABI in `architectures` it is killed (SECCOMP_RET_KILL_PROCESS, as
- *      libseccomp's default "bad arch" action does); if it lists it, we have no syscall
- *      table for it here, so every call fails with ENOSYS, as on a kernel without that ABI.
- *   2. one small block per (rule, syscall name): "if nr == N [and the arg conditions hold]
- *      return ACTION", whose failing jumps only skip to the end of that block. Classic BPF
- *      jumps are 8-bit offsets, so a single jump over podman's ~400 names is impossible;
- *      short blocks keep every offset tiny. Rules with argument conditions come before
- *      rules without (for the same syscall, the more specific one is tried first, as in
- *      libseccomp); otherwise blocks keep the profile's order and the first match wins.
- *   3. `return defaultAction`.
+ *   1. arch dispatch: the native ABI, and each compat ABI the profile lists in
+ *      `architectures` (i386 on x86_64, 32-bit arm on aarch64: their own AUDIT_ARCH_*, and
+ *      their own syscall numbers), jumps to a section of its own (BPF_JA, whose 32-bit
+ *      offset reaches any section). A call with an ABI the profile does not list is killed
+ *      (SECCOMP_RET_KILL_PROCESS, as libseccomp's default "bad arch" action does).
+ *      x32 calls arrive as AUDIT_ARCH_X86_64 with bit 30 of nr set: the native section
+ *      sends them to the x32 section, or kills them if the profile does not list x32.
+ *   2. in each section, one small block per (rule, syscall name): "if nr == N [and the arg
+ *      conditions hold] return ACTION", whose failing jumps only skip to the end of that
+ *      block. Conditional jumps are 8-bit offsets, so a single jump over podman's ~400
+ *      names is impossible; short blocks keep every offset tiny. Rules with argument
+ *      conditions come before rules without (for the same syscall, the more specific one is
+ *      tried first, as in libseccomp); otherwise blocks keep the profile's order and the
+ *      first match wins. On the 32-bit ABIs (i386, x32, arm) only an argument's low word is
+ *      compared, as libseccomp does for them.
+ *   3. each section ends in `return defaultAction`.
  *
- * Names the host architecture does not have (profiles list syscalls of every arch:
- * "_llseek", "arm_fadvise64_64") are skipped, as runc does.
+ * Names an ABI does not have (profiles list syscalls of every arch: "_llseek" is i386's and
+ * arm's, "arm_fadvise64_64" arm's) are skipped in that ABI's section, as runc does.
  */
 import { SpecError } from '../spec/errors.js';
 import type { SpecSeccomp } from '../spec/schema.js';
-import { AARCH64_SYSCALLS, X86_64_SYSCALLS } from './syscalls.js';
+import { AARCH64_SYSCALLS, ARM_SYSCALLS, I386_SYSCALLS, X32_SYSCALLS, X86_64_SYSCALLS } from './syscalls.js';
 
 /** struct sock_filter (<linux/filter.h>). */
 export interface BpfInsn {
@@ -48,6 +52,7 @@ export const BPF = {
   JGT_K: 0x25, // pc += (A > k) ? jt : jf      (unsigned)
   JGE_K: 0x35, // pc += (A >= k) ? jt : jf     (unsigned)
   JSET_K: 0x45, // pc += (A & k) ? jt : jf
+  JA: 0x05, // pc += k                        (unconditional, 32-bit offset)
   RET_K: 0x06, // return k
 } as const;
 
@@ -66,7 +71,6 @@ export const SECCOMP_RET = {
 export const BPF_MAXINSNS = 4096;
 
 const EPERM = 1;
-const ENOSYS = 38;
 
 /** seccomp_data offsets. */
 const OFFSET_NR = 0;
@@ -77,19 +81,36 @@ const argHigh = (index: number): number => 16 + 8 * index + 4;
 /** The architectures we have syscall tables for, by Node's process.arch. */
 export type SeccompArch = 'x64' | 'arm64';
 
-interface ArchInfo {
-  /** AUDIT_ARCH_* (<linux/audit.h>). */
-  audit: number;
+/** One calling convention (ABI) the kernel tells apart in seccomp_data. */
+interface Abi {
   /** The libseccomp name a profile uses for it. */
   name: string;
+  /** AUDIT_ARCH_* (<linux/audit.h>). */
+  audit: number;
   syscalls: Readonly<Record<string, number>>;
-  /** Other ABIs whose calls also arrive with `audit` as arch, told apart by the nr. */
-  x32?: { name: string; bit: number };
+  /** 32-bit ABIs: only the low word of an argument is compared */
+  bits: 32 | 64;
 }
 
+interface ArchInfo {
+  native: Abi;
+  /** compat ABIs with their own AUDIT_ARCH_* value */
+  compat: Abi[];
+  /** x32: calls with AUDIT_ARCH_X86_64 and this bit set in nr */
+  x32?: Abi & { bit: number };
+}
+
+const AUDIT_ARCH_X86_64 = 0xc000003e;
 const ARCHES: Record<SeccompArch, ArchInfo> = {
-  x64: { audit: 0xc000003e, name: 'SCMP_ARCH_X86_64', syscalls: X86_64_SYSCALLS, x32: { name: 'SCMP_ARCH_X32', bit: 0x40000000 } },
-  arm64: { audit: 0xc00000b7, name: 'SCMP_ARCH_AARCH64', syscalls: AARCH64_SYSCALLS },
+  x64: {
+    native: { name: 'SCMP_ARCH_X86_64', audit: AUDIT_ARCH_X86_64, syscalls: X86_64_SYSCALLS, bits: 64 },
+    compat: [{ name: 'SCMP_ARCH_X86', audit: 0x40000003, syscalls: I386_SYSCALLS, bits: 32 }],
+    x32: { name: 'SCMP_ARCH_X32', audit: AUDIT_ARCH_X86_64, syscalls: X32_SYSCALLS, bits: 32, bit: 0x40000000 },
+  },
+  arm64: {
+    native: { name: 'SCMP_ARCH_AARCH64', audit: 0xc00000b7, syscalls: AARCH64_SYSCALLS, bits: 64 },
+    compat: [{ name: 'SCMP_ARCH_ARM', audit: 0x40000028, syscalls: ARM_SYSCALLS, bits: 32 }],
+  },
 };
 
 /** For `ts-runc features` (features-linux.md#seccomp), in runc's spelling. */
@@ -100,7 +121,7 @@ export const SUPPORTED_ACTIONS = [
 export const SUPPORTED_OPERATORS = [
   'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE',
 ];
-export const SUPPORTED_ARCHES = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_X86_64'];
+export const SUPPORTED_ARCHES = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'];
 export const SUPPORTED_FLAGS = ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC'];
 
 /** seccomp(2) SECCOMP_FILTER_FLAG_* bits. */
@@ -135,54 +156,52 @@ export function compileSeccomp(
   const info = ARCHES[arch];
   const listed = profile.architectures ?? [];
   const defaultRet = actionValue(profile.defaultAction, profile.defaultErrnoRet, file, `${at}.defaultAction`);
-
-  // 1. the arch check.
-  const foreign = (name: string): number => (listed.includes(name) ? SECCOMP_RET.ERRNO | ENOSYS : SECCOMP_RET.KILL_PROCESS);
-  const otherAbi = listed.some((a) => a !== info.name && a !== info.x32?.name)
-    ? SECCOMP_RET.ERRNO | ENOSYS
-    : SECCOMP_RET.KILL_PROCESS;
-  const program: BpfInsn[] = [
-    insn(BPF.LD_W_ABS, OFFSET_ARCH),
-    insn(BPF.JEQ_K, info.audit, 1, 0),
-    insn(BPF.RET_K, otherAbi),
-    insn(BPF.LD_W_ABS, OFFSET_NR),
-  ];
-  if (info.x32) {
-    program.push(insn(BPF.JSET_K, info.x32.bit, 0, 1), insn(BPF.RET_K, foreign(info.x32.name)));
-  }
-
-  // 2. the rules. Every block starts and ends with A = nr.
-  const conditional: BpfInsn[][] = [];
-  const plain: BpfInsn[][] = [];
-  (profile.syscalls ?? []).forEach((rule, i) => {
+  const rules = (profile.syscalls ?? []).map((rule, i) => {
     const path = `${at}.syscalls[${i}]`;
-    const ret = actionValue(rule.action, rule.errnoRet, file, `${path}.action`);
-    // libseccomp refuses a rule whose action is the default one; runc skips it. So do we.
-    if (ret === defaultRet) return;
     const args = rule.args ?? [];
     args.forEach((arg, j) => {
       if (arg.index > 5) throw new SpecError(file, `${path}.args[${j}].index`, `${arg.index} is not an argument index (0-5)`);
     });
-    // runc: conditions that all name the same argument are alternatives (OR), so each
-    // becomes its own rule; conditions on different arguments must all hold (AND).
-    const sameIndex = args.length > 1 && args.every((a) => a.index === args[0]!.index);
-    const alternatives = sameIndex ? args.map((a) => [a]) : [args];
-    for (const name of rule.names) {
-      if (!Object.hasOwn(info.syscalls, name)) continue;
-      const nr = info.syscalls[name]!;
-      for (const conds of alternatives) {
-        if (conds.length === 0) {
-          plain.push([insn(BPF.JEQ_K, nr, 0, 1), insn(BPF.RET_K, ret)]);
-        } else {
-          conditional.push(conditionalBlock(nr, conds.map((c) => ({ ...c, path: `${path}.args[${args.indexOf(c)}]` })), ret, file));
-        }
-      }
-    }
+    return { rule, path, ret: actionValue(rule.action, rule.errnoRet, file, `${path}.action`) };
   });
-  program.push(...conditional.flat(), ...plain.flat());
+  const section = (abi: Abi, into: BpfInsn[]): BpfInsn[] => {
+    ruleBlocks(abi, rules, defaultRet, file, into);
+    into.push(insn(BPF.RET_K, defaultRet));
+    return into;
+  };
 
-  // 3.
-  program.push(insn(BPF.RET_K, defaultRet));
+  // 2. and 3.: the sections, native first; the x32 one right after it.
+  const x32 = info.x32 && listed.includes(info.x32.name) ? info.x32 : undefined;
+  const native: BpfInsn[] = [insn(BPF.LD_W_ABS, OFFSET_NR)];
+  if (info.x32) {
+    // jset: an x32 call; the next instruction sends it on (patched below) or kills it.
+    native.push(insn(BPF.JSET_K, info.x32.bit, 0, 1), insn(BPF.RET_K, SECCOMP_RET.KILL_PROCESS));
+  }
+  section(info.native, native);
+  const sections: { abi: Abi; program: BpfInsn[] }[] = [{ abi: info.native, program: native }];
+  if (x32) sections.push({ abi: x32, program: section(x32, []) }); // A still holds nr
+  for (const abi of info.compat) {
+    if (listed.includes(abi.name)) sections.push({ abi, program: section(abi, [insn(BPF.LD_W_ABS, OFFSET_NR)]) });
+  }
+
+  // 1. the dispatch: ld arch; per ABI with its own AUDIT_ARCH_*: jeq, ja; else kill.
+  const dispatched = sections.filter((s) => s.abi !== x32); // x32 shares AUDIT_ARCH_X86_64
+  const dispatchLength = 1 + 2 * dispatched.length + 1;
+  const starts: number[] = [];
+  let next = dispatchLength;
+  for (const s of sections) {
+    starts.push(next);
+    next += s.program.length;
+  }
+  const program: BpfInsn[] = [insn(BPF.LD_W_ABS, OFFSET_ARCH)];
+  dispatched.forEach((s) => {
+    const ja = program.length + 1;
+    program.push(insn(BPF.JEQ_K, s.abi.audit, 0, 1), insn(BPF.JA, starts[sections.indexOf(s)]! - (ja + 1)));
+  });
+  program.push(insn(BPF.RET_K, SECCOMP_RET.KILL_PROCESS));
+  if (x32) native[2] = insn(BPF.JA, starts[1]! - (starts[0]! + 2 + 1));
+  for (const s of sections) for (const ins of s.program) program.push(ins);
+
   if (program.length > BPF_MAXINSNS) {
     throw new SpecError(file, at, `compiles to ${program.length} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`);
   }
@@ -197,15 +216,53 @@ export function compileSeccomp(
   return { program, flags };
 }
 
+/** Appends the blocks of every rule for one ABI to `out`: conditional ones first. Each starts and ends with A = nr. */
+function ruleBlocks(abi: Abi, rules: { rule: SpecSyscallRule; path: string; ret: number }[], defaultRet: number, file: string, out: BpfInsn[]): void {
+  const conditional: BpfInsn[] = [];
+  const plain: BpfInsn[] = [];
+  for (const { rule, path, ret } of rules) {
+    // libseccomp refuses a rule whose action is the default one; runc skips it. So do we.
+    if (ret === defaultRet) continue;
+    const args = rule.args ?? [];
+    // runc: conditions that all name the same argument are alternatives (OR), so each
+    // becomes its own rule; conditions on different arguments must all hold (AND).
+    const sameIndex = args.length > 1 && args.every((a) => a.index === args[0]!.index);
+    const alternatives = sameIndex ? args.map((a) => [a]) : [args];
+    for (const name of rule.names) {
+      if (!Object.hasOwn(abi.syscalls, name)) continue;
+      const nr = abi.syscalls[name]!;
+      for (const conds of alternatives) {
+        if (conds.length === 0) {
+          plain.push(insn(BPF.JEQ_K, nr, 0, 1), insn(BPF.RET_K, ret));
+        } else {
+          for (const ins of conditionalBlock(nr, conds.map((c) => ({ ...c, path: `${path}.args[${args.indexOf(c)}]` })), ret, abi.bits, file)) conditional.push(ins);
+        }
+      }
+    }
+  }
+  for (const ins of conditional) out.push(ins);
+  for (const ins of plain) out.push(ins);
+}
+
+type SpecSyscallRule = NonNullable<SpecSeccomp['syscalls']>[number];
+
 /** The program as the kernel's struct sock_filter array: 8 bytes per instruction, LE. */
 export function programBytes(program: readonly BpfInsn[]): Buffer {
+  // Plain byte stores: Buffer's write*LE methods cost milliseconds on a cold start for
+  // Docker's ~2,000 instructions, and this runs on every create.
   const out = Buffer.alloc(program.length * 8);
-  program.forEach((ins, i) => {
-    out.writeUInt16LE(ins.code, i * 8);
-    out.writeUInt8(ins.jt, i * 8 + 2);
-    out.writeUInt8(ins.jf, i * 8 + 3);
-    out.writeUInt32LE(ins.k >>> 0, i * 8 + 4);
-  });
+  for (let i = 0, o = 0; i < program.length; i++, o += 8) {
+    const { code, jt, jf } = program[i]!;
+    const k = program[i]!.k >>> 0;
+    out[o] = code & 0xff;
+    out[o + 1] = code >>> 8;
+    out[o + 2] = jt;
+    out[o + 3] = jf;
+    out[o + 4] = k & 0xff;
+    out[o + 5] = (k >>> 8) & 0xff;
+    out[o + 6] = (k >>> 16) & 0xff;
+    out[o + 7] = k >>> 24;
+  }
   return out;
 }
 
@@ -255,9 +312,9 @@ interface Pending {
  * condition on the two 32-bit halves of its 64-bit argument, then RET. Any failed
  * condition jumps to a final `ld nr` so the next block again starts with A = nr.
  */
-function conditionalBlock(nr: number, conds: Condition[], ret: number, file: string): BpfInsn[] {
+function conditionalBlock(nr: number, conds: Condition[], ret: number, bits: 32 | 64, file: string): BpfInsn[] {
   // Each condition's instructions, with 'pass' = the next condition, 'fail' = the reload.
-  const parts = conds.map((c) => condition(c, file));
+  const parts = conds.map((c) => (bits === 64 ? condition(c, file) : condition32(c, file)));
   const body = parts.flat().length;
   // Layout: [jeq nr] [cond...] [ret] [ld nr]; a wrong nr skips all of it but the reload
   // would be wasted, so it skips the reload too.
@@ -312,6 +369,27 @@ function condition(c: Condition, file: string): Pending[] {
       const last = c.op === 'SCMP_CMP_LT' ? BPF.JGE_K : BPF.JGT_K;
       return [hi, j(BPF.JGT_K, vHi, 'fail', 0), j(BPF.JEQ_K, vHi, 0, 'pass'), lo, j(last, vLo, 'fail', 'pass')];
     }
+    default:
+      throw new SpecError(file, `${c.path}.op`, `"${c.op}" is not a seccomp operator (${SUPPORTED_OPERATORS.join(', ')})`);
+  }
+}
+
+/** One comparison on an argument's low word only: a 32-bit ABI's registers (libseccomp's way for them). */
+function condition32(c: Condition, file: string): Pending[] {
+  const [, vLo] = halves(c.value);
+  const lo: Pending = { code: BPF.LD_W_ABS, k: argLow(c.index), jt: 0, jf: 0 };
+  const j = (code: number, k: number, jt: Target, jf: Target): Pending => ({ code, k, jt, jf });
+  switch (c.op) {
+    case 'SCMP_CMP_EQ': return [lo, j(BPF.JEQ_K, vLo, 'pass', 'fail')];
+    case 'SCMP_CMP_NE': return [lo, j(BPF.JEQ_K, vLo, 'fail', 'pass')];
+    case 'SCMP_CMP_MASKED_EQ': {
+      const [, dLo] = halves(c.valueTwo ?? 0);
+      return [lo, { code: BPF.ALU_AND_K, k: vLo, jt: 0, jf: 0 }, j(BPF.JEQ_K, dLo, 'pass', 'fail')];
+    }
+    case 'SCMP_CMP_GT': return [lo, j(BPF.JGT_K, vLo, 'pass', 'fail')];
+    case 'SCMP_CMP_GE': return [lo, j(BPF.JGE_K, vLo, 'pass', 'fail')];
+    case 'SCMP_CMP_LT': return [lo, j(BPF.JGE_K, vLo, 'fail', 'pass')];
+    case 'SCMP_CMP_LE': return [lo, j(BPF.JGT_K, vLo, 'fail', 'pass')];
     default:
       throw new SpecError(file, `${c.path}.op`, `"${c.op}" is not a seccomp operator (${SUPPORTED_OPERATORS.join(', ')})`);
   }

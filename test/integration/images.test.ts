@@ -225,6 +225,88 @@ describe.skipIf(!isRoot || !haveFixture || !existsSync(IMAGE_TAR))('images: load
     expect(JSON.parse(ok(box, ['image', 'ls', '--format', 'json']))).toEqual([]);
   });
 
+  /** The fixture's OCI layout copied, changed by `tamper` (given the manifest and a blob path helper), and tarred. */
+  function craftedArchive(name: string, tamper: (manifest: { layers: { digest: string; size: number }[] }, blob: (digest: string) => string) => object | void): string {
+    const dir = join(box.dir, name);
+    expect(spawnSync('cp', ['-a', IMAGE_DIR, dir]).status).toBe(0);
+    const blob = (digest: string) => join(dir, 'blobs/sha256', digest.slice(7));
+    const indexPath = join(dir, 'index.json');
+    const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { digest: string; size: number }[] };
+    const manifest = JSON.parse(readFileSync(blob(index.manifests[0]!.digest), 'utf8')) as { layers: { digest: string; size: number }[] };
+    const changed = tamper(manifest, blob);
+    if (changed) {
+      // a new manifest (the archive stays consistent but for what the test changed)
+      const bytes = Buffer.from(JSON.stringify(changed));
+      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      writeFileSync(blob(digest), bytes);
+      index.manifests[0] = { ...index.manifests[0]!, digest, size: bytes.length };
+      writeFileSync(indexPath, JSON.stringify(index));
+    }
+    const path = join(box.dir, `${name}.tar`);
+    expect(spawnSync('tar', ['-C', dir, '-cf', path, '.']).status).toBe(0);
+    return path;
+  }
+
+  function expectEmptyStore(): void {
+    expect(layerDirs(box)).toEqual([]);
+    const blobs = join(box.storage, 'images/blobs/sha256');
+    expect(existsSync(blobs) ? readdirSync(blobs) : [], 'no blob stays behind').toEqual([]);
+    expect(JSON.parse(ok(box, ['image', 'ls', '--format', 'json']))).toEqual([]);
+  }
+
+  it('refuses an archive whose blob does not match its digest, naming the digest, and keeps nothing of it', () => {
+    let tampered = '';
+    const path = craftedArchive('tampered', (manifest, blob) => {
+      tampered = manifest.layers[2]!.digest;
+      const file = blob(tampered);
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 10] ^= 0xff; // same size, other content
+      writeFileSync(file, bytes);
+    });
+    const r = box.run(['image', 'load', '-i', path]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(tampered);
+    expect(r.stderr).toMatch(/tampered/);
+    expectEmptyStore();
+  });
+
+  it('refuses a layer whose descriptor size differs from its blob, and keeps nothing of it', () => {
+    let layer = '';
+    const path = craftedArchive('wrong-size', (manifest) => {
+      layer = manifest.layers[0]!.digest;
+      manifest.layers[0]!.size += 1;
+      return manifest;
+    });
+    const r = box.run(['image', 'load', '-i', path]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(layer);
+    expect(r.stderr).toMatch(/size/);
+    expectEmptyStore();
+  });
+
+  it('refuses an index.json entry whose size differs from its manifest blob', () => {
+    const path = craftedArchive('wrong-manifest-size', () => undefined);
+    const dir = join(box.dir, 'wrong-manifest-size');
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string; size: number }[] };
+    index.manifests[0]!.size -= 1;
+    writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+    expect(spawnSync('tar', ['-C', dir, '-cf', path, '.']).status).toBe(0);
+    const r = box.run(['image', 'load', '-i', path]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(index.manifests[0]!.digest);
+    expect(r.stderr).toMatch(/size/);
+    expectEmptyStore();
+  });
+
+  it('a refused import (not a tar) leaves no blob and no layer behind', () => {
+    const junk = join(box.dir, 'junk.tar');
+    writeFileSync(junk, Buffer.alloc(4096, 'not a tar archive '));
+    const r = box.run(['image', 'import', junk, 'junk:1']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/^ts-runc: /);
+    expectEmptyStore();
+  });
+
   it('rm refuses an image a holder uses, and frees its layers and blobs once released', () => {
     ok(box, ['image', 'load', '-i', IMAGE_TAR]);
     const image = inspect(box, 'fixture:3layers');
