@@ -1,5 +1,5 @@
 /**
- * The plan: what the C init (native/init.c) does inside the new namespaces, in order.
+ * The plan: what the C init (native/init/) does inside the new namespaces, in order.
  *
  * A plan is plain data. `compilePlan()` (compile.ts) turns a validated config.json into a
  * list of these steps; `encodePlan()` (encode.ts) serialises them for the init; a test can
