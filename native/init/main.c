@@ -53,12 +53,14 @@
  *   terminal.c, hooks.c the console pty, OCI hooks
  *   seccomp.c           loading the BPF filter
  *   exec.c              the start barrier, close-fds, finding the program, execve(2)
+ *   helpers.c           or_null, write_file, reset_signals
  *   sealed-exe.c        the re-exec from a sealed memfd copy (CVE-2019-5736)
  *
  * Build: `make native`: cc -O2 -Wall -Wextra -Werror -std=gnu11 on every .c file here.
  */
 #include "init.h"
 
+/* The process-wide state; init.h says what each is for. */
 int sync_fd = -1;
 int report_fd = -1;
 int console_fd = -1;
