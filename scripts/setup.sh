@@ -28,7 +28,7 @@ for arg in "$@"; do
 done
 
 # --- Debian packages -------------------------------------------------------------
-# build-essential: cc for native/init.c.  busybox-static: rootfs fixture and the VM's
+# build-essential: cc for native/init/.  busybox-static: rootfs fixture and the VM's
 # initramfs.  iproute2: network tests.  strace: debugging.  runc, crun, podman,
 # buildah, containerd, skopeo, umoci: the integration tests and the benchmark compare
 # against them or drive ts-runc through them.  nftables: NAT and published ports.

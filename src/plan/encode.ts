@@ -1,5 +1,5 @@
 /**
- * The plan on the wire, for native/init.c.
+ * The plan on the wire, for the C init (native/init/).
  *
  * Format (all integers u32 little-endian):
  *   plan   := nsteps step*
@@ -8,7 +8,7 @@
  *                                      lists as a count field then one field per item)
  *
  * Decimal text keeps the C side to strtoll() and makes a hex dump readable. The field order
- * of each op is written once, here, and mirrored by `run_step()` in native/init.c.
+ * of each op is written once, here, and mirrored by the table of ops in native/init/steps.c.
  */
 import type { MountFlag, Plan, Propagation, Step } from './steps.js';
 
@@ -33,7 +33,7 @@ export function mountFlagBits(flags: MountFlag[]): number {
 
 type Field = string | number | bigint;
 
-/** The fields of one step after its op name, in the order init.c reads them. */
+/** The fields of one step after its op name, in the order native/init/steps.c lists them. */
 export function stepFields(step: Step): Field[] {
   const list = (items: Field[]): Field[] => [items.length, ...items];
   switch (step.op) {

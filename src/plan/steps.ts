@@ -1,5 +1,5 @@
 /**
- * The plan: what the C init (native/init.c) does inside the new namespaces, in order.
+ * The plan: what the C init (native/init/) does inside the new namespaces, in order.
  *
  * A plan is plain data. `compilePlan()` (compile.ts) turns a validated config.json into a
  * list of these steps; `encodePlan()` (encode.ts) serialises them for the init; a test can
@@ -138,6 +138,21 @@ export type Step =
   | { op: 'exec'; path: string; args: string[]; env: string[] };
 
 export type StepOp = Step['op'];
+
+/** Every op, for code and tests that must cover them all (test/unit/init-check-plan.test.ts
+ *  checks that the C init decodes each). A record keyed by StepOp, so tsc fails when an op
+ *  is added to Step and not here. */
+const EVERY_OP: Record<StepOp, true> = {
+  'set-root-propagation': true, 'bind-rootfs': true, mount: true, 'mount-copy-up': true,
+  mkdir: true, mknod: true, symlink: true, 'pivot-root': true, 'move-root': true, chroot: true,
+  'mask-path': true, 'readonly-path': true, 'remount-root-readonly': true, sethostname: true,
+  setdomainname: true, sysctl: true, setrlimit: true, 'oom-score-adj': true,
+  'join-session-keyring': true, terminal: true, 'run-hook': true, 'drop-bounding-caps': true,
+  'switch-user': true, 'set-capabilities': true, 'lookup-home': true, umask: true, chdir: true,
+  'no-new-privileges': true, seccomp: true, 'close-fds': true, 'find-executable': true,
+  'wait-for-start': true, exec: true,
+};
+export const STEP_OPS = Object.keys(EVERY_OP) as StepOp[];
 
 /** A plan: the steps, and what the compiler chose not to do, for the caller to log once
  *  (runc warns for these and goes on: an ambient capability it cannot raise...). */

@@ -1,5 +1,5 @@
 /**
- * Starting native/init.c and talking to it (protocol.ts says what goes over the socket).
+ * Starting the C init (native/init/) and talking to it (protocol.ts says what goes over the socket).
  *
  * Node itself never calls unshare(2), setns(2) or fork(2): it runs several threads before
  * our first line, and those calls either split the namespaces between threads or are

@@ -1,5 +1,5 @@
 /**
- * The sync protocol between ts-runc (Node) and native/init.c, over the socketpair that Node
+ * The sync protocol between ts-runc (Node) and the C init (native/init/), over the socketpair that Node
  * hands the init as its fd `TSRUNC_SYNC_FD` (libuv makes a stdio 'pipe' a socketpair).
  *
  *   message := type:u32 len:u32 payload[len]      (little-endian)

@@ -10,7 +10,7 @@
  *   - flock(2), for the IPAM, image-store and layer locks;
  *   - bpf(2), for the cgroup v2 device filter.
  * Namespace calls are NOT here and must never be: Node is multithreaded, so
- * unshare/setns/fork belong to native/init.c.
+ * unshare/setns/fork belong to native/init/.
  *
  * koffi and libc are loaded once, on first use (load()): most CLI calls never need them.
  */
@@ -147,7 +147,7 @@ export function closeFd(fd: number): void {
 }
 
 /* ---- unix sockets and fd passing (src/process) ---------------------------------------
- * The console socket (runtime-spec's --console-socket) and the socketpair to native/init.c
+ * The console socket (runtime-spec's --console-socket) and the socketpair to native/init/
  * carry file descriptors (SCM_RIGHTS, unix(7)). Node's net module can neither send nor
  * receive an fd, nor hand us the fd of a socket it made.
  */
@@ -200,7 +200,7 @@ export function receiveFd(socketFd: number, what = 'console socket'): number {
   return control.readInt32LE(16);
 }
 
-/** socketpair(AF_UNIX, SOCK_STREAM), both ends close-on-exec; for handing fds to and from native/init.c. */
+/** socketpair(AF_UNIX, SOCK_STREAM), both ends close-on-exec; for handing fds to and from native/init/. */
 export function unixSocketPair(): [number, number] {
   const fds = new Int32Array(2); // a typed array is passed by address, so the kernel's writes land in it
   check(load().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 'socketpair(AF_UNIX)');
@@ -219,7 +219,7 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
 }
 
 /* ---- netlink sockets (src/network/netlink/socket.ts) ---------------------------------
- * An AF_NETLINK socket talks rtnetlink(7) to the kernel: ours, or the one native/init.c
+ * An AF_NETLINK socket talks rtnetlink(7) to the kernel: ours, or the one native/init/
  * opened inside a container's new network namespace and passed back. Node has sockets for
  * TCP, UDP and unix streams only.
  */

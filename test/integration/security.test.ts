@@ -4,7 +4,7 @@
  * runs the init, opens its /proc/<pid>/exe, and once the init has exec'd the user's
  * program (so the file is no longer busy, ETXTBSY) reopens it for writing; the next
  * container would then run the attacker's code as root on the host. Since the init runs
- * from a sealed memfd copy of itself (native/sealed-exe.c), that exe is the copy: the reopen
+ * from a sealed memfd copy of itself (native/init/sealed-exe.c), that exe is the copy: the reopen
  * fails with ETXTBSY while it runs, and every write(2) with EPERM (F_SEAL_WRITE) after.
  *
  * The containers run a temporary COPY of build/ts-runc-init (TSRUNC_INIT), so that a

@@ -3,7 +3,7 @@ import { encodeFields } from '../../src/plan/encode.js';
 import { MSG, MessageReader, decodeError, decodeFields, encodeConfig, frame } from '../../src/process/protocol.js';
 import { stepError } from '../../src/process/init-process.js';
 
-describe('the sync protocol with native/init.c', () => {
+describe('the sync protocol with native/init/', () => {
   it('frames messages as type, length, payload (little-endian)', () => {
     const bytes = frame(MSG.PID, encodeFields(['1234']));
     expect([...bytes.subarray(0, 8)]).toEqual([2, 0, 0, 0, 12, 0, 0, 0]);
