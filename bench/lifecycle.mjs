@@ -2,7 +2,10 @@
 //
 //   (a) `run` a container whose process is /bin/true (busybox's applet);
 //   (b) `create` + `start` + `delete` a container whose process is /bin/true;
-//   (c) `create` + `start` + `delete --force` a container whose process is `sleep 3600`.
+//   (c) `create` + `start` + `delete --force` a container whose process is `sleep 3600`;
+//   (d) each verb of issue 14's goal (create, state, start, exec, list, kill, delete) once,
+//       on a `sleep 3600` container, and `run` from (a): the per-verb table with its goal
+//       column (ts-runc(V) - `node -e 0`) / runc(V), at or below 1.00 where the goal is met.
 //
 // In (b) the process exits at once; between `start` and `delete` the benchmark waits,
 // untimed, for it to have exited (its pid from `create --pid-file`, watched in /proc),
@@ -55,7 +58,7 @@ class BenchError extends Error {}
 
 function parseOptions(argv) {
   const opts = {
-    iterations: Number(process.env.BENCH_ITERATIONS ?? 30),
+    iterations: Number(process.env.BENCH_ITERATIONS ?? 20),
     warmup: Number(process.env.BENCH_WARMUP ?? 3),
     runtimes: (process.env.BENCH_RUNTIMES ?? ALL_RUNTIMES.join(',')).split(','),
     json: process.env.BENCH_JSON ?? '',
@@ -175,10 +178,13 @@ function cli(work, rt, ...args) {
  * else `runc spec`'s, each with its own process.args.
  */
 function makeBundles(work) {
-  const rootfs = path.join(FIXTURE_BUNDLE, 'rootfs');
+  let rootfs = path.join(FIXTURE_BUNDLE, 'rootfs');
   if (!fs.existsSync(path.join(rootfs, 'bin/busybox'))) {
     throw new BenchError(`no fixture rootfs at ${rootfs}; run make fixture`);
   }
+  // runc refuses a root.path with a symlink in it ("invalid rootfs: not an absolute path,
+  // or a symlink"), and rootfs-fixtures/out is one in a git worktree.
+  rootfs = fs.realpathSync(rootfs);
   let source = path.join(FIXTURE_BUNDLE, 'config.json');
   let base;
   if (fs.existsSync(source)) {
@@ -281,6 +287,30 @@ function createStartDelete(work, rt, bundles) {
   const d = expectStatus(cli(work, rt, 'delete', id), 0, `${rt.name} delete (of a stopped container)`);
   rt.live.delete(id);
   return { total: c.ms + s.ms + d.ms, create: c.ms, start: s.ms, delete: d.ms };
+}
+
+/**
+ * (d) every verb of the goal once, on one container whose process is `sleep 3600`:
+ * create, state, start, exec /bin/true (waited for), list, kill KILL, then delete once
+ * the sleep has exited (that wait untimed). `run` is (a)'s.
+ */
+function eachVerb(work, rt, bundles) {
+  const id = newId(rt, 'verb');
+  const pidFile = path.join(work, 'pid');
+  rt.live.add(id);
+  const step = (what, ...args) => expectStatus(cli(work, rt, ...args), 0, `${rt.name} ${what}`).ms;
+  const t = {};
+  t.create = step('create', 'create', '--pid-file', pidFile, '--bundle', bundles.sleep, id);
+  const pid = readPidFile(pidFile, `${rt.name} create`);
+  t.state = step('state', 'state', id);
+  t.start = step('start', 'start', id);
+  t.exec = step('exec', 'exec', id, '/bin/true');
+  t.list = step('list', 'list');
+  t.kill = step('kill', 'kill', id, 'KILL');
+  waitExited(pid, `${rt.name} kill KILL`);
+  t.delete = step('delete', 'delete', id);
+  rt.live.delete(id);
+  return { total: Object.values(t).reduce((a, b) => a + b, 0), ...t };
 }
 
 /** (c) create + start + delete --force of `sleep 3600`, which delete kills. */
@@ -439,6 +469,32 @@ function table(rows, labels = 1) {
 const ms = (x) => x.toFixed(1);
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
 
+/**
+ * The goal of issue 14, per verb: what ts-runc adds on top of Node's own start
+ * (ts-runc(V) - `node -e 0`, medians of the same run) against runc's whole verb.
+ * "goal" is that difference divided by runc(V); at or below 1.00 the verb meets it.
+ */
+function verbTable(result, runtimes) {
+  const VERBS = ['run', 'create', 'start', 'delete', 'state', 'kill', 'exec', 'list'];
+  const names = runtimes.map((r) => r.name);
+  const med = (rt, verb) => (verb === 'run' ? result.scenarios.run[rt]?.total : result.scenarios.verbs[rt]?.[verb])?.median;
+  const node = result.baselines['node -e 0'].median;
+  const goal = names.includes('ts-runc') && names.includes('runc');
+  const rows = [['verb (median ms)', ...names, 'node -e 0', ...(goal ? ['ts-runc - node', '(ts-runc - node)/runc', 'goal met'] : [])]];
+  result.goal = {};
+  for (const verb of VERBS) {
+    const row = [verb, ...names.map((n) => ms(med(n, verb))), ms(node)];
+    if (goal) {
+      const own = med('ts-runc', verb) - node;
+      const r = own / med('runc', verb);
+      result.goal[verb] = { tsRunc: med('ts-runc', verb), runc: med('runc', verb), node, own, ratio: r };
+      row.push(ms(own), r.toFixed(2), r <= 1 ? 'yes' : 'no');
+    }
+    rows.push(row);
+  }
+  return table(rows);
+}
+
 // --- cleanup -------------------------------------------------------------------------
 
 /** Deletes whatever an abort left behind, then the temporary directory. */
@@ -525,6 +581,7 @@ function main() {
       { key: 'run', title: 'run /bin/true', fn: runTrue },
       { key: 'create-start-delete', title: 'create+start+delete', fn: createStartDelete },
       { key: 'create-start-delete-force', title: 'create+start+delete -f', fn: createStartForceDelete },
+      { key: 'verbs', title: 'each verb (sleep)', fn: eachVerb },
     ];
     const baselines = [
       { key: 'node -e 0', argv: [process.execPath, '-e', '0'] },
@@ -598,7 +655,7 @@ function main() {
     say(table(rows, 2));
 
     const stepRows = [['by step (median ms)', 'runtime', 'create', 'start', 'delete']];
-    for (const sc of scenarios.filter((x) => x.key !== 'run')) {
+    for (const sc of scenarios.filter((x) => x.key !== 'run' && x.key !== 'verbs')) {
       for (const rt of runtimes) {
         const t = result.scenarios[sc.key][rt.name];
         stepRows.push([sc.title, rt.name, ms(t.create.median), ms(t.start.median), ms(t.delete.median)]);
@@ -611,6 +668,8 @@ function main() {
     const baseRows = [['baseline', 'median ms', 'p90 ms', 'min ms']];
     for (const [k, t] of Object.entries(result.baselines)) baseRows.push([k, ms(t.median), ms(t.p90), ms(t.min)]);
     say(table(baseRows));
+    say('');
+    say(verbTable(result, runtimes));
     say(`\n(${opts.iterations} samples each, whole command from spawn to exit; ${seconds.toFixed(0)} s of measuring)`);
 
     const jsonPath = opts.json || path.join(os.tmpdir(), 'ts-runc-bench', `lifecycle-${result.date.replace(/[:.]/g, '-')}.json`);
