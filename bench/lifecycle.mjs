@@ -107,6 +107,7 @@ function exec(work, argv) {
   const errPath = path.join(work, 'stderr');
   const out = fs.openSync(outPath, 'w');
   const err = fs.openSync(errPath, 'w');
+  const c0 = childrenCpu();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), {
     stdio: ['ignore', out, err],
@@ -114,11 +115,25 @@ function exec(work, argv) {
     killSignal: 'SIGKILL',
   });
   const t1 = process.hrtime.bigint();
+  const cpu = childrenCpu() - c0;
   fs.closeSync(out);
   fs.closeSync(err);
   const stdout = fs.readFileSync(outPath, 'utf8');
   const stderr = fs.readFileSync(errPath, 'utf8');
-  return { argv, status: r.status, signal: r.signal, error: r.error, ms: Number(t1 - t0) / 1e6, stdout, stderr };
+  return { argv, status: r.status, signal: r.signal, error: r.error, ms: Number(t1 - t0) / 1e6, cpu, stdout, stderr };
+}
+
+/**
+ * CPU time (user + sys) of the children this process has waited for so far, in ms:
+ * cutime + cstime of proc_pid_stat(5), in clock ticks of 10 ms. Other jobs on a shared
+ * machine inflate wall time but not this; averaged over the samples it is the steadier
+ * figure. A detached container's init is not our child's waited-for child, so this is
+ * the runtime's own CPU (for `run`, the init's and the container's too).
+ */
+function childrenCpu() {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
 }
 
 function describe(r) {
@@ -239,7 +254,7 @@ function runTrue(work, rt, bundles) {
   rt.live.add(id);
   const r = expectStatus(cli(work, rt, 'run', '--bundle', bundles.true, id), 0, `${rt.name} run /bin/true`);
   rt.live.delete(id);
-  return { total: r.ms };
+  return { total: r.ms, 'cpu:run': r.cpu };
 }
 
 /** Sleeps without giving up the thread (the whole driver is synchronous). */
@@ -298,8 +313,13 @@ function eachVerb(work, rt, bundles) {
   const id = newId(rt, 'verb');
   const pidFile = path.join(work, 'pid');
   rt.live.add(id);
-  const step = (what, ...args) => expectStatus(cli(work, rt, ...args), 0, `${rt.name} ${what}`).ms;
   const t = {};
+  const cpu = {};
+  const step = (what, ...args) => {
+    const r = expectStatus(cli(work, rt, ...args), 0, `${rt.name} ${what}`);
+    cpu[`cpu:${what}`] = r.cpu;
+    return r.ms;
+  };
   t.create = step('create', 'create', '--pid-file', pidFile, '--bundle', bundles.sleep, id);
   const pid = readPidFile(pidFile, `${rt.name} create`);
   t.state = step('state', 'state', id);
@@ -310,7 +330,7 @@ function eachVerb(work, rt, bundles) {
   waitExited(pid, `${rt.name} kill KILL`);
   t.delete = step('delete', 'delete', id);
   rt.live.delete(id);
-  return { total: Object.values(t).reduce((a, b) => a + b, 0), ...t };
+  return { total: Object.values(t).reduce((a, b) => a + b, 0), ...t, ...cpu };
 }
 
 /** (c) create + start + delete --force of `sleep 3600`, which delete kills. */
@@ -456,7 +476,7 @@ function percentile(xs, p) {
 
 function summarize(xs) {
   const round = (x) => Math.round(x * 100) / 100;
-  return { median: round(median(xs)), p90: round(percentile(xs, 90)), min: round(Math.min(...xs)), samples: xs.map(round) };
+  return { median: round(median(xs)), mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), p90: round(percentile(xs, 90)), min: round(Math.min(...xs)), samples: xs.map(round) };
 }
 
 /** Rows of cells as text columns: the first `labels` columns left-aligned, numbers right. */
@@ -479,8 +499,11 @@ function verbTable(result, runtimes) {
   const names = runtimes.map((r) => r.name);
   const med = (rt, verb) => (verb === 'run' ? result.scenarios.run[rt]?.total : result.scenarios.verbs[rt]?.[verb])?.median;
   const node = result.baselines['node -e 0'].median;
+  const cpu = (rt, verb) => (verb === 'run' ? result.scenarios.run[rt]?.['cpu:run'] : result.scenarios.verbs[rt]?.[`cpu:${verb}`])?.mean;
+  const nodeCpu = result.baselineCpu['node -e 0'].mean;
   const goal = names.includes('ts-runc') && names.includes('runc');
-  const rows = [['verb (median ms)', ...names, 'node -e 0', ...(goal ? ['ts-runc - node', '(ts-runc - node)/runc', 'goal met'] : [])]];
+  const rows = [['verb (median ms)', ...names, 'node -e 0', ...(goal ? ['ts-runc - node', '(ts-runc - node)/runc', 'goal met'] : []),
+    ...names.map((n) => `${n} CPU`), 'node CPU', ...(goal ? ['CPU goal'] : [])]];
   result.goal = {};
   for (const verb of VERBS) {
     const row = [verb, ...names.map((n) => ms(med(n, verb))), ms(node)];
@@ -490,9 +513,16 @@ function verbTable(result, runtimes) {
       result.goal[verb] = { tsRunc: med('ts-runc', verb), runc: med('runc', verb), node, own, ratio: r };
       row.push(ms(own), r.toFixed(2), r <= 1 ? 'yes' : 'no');
     }
+    row.push(...names.map((n) => ms(cpu(n, verb))), ms(nodeCpu));
+    if (goal) {
+      const rc = (cpu('ts-runc', verb) - nodeCpu) / cpu('runc', verb);
+      result.goal[verb] = { ...result.goal[verb], cpu: { tsRunc: cpu('ts-runc', verb), runc: cpu('runc', verb), node: nodeCpu, ratio: rc } };
+      row.push(Number.isFinite(rc) ? rc.toFixed(2) : '-');
+    }
     rows.push(row);
   }
-  return table(rows);
+  return table(rows) + '\n(wall: medians; CPU: means of the runtime\'s user+sys, from cutime+cstime in 10 ms ticks;\n' +
+    ' "CPU goal" is (ts-runc CPU - node CPU) / runc CPU, the same goal on the figure other load does not inflate)';
 }
 
 // --- cleanup -------------------------------------------------------------------------
@@ -594,6 +624,7 @@ function main() {
       for (const rt of runtimes) samples[s.key][rt.name] = {};
     }
     const baseSamples = Object.fromEntries(baselines.map((b) => [b.key, []]));
+    const baseCpu = {};
 
     const started = Date.now();
     const total = opts.warmup + opts.iterations;
@@ -609,7 +640,10 @@ function main() {
       }
       for (const b of baselines) {
         const r = expectStatus(exec(work, b.argv), 0, `baseline ${b.key}`);
-        if (keep) baseSamples[b.key].push(r.ms);
+        if (keep) {
+          baseSamples[b.key].push(r.ms);
+          (baseCpu[b.key] ??= []).push(r.cpu);
+        }
       }
       if (process.stderr.isTTY) process.stderr.write(`\r  iteration ${i + 1}/${total}${keep ? '' : ' (warm-up)'}   `);
     }
@@ -627,6 +661,7 @@ function main() {
       seconds,
       runtimes: runtimes.map(({ name, bin, version }) => ({ name, bin, version })),
       baselines: Object.fromEntries(Object.entries(baseSamples).map(([k, xs]) => [k, summarize(xs)])),
+      baselineCpu: Object.fromEntries(Object.entries(baseCpu).map(([k, xs]) => [k, summarize(xs)])),
       scenarios: {},
       ratios: {},
     };
