@@ -442,6 +442,9 @@ function straceCount(argv, file, done) {
 
 try {
   if (process.getuid() !== 0) throw new Error('run as root');
+  for (const tool of ['strace', 'runc']) {
+    if (spawnSync(tool, ['--version']).error) throw new Error(`${tool} not found (apt-get install ${tool})`);
+  }
   say(`ts-runc phases: ${new Date().toISOString()}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}`);
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1]?.split(',').map(Number);
   const want = (n) => !only || only.includes(n);
