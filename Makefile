@@ -21,7 +21,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 bench bench-network bench-startup bench-unpack install uninstall clean distclean
+        test-cgroup-v2 bench bench-phases bench-network bench-startup bench-unpack install uninstall clean distclean
 
 all: build
 
@@ -92,6 +92,10 @@ test-cgroup-v2: setup-vm build fixture
 
 bench: setup build fixture
 	bench/run.sh
+
+# Where create's and run's time goes, phase by phase (bench/phases.mjs; needs strace).
+bench-phases: setup build fixture
+	$(NODE_BIN)/node bench/phases.mjs
 
 # Layer unpacking: `ts-runc image load` vs `umoci unpack` on a large multi-layer image.
 bench-unpack: setup build fixture

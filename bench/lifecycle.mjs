@@ -2,7 +2,10 @@
 //
 //   (a) `run` a container whose process is /bin/true (busybox's applet);
 //   (b) `create` + `start` + `delete` a container whose process is /bin/true;
-//   (c) `create` + `start` + `delete --force` a container whose process is `sleep 3600`.
+//   (c) `create` + `start` + `delete --force` a container whose process is `sleep 3600`;
+//   (d) each verb of issue 14's goal (create, state, start, exec, list, kill, delete) once,
+//       on a `sleep 3600` container, and `run` from (a): the per-verb table with its goal
+//       column (ts-runc(V) - `node -e 0`) / runc(V), at or below 1.00 where the goal is met.
 //
 // In (b) the process exits at once; between `start` and `delete` the benchmark waits,
 // untimed, for it to have exited (its pid from `create --pid-file`, watched in /proc),
@@ -55,7 +58,7 @@ class BenchError extends Error {}
 
 function parseOptions(argv) {
   const opts = {
-    iterations: Number(process.env.BENCH_ITERATIONS ?? 30),
+    iterations: Number(process.env.BENCH_ITERATIONS ?? 20),
     warmup: Number(process.env.BENCH_WARMUP ?? 3),
     runtimes: (process.env.BENCH_RUNTIMES ?? ALL_RUNTIMES.join(',')).split(','),
     json: process.env.BENCH_JSON ?? '',
@@ -104,6 +107,7 @@ function exec(work, argv) {
   const errPath = path.join(work, 'stderr');
   const out = fs.openSync(outPath, 'w');
   const err = fs.openSync(errPath, 'w');
+  const c0 = childrenCpu();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), {
     stdio: ['ignore', out, err],
@@ -111,11 +115,25 @@ function exec(work, argv) {
     killSignal: 'SIGKILL',
   });
   const t1 = process.hrtime.bigint();
+  const cpu = childrenCpu() - c0;
   fs.closeSync(out);
   fs.closeSync(err);
   const stdout = fs.readFileSync(outPath, 'utf8');
   const stderr = fs.readFileSync(errPath, 'utf8');
-  return { argv, status: r.status, signal: r.signal, error: r.error, ms: Number(t1 - t0) / 1e6, stdout, stderr };
+  return { argv, status: r.status, signal: r.signal, error: r.error, ms: Number(t1 - t0) / 1e6, cpu, stdout, stderr };
+}
+
+/**
+ * CPU time (user + sys) of the children this process has waited for so far, in ms:
+ * cutime + cstime of proc_pid_stat(5), in clock ticks of 10 ms. Other jobs on a shared
+ * machine inflate wall time but not this; averaged over the samples it is the steadier
+ * figure. A detached container's init is not our child's waited-for child, so this is
+ * the runtime's own CPU (for `run`, the init's and the container's too).
+ */
+function childrenCpu() {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
 }
 
 function describe(r) {
@@ -175,10 +193,13 @@ function cli(work, rt, ...args) {
  * else `runc spec`'s, each with its own process.args.
  */
 function makeBundles(work) {
-  const rootfs = path.join(FIXTURE_BUNDLE, 'rootfs');
+  let rootfs = path.join(FIXTURE_BUNDLE, 'rootfs');
   if (!fs.existsSync(path.join(rootfs, 'bin/busybox'))) {
     throw new BenchError(`no fixture rootfs at ${rootfs}; run make fixture`);
   }
+  // runc refuses a root.path with a symlink in it ("invalid rootfs: not an absolute path,
+  // or a symlink"), and rootfs-fixtures/out is one in a git worktree.
+  rootfs = fs.realpathSync(rootfs);
   let source = path.join(FIXTURE_BUNDLE, 'config.json');
   let base;
   if (fs.existsSync(source)) {
@@ -233,7 +254,7 @@ function runTrue(work, rt, bundles) {
   rt.live.add(id);
   const r = expectStatus(cli(work, rt, 'run', '--bundle', bundles.true, id), 0, `${rt.name} run /bin/true`);
   rt.live.delete(id);
-  return { total: r.ms };
+  return { total: r.ms, 'cpu:run': r.cpu };
 }
 
 /** Sleeps without giving up the thread (the whole driver is synchronous). */
@@ -281,6 +302,35 @@ function createStartDelete(work, rt, bundles) {
   const d = expectStatus(cli(work, rt, 'delete', id), 0, `${rt.name} delete (of a stopped container)`);
   rt.live.delete(id);
   return { total: c.ms + s.ms + d.ms, create: c.ms, start: s.ms, delete: d.ms };
+}
+
+/**
+ * (d) every verb of the goal once, on one container whose process is `sleep 3600`:
+ * create, state, start, exec /bin/true (waited for), list, kill KILL, then delete once
+ * the sleep has exited (that wait untimed). `run` is (a)'s.
+ */
+function eachVerb(work, rt, bundles) {
+  const id = newId(rt, 'verb');
+  const pidFile = path.join(work, 'pid');
+  rt.live.add(id);
+  const t = {};
+  const cpu = {};
+  const step = (what, ...args) => {
+    const r = expectStatus(cli(work, rt, ...args), 0, `${rt.name} ${what}`);
+    cpu[`cpu:${what}`] = r.cpu;
+    return r.ms;
+  };
+  t.create = step('create', 'create', '--pid-file', pidFile, '--bundle', bundles.sleep, id);
+  const pid = readPidFile(pidFile, `${rt.name} create`);
+  t.state = step('state', 'state', id);
+  t.start = step('start', 'start', id);
+  t.exec = step('exec', 'exec', id, '/bin/true');
+  t.list = step('list', 'list');
+  t.kill = step('kill', 'kill', id, 'KILL');
+  waitExited(pid, `${rt.name} kill KILL`);
+  t.delete = step('delete', 'delete', id);
+  rt.live.delete(id);
+  return { total: Object.values(t).reduce((a, b) => a + b, 0), ...t, ...cpu };
 }
 
 /** (c) create + start + delete --force of `sleep 3600`, which delete kills. */
@@ -426,7 +476,7 @@ function percentile(xs, p) {
 
 function summarize(xs) {
   const round = (x) => Math.round(x * 100) / 100;
-  return { median: round(median(xs)), p90: round(percentile(xs, 90)), min: round(Math.min(...xs)), samples: xs.map(round) };
+  return { median: round(median(xs)), mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), p90: round(percentile(xs, 90)), min: round(Math.min(...xs)), samples: xs.map(round) };
 }
 
 /** Rows of cells as text columns: the first `labels` columns left-aligned, numbers right. */
@@ -438,6 +488,42 @@ function table(rows, labels = 1) {
 
 const ms = (x) => x.toFixed(1);
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+
+/**
+ * The goal of issue 14, per verb: what ts-runc adds on top of Node's own start
+ * (ts-runc(V) - `node -e 0`, medians of the same run) against runc's whole verb.
+ * "goal" is that difference divided by runc(V); at or below 1.00 the verb meets it.
+ */
+function verbTable(result, runtimes) {
+  const VERBS = ['run', 'create', 'start', 'delete', 'state', 'kill', 'exec', 'list'];
+  const names = runtimes.map((r) => r.name);
+  const med = (rt, verb) => (verb === 'run' ? result.scenarios.run[rt]?.total : result.scenarios.verbs[rt]?.[verb])?.median;
+  const node = result.baselines['node -e 0'].median;
+  const cpu = (rt, verb) => (verb === 'run' ? result.scenarios.run[rt]?.['cpu:run'] : result.scenarios.verbs[rt]?.[`cpu:${verb}`])?.mean;
+  const nodeCpu = result.baselineCpu['node -e 0'].mean;
+  const goal = names.includes('ts-runc') && names.includes('runc');
+  const rows = [['verb (median ms)', ...names, 'node -e 0', ...(goal ? ['ts-runc - node', '(ts-runc - node)/runc', 'goal met'] : []),
+    ...names.map((n) => `${n} CPU`), 'node CPU', ...(goal ? ['CPU goal'] : [])]];
+  result.goal = {};
+  for (const verb of VERBS) {
+    const row = [verb, ...names.map((n) => ms(med(n, verb))), ms(node)];
+    if (goal) {
+      const own = med('ts-runc', verb) - node;
+      const r = own / med('runc', verb);
+      result.goal[verb] = { tsRunc: med('ts-runc', verb), runc: med('runc', verb), node, own, ratio: r };
+      row.push(ms(own), r.toFixed(2), r <= 1 ? 'yes' : 'no');
+    }
+    row.push(...names.map((n) => ms(cpu(n, verb))), ms(nodeCpu));
+    if (goal) {
+      const rc = (cpu('ts-runc', verb) - nodeCpu) / cpu('runc', verb);
+      result.goal[verb] = { ...result.goal[verb], cpu: { tsRunc: cpu('ts-runc', verb), runc: cpu('runc', verb), node: nodeCpu, ratio: rc } };
+      row.push(Number.isFinite(rc) ? rc.toFixed(2) : '-');
+    }
+    rows.push(row);
+  }
+  return table(rows) + '\n(wall: medians; CPU: means of the runtime\'s user+sys, from cutime+cstime in 10 ms ticks;\n' +
+    ' "CPU goal" is (ts-runc CPU - node CPU) / runc CPU, the same goal on the figure other load does not inflate)';
+}
 
 // --- cleanup -------------------------------------------------------------------------
 
@@ -525,6 +611,7 @@ function main() {
       { key: 'run', title: 'run /bin/true', fn: runTrue },
       { key: 'create-start-delete', title: 'create+start+delete', fn: createStartDelete },
       { key: 'create-start-delete-force', title: 'create+start+delete -f', fn: createStartForceDelete },
+      { key: 'verbs', title: 'each verb (sleep)', fn: eachVerb },
     ];
     const baselines = [
       { key: 'node -e 0', argv: [process.execPath, '-e', '0'] },
@@ -537,6 +624,7 @@ function main() {
       for (const rt of runtimes) samples[s.key][rt.name] = {};
     }
     const baseSamples = Object.fromEntries(baselines.map((b) => [b.key, []]));
+    const baseCpu = {};
 
     const started = Date.now();
     const total = opts.warmup + opts.iterations;
@@ -552,7 +640,10 @@ function main() {
       }
       for (const b of baselines) {
         const r = expectStatus(exec(work, b.argv), 0, `baseline ${b.key}`);
-        if (keep) baseSamples[b.key].push(r.ms);
+        if (keep) {
+          baseSamples[b.key].push(r.ms);
+          (baseCpu[b.key] ??= []).push(r.cpu);
+        }
       }
       if (process.stderr.isTTY) process.stderr.write(`\r  iteration ${i + 1}/${total}${keep ? '' : ' (warm-up)'}   `);
     }
@@ -570,6 +661,7 @@ function main() {
       seconds,
       runtimes: runtimes.map(({ name, bin, version }) => ({ name, bin, version })),
       baselines: Object.fromEntries(Object.entries(baseSamples).map(([k, xs]) => [k, summarize(xs)])),
+      baselineCpu: Object.fromEntries(Object.entries(baseCpu).map(([k, xs]) => [k, summarize(xs)])),
       scenarios: {},
       ratios: {},
     };
@@ -598,7 +690,7 @@ function main() {
     say(table(rows, 2));
 
     const stepRows = [['by step (median ms)', 'runtime', 'create', 'start', 'delete']];
-    for (const sc of scenarios.filter((x) => x.key !== 'run')) {
+    for (const sc of scenarios.filter((x) => x.key !== 'run' && x.key !== 'verbs')) {
       for (const rt of runtimes) {
         const t = result.scenarios[sc.key][rt.name];
         stepRows.push([sc.title, rt.name, ms(t.create.median), ms(t.start.median), ms(t.delete.median)]);
@@ -611,6 +703,8 @@ function main() {
     const baseRows = [['baseline', 'median ms', 'p90 ms', 'min ms']];
     for (const [k, t] of Object.entries(result.baselines)) baseRows.push([k, ms(t.median), ms(t.p90), ms(t.min)]);
     say(table(baseRows));
+    say('');
+    say(verbTable(result, runtimes));
     say(`\n(${opts.iterations} samples each, whole command from spawn to exit; ${seconds.toFixed(0)} s of measuring)`);
 
     const jsonPath = opts.json || path.join(os.tmpdir(), 'ts-runc-bench', `lifecycle-${result.date.replace(/[:.]/g, '-')}.json`);
