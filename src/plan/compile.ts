@@ -198,8 +198,11 @@ const compiledSeccomp = new WeakMap<SpecSeccomp, Step & { op: 'seccomp' }>();
  * linux.seccomp (config-linux.md#seccomp) as a `seccomp` step, where runc puts it
  * (libcontainer/standard_init_linux.go):
  *
- * - with no_new_privs, as late as possible: right before `exec`, after the startContainer
- *   hooks, so the init's own steps never run under the container's filter;
+ * - with no_new_privs, as late as possible while `create` still runs: after the program is
+ *   found and before `wait-for-start` (runc loads it before it waits on exec.fifo, because
+ *   a SCMP_ACT_NOTIFY filter's fd must reach the agent during `create`). So the barrier,
+ *   the startContainer hooks and `execve` run under the filter, as in runc: a hook cannot
+ *   do what the container may not. With no barrier (`exec`), right before `exec`;
  * - without it, seccomp(2) needs CAP_SYS_ADMIN, which dropping the bounding set and
  *   switching to a non-root user can take away, so the filter is loaded just before the
  *   first of those. The init's remaining calls (setresuid, capset, accept, execve...) then
@@ -208,6 +211,8 @@ const compiledSeccomp = new WeakMap<SpecSeccomp, Step & { op: 'seccomp' }>();
 function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivileges: boolean, file: string): Step[] {
   // close_range(2) is not in every profile (runc marks the fds in finalizeNamespace,
   // before its late filter), so the fds are marked before the filter in both cases.
+  // The fds the init still needs (exec.sock, the report socket) are only marked
+  // close-on-exec, so a startContainer hook does not inherit them either.
   const closeFds: Step = { op: 'close-fds' };
   if (!seccomp) return insertBefore(steps, steps.findIndex((s) => s.op === 'exec'), closeFds);
   let step = compiledSeccomp.get(seccomp);
@@ -216,8 +221,9 @@ function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivi
     step = { op: 'seccomp', program: programBytes(program).toString('hex'), flags };
     compiledSeccomp.set(seccomp, step);
   }
+  const barrier = steps.findIndex((s) => s.op === 'wait-for-start');
   const at = noNewPrivileges
-    ? steps.findIndex((s) => s.op === 'exec')
+    ? (barrier >= 0 ? barrier : steps.findIndex((s) => s.op === 'exec'))
     : steps.findIndex((s) => s.op === 'drop-bounding-caps' || s.op === 'switch-user');
   return insertBefore(steps, at, closeFds, step);
 }
