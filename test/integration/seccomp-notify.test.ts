@@ -93,6 +93,22 @@ suite('seccomp user notification (SCMP_ACT_NOTIFY, listenerPath)', () => {
     });
   }
 
+  // pidfd_getfd(2) needs ptrace access to the container process: it holds for a process
+  // in a user namespace of its own, with a non-root user, too.
+  it('in a user namespace, as a non-root user', () => {
+    const agent = startAgent('fake');
+    const bundle = box.bundle(['sh', '-c', SCRIPT], notifying(agent.socket, false, (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      s.mounts = s.mounts!.filter((m) => m.destination !== '/sys/fs/cgroup');
+      s.process!.user = { uid: 1000, gid: 1000 };
+    }));
+    const r = box.run(['run', '-b', bundle, 'notify-userns']);
+    expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['made', 'absent']);
+    expect(state(agent, 1).state).toMatchObject({ id: 'notify-userns', status: 'creating' });
+  });
+
   (RUNC ? it : it.skip)('runc, same bundle: same answers, same state fields', () => {
     const agent = startAgent('fake');
     const bundle = box.bundle(['sh', '-c', SCRIPT], notifying(agent.socket, true));
