@@ -132,13 +132,17 @@ export const SUPPORTED_OPERATORS = [
   'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE',
 ];
 export const SUPPORTED_ARCHES = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'];
-export const SUPPORTED_FLAGS = ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC'];
+export const SUPPORTED_FLAGS = [
+  'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
+];
 
 /** seccomp(2) SECCOMP_FILTER_FLAG_* bits. */
 const FILTER_FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_TSYNC: 1,
   SECCOMP_FILTER_FLAG_LOG: 2,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
+  // Linux 5.19: a notified call waits for the agent's answer killable, not interruptible.
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
 };
 /** seccomp(2): return a notification fd (seccomp_unotify(2)); set when a rule is SCMP_ACT_NOTIFY. */
 export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
@@ -244,6 +248,10 @@ export function compileSeccomp(
     const bit = FILTER_FLAGS[flag];
     if (bit === undefined) throw new SpecError(file, `${at}.flags[${i}]`, `${flag} is not supported`);
     flags |= bit;
+    // seccomp(2): EINVAL without SECCOMP_FILTER_FLAG_NEW_LISTENER; say so before anything runs.
+    if (flag === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !notifies) {
+      throw new SpecError(file, `${at}.flags[${i}]`, `${flag} needs a SCMP_ACT_NOTIFY rule (it is about waiting for the agent)`);
+    }
   });
   // runc finds an empty listenerPath only once the filter is loaded ("listenerPath is not
   // set"); nothing has touched the kernel yet here, so say it now.

@@ -109,6 +109,16 @@ suite('seccomp user notification (SCMP_ACT_NOTIFY, listenerPath)', () => {
     expect(state(agent, 1).state).toMatchObject({ id: 'notify-userns', status: 'creating' });
   });
 
+  // runc 1.1.5 refuses every seccomp flag; later runc (and ts-runc) accept this one.
+  it('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is accepted with a listener', () => {
+    const agent = startAgent('fake');
+    const bundle = box.bundle(['sh', '-c', SCRIPT], notifying(agent.socket, true, (s) => {
+      s.linux!.seccomp!.flags = ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
+    }));
+    const r = box.run(['run', '-b', bundle, 'notify-killable']);
+    expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['made', 'absent']);
+  });
+
   (RUNC ? it : it.skip)('runc, same bundle: same answers, same state fields', () => {
     const agent = startAgent('fake');
     const bundle = box.bundle(['sh', '-c', SCRIPT], notifying(agent.socket, true));

@@ -166,6 +166,10 @@ describe('compileSeccomp', () => {
     expect(() => x86({ ...profile, syscalls: [{ names: ['mkdir', 'write'], action: 'SCMP_ACT_NOTIFY' }] }))
       .toThrow(/syscalls\[0\]\.names\[1\]: SCMP_ACT_NOTIFY cannot be used for the write syscall/);
     expect(() => x86({ ...profile, listenerPath: undefined })).toThrow(/linux\.seccomp\.listenerPath: listenerPath is not set/);
+    // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (32) goes with a listener only (seccomp(2)).
+    expect(compileSeccomp({ ...profile, flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }, 'x64').flags).toBe(8 | 32);
+    expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }))
+      .toThrow(/flags\[0\]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a SCMP_ACT_NOTIFY rule/);
   });
 
   // issue 10 item 2: runc's -ENOSYS stub (libcontainer/seccomp/patchbpf/enosys_linux.go).
