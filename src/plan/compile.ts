@@ -24,7 +24,7 @@
  * here, so the plan is complete data that a test or `ts-runc plan` can print.
  */
 import { SpecError } from '../spec/errors.js';
-import { compileSeccomp, programBytes } from '../seccomp/compile.js';
+import { compileSeccomp, programBytes, SECCOMP_FILTER_FLAG_NEW_LISTENER } from '../seccomp/compile.js';
 import type { RootfsPropagation, Spec, SpecHook, SpecProcess, SpecSeccomp } from '../spec/schema.js';
 import { containerDevices, deviceSteps, devLinks } from './devices.js';
 import { cleanPath, isBindMount, mountSteps, type CgroupView } from './mounts.js';
@@ -198,11 +198,14 @@ const compiledSeccomp = new WeakMap<SpecSeccomp, Step & { op: 'seccomp' }>();
  * linux.seccomp (config-linux.md#seccomp) as a `seccomp` step, where runc puts it
  * (libcontainer/standard_init_linux.go):
  *
- * - with no_new_privs, as late as possible while `create` still runs: after the program is
- *   found and before `wait-for-start` (runc loads it before it waits on exec.fifo, because
- *   a SCMP_ACT_NOTIFY filter's fd must reach the agent during `create`). So the barrier,
- *   the startContainer hooks and `execve` run under the filter, as in runc: a hook cannot
- *   do what the container may not. With no barrier (`exec`), right before `exec`;
+ * - with no_new_privs, as late as possible, so that few of the init's own calls go through
+ *   the filter: right before `exec`. Except where that would change what the container
+ *   sees from what runc shows: runc loads it before it waits on exec.fifo, so
+ *   startContainer hooks run under it (a hook cannot do what the container may not), and
+ *   a SCMP_ACT_NOTIFY filter's fd reaches the agent during `create` (whose ts-runc is the
+ *   one listening on the init's socket). With either, it goes before `wait-for-start`, and
+ *   the barrier's accept(2) and send(2) go through it too, as runc's open and write of
+ *   exec.fifo do;
  * - without it, seccomp(2) needs CAP_SYS_ADMIN, which dropping the bounding set and
  *   switching to a non-root user can take away, so the filter is loaded just before the
  *   first of those. The init's remaining calls (setresuid, capset, accept, execve...) then
@@ -221,9 +224,10 @@ function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivi
     step = { op: 'seccomp', program: programBytes(program).toString('hex'), flags };
     compiledSeccomp.set(seccomp, step);
   }
+  const early = (step.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 || steps.some((s) => s.op === 'run-hook' && s.name === 'startContainer');
   const barrier = steps.findIndex((s) => s.op === 'wait-for-start');
   const at = noNewPrivileges
-    ? (barrier >= 0 ? barrier : steps.findIndex((s) => s.op === 'exec'))
+    ? (early && barrier >= 0 ? barrier : steps.findIndex((s) => s.op === 'exec'))
     : steps.findIndex((s) => s.op === 'drop-bounding-caps' || s.op === 'switch-user');
   return insertBefore(steps, at, closeFds, step);
 }

@@ -9,7 +9,8 @@
  *   - getcpu, older than the newest named syscall: the default action, errno 18;
  *   - pidfd_send_signal (424), newer than all of them: ENOSYS (38), though the kernel has it;
  *   - 1000, which no kernel has: ENOSYS.
- * Debian's runc runs the same bundle, where installed.
+ * And the filter is in place before the startContainer hooks run, as runc orders it.
+ * Debian's runc runs the same bundles, where installed.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ const ARCH = process.arch === 'arm64' ? 'SCMP_ARCH_AARCH64' : 'SCMP_ARCH_X86_64'
 const GETCPU = TABLE.getcpu!;
 const PIDFD_SEND_SIGNAL = TABLE.pidfd_send_signal!;
 
-suite('seccomp: -ENOSYS for syscalls newer than the profile, defaultErrnoRet', () => {
+suite('seccomp: -ENOSYS for syscalls newer than the profile, defaultErrnoRet, the filter under startContainer hooks', () => {
   let box: Sandbox;
   let probeDir: string;
   beforeEach(() => {
@@ -78,6 +79,30 @@ suite('seccomp: -ENOSYS for syscalls newer than the profile, defaultErrnoRet', (
       if (RUNC) {
         const theirs = spawnSync(RUNC, ['--root', join(box.dir, 'runc-state'), 'run', '-b', bundle, `enosys-runc${nnp ? 1 : 0}`], { encoding: 'utf8', timeout: 20_000 });
         expect(theirs.stdout.trim(), theirs.stderr).toBe(expected);
+      }
+    });
+  }
+
+  // runc loads the filter before it waits for `start`, so a startContainer hook runs under
+  // it. Before, with no_new_privs, ts-runc loaded it after the hooks and the hook's mkdir
+  // worked.
+  for (const nnp of [true, false]) {
+    it(`a startContainer hook runs under the filter (noNewPrivileges ${nnp})`, () => {
+      const bundle = box.bundle(['sh', '-c', 'test -d /tmp/hook && echo hook-made || echo hook-absent'], (spec) => {
+        spec.root!.path = realpathSync(spec.root!.path);
+        spec.process!.noNewPrivileges = nnp;
+        spec.mounts!.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] });
+        spec.linux!.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 18 }],
+        };
+        spec.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'mkdir /tmp/hook || true'] }] };
+      });
+      const r = box.run(['run', '-b', bundle, `hook${nnp ? 1 : 0}`]);
+      expect(r.stdout.trim(), r.stderr).toBe('hook-absent');
+      if (RUNC) {
+        const theirs = spawnSync(RUNC, ['--root', join(box.dir, 'runc-state'), 'run', '-b', bundle, `hook-runc${nnp ? 1 : 0}`], { encoding: 'utf8', timeout: 20_000 });
+        expect(theirs.stdout.trim(), theirs.stderr).toBe('hook-absent');
       }
     });
   }

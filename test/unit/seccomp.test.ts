@@ -266,9 +266,14 @@ describe('the seccomp step in the plan', () => {
   };
   const ops = (steps: { op: string }[]) => steps.map((s) => s.op);
 
+  it('loads the filter right before exec when no_new_privs is set', () => {
+    const steps = compilePlan(withProfile(true), OPTIONS).steps;
+    expect(ops(steps).slice(-5)).toEqual(['find-executable', 'wait-for-start', 'close-fds', 'seccomp', 'exec']);
+  });
+
   // issue 10 item 2: runc loads it before it waits on exec.fifo, so the startContainer
   // hooks (and the barrier) run under the filter, and a notify fd reaches the agent at create.
-  it('loads the filter before the start barrier and the startContainer hooks when no_new_privs is set', () => {
+  it('with startContainer hooks (or a notify listener), loads it before the start barrier and the hooks', () => {
     const spec = withProfile(true);
     spec.hooks = { startContainer: [{ path: '/bin/true' }] };
     const steps = compilePlan(spec, OPTIONS).steps;
@@ -299,8 +304,9 @@ describe('the seccomp step in the plan', () => {
   it('asks for a notify fd (SECCOMP_FILTER_FLAG_NEW_LISTENER) when a rule is SCMP_ACT_NOTIFY', () => {
     const s = withProfile(true);
     s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
-    const step = compilePlan(s, OPTIONS).steps.find((x) => x.op === 'seccomp');
-    expect(step).toMatchObject({ op: 'seccomp', flags: 8 });
+    const steps = compilePlan(s, OPTIONS).steps;
+    expect(steps.find((x) => x.op === 'seccomp')).toMatchObject({ op: 'seccomp', flags: 8 });
+    expect(ops(steps).slice(-5)).toEqual(['find-executable', 'close-fds', 'seccomp', 'wait-for-start', 'exec']);
     s.linux!.seccomp = { ...s.linux!.seccomp, listenerPath: '' };
     expect(() => compilePlan(s, OPTIONS)).toThrow(/linux\.seccomp\.listenerPath: listenerPath is not set/);
   });
