@@ -253,6 +253,9 @@ export function compileSeccomp(
       throw new SpecError(file, `${at}.flags[${i}]`, `${flag} needs a SCMP_ACT_NOTIFY rule (it is about waiting for the agent)`);
     }
   });
+  // The init is single-threaded, so TSYNC changes nothing (runc ignores it too); and
+  // seccomp(2) refuses it with NEW_LISTENER (EINVAL, unless TSYNC_ESRCH).
+  if (notifies) flags &= ~FILTER_FLAGS.SECCOMP_FILTER_FLAG_TSYNC!;
   // runc finds an empty listenerPath only once the filter is loaded ("listenerPath is not
   // set"); nothing has touched the kernel yet here, so say it now.
   if (notifies && !profile.listenerPath) {

@@ -110,10 +110,11 @@ suite('seccomp user notification (SCMP_ACT_NOTIFY, listenerPath)', () => {
   });
 
   // runc 1.1.5 refuses every seccomp flag; later runc (and ts-runc) accept this one.
-  it('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is accepted with a listener', () => {
+  // TSYNC is dropped with a listener: seccomp(2) refuses the pair (EINVAL).
+  it('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (and TSYNC) are accepted with a listener', () => {
     const agent = startAgent('fake');
     const bundle = box.bundle(['sh', '-c', SCRIPT], notifying(agent.socket, true, (s) => {
-      s.linux!.seccomp!.flags = ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
+      s.linux!.seccomp!.flags = ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', 'SECCOMP_FILTER_FLAG_TSYNC'];
     }));
     const r = box.run(['run', '-b', bundle, 'notify-killable']);
     expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['made', 'absent']);

@@ -168,6 +168,8 @@ describe('compileSeccomp', () => {
     expect(() => x86({ ...profile, listenerPath: undefined })).toThrow(/linux\.seccomp\.listenerPath: listenerPath is not set/);
     // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (32) goes with a listener only (seccomp(2)).
     expect(compileSeccomp({ ...profile, flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }, 'x64').flags).toBe(8 | 32);
+    // TSYNC with NEW_LISTENER is EINVAL (seccomp(2)); the init is single-threaded, so it goes.
+    expect(compileSeccomp({ ...profile, flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG'] }, 'x64').flags).toBe(8 | 2);
     expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }))
       .toThrow(/flags\[0\]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a SCMP_ACT_NOTIFY rule/);
   });
