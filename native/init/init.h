@@ -48,7 +48,7 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Message types of the sync protocol (src/process/protocol.ts). */
-enum { MSG_CONFIG = 1, MSG_PID = 2, MSG_PLAN = 3, MSG_READY = 4, MSG_ERROR = 5 };
+enum { MSG_CONFIG = 1, MSG_PID = 2, MSG_PLAN = 3, MSG_READY = 4, MSG_ERROR = 5, MSG_SECCOMP = 6, MSG_SECCOMP_DONE = 7 };
 
 /* ERROR messages about work done before the plan's first step use this step index. */
 #define BEFORE_PLAN (-1)

@@ -29,6 +29,7 @@ import { namespaceCloneFlags } from '../plan/namespaces.js';
 import { setLinkUp } from '../network/links.js';
 import type { Netlink } from '../network/netlink/socket.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
+import { seccompAgentHandoff } from '../seccomp/agent.js';
 import { pidStartTime, waitForExit } from '../process/liveness.js';
 import { checkSpecOnHost } from '../spec/host-rules.js';
 import { loadSpec, SpecError } from '../spec/load.js';
@@ -182,7 +183,8 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
 
     const plan = planFor(hookState, cgroupViews(state.cgroupPaths));
     init.sendPlan(plan);
-    await init.finished(plan);
+    // runc gives the agent the state as the hooks see it: "creating", the init's pid.
+    await init.finished(plan, seccompAgentHandoff(spec.linux?.seccomp, () => state.pid, () => ociState(store, state, 'creating')));
 
     if (options.pidFile) writePidFile(options.pidFile, state.pid);
     return { state, init, spec };

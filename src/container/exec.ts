@@ -10,6 +10,7 @@ import { log } from '../log.js';
 import { joinCgroups } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
 import { createsNamespace } from '../plan/namespaces.js';
+import { seccompAgentHandoff } from '../seccomp/agent.js';
 import { ConsoleListener } from '../process/console.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { loadSpec } from '../spec/load.js';
@@ -17,7 +18,7 @@ import type { SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
 import { writePidFile } from './create.js';
 import { waitInForeground } from './foreground.js';
-import { statusOf } from './status.js';
+import { ociState, statusOf } from './status.js';
 
 export interface ExecOptions {
   process: SpecProcess;
@@ -89,7 +90,8 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
     pid = await init.pid();
     joinCgroups(state.cgroupPaths, pid);
     init.sendPlan(plan);
-    await init.finished(plan);
+    // runc (setnsProcess): the exec'd process's pid, and the container's state as "running".
+    await init.finished(plan, seccompAgentHandoff(seccomp, () => pid, () => ociState(store, state, 'running')));
     master = listener?.receiveMaster();
   } catch (error) {
     if (pid > 0) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }

@@ -24,7 +24,7 @@
  * here, so the plan is complete data that a test or `ts-runc plan` can print.
  */
 import { SpecError } from '../spec/errors.js';
-import { compileSeccomp, programBytes } from '../seccomp/compile.js';
+import { compileSeccomp, programBytes, SECCOMP_FILTER_FLAG_NEW_LISTENER } from '../seccomp/compile.js';
 import type { RootfsPropagation, Spec, SpecHook, SpecProcess, SpecSeccomp } from '../spec/schema.js';
 import { containerDevices, deviceSteps, devLinks } from './devices.js';
 import { cleanPath, isBindMount, mountSteps, type CgroupView } from './mounts.js';
@@ -198,8 +198,14 @@ const compiledSeccomp = new WeakMap<SpecSeccomp, Step & { op: 'seccomp' }>();
  * linux.seccomp (config-linux.md#seccomp) as a `seccomp` step, where runc puts it
  * (libcontainer/standard_init_linux.go):
  *
- * - with no_new_privs, as late as possible: right before `exec`, after the startContainer
- *   hooks, so the init's own steps never run under the container's filter;
+ * - with no_new_privs, as late as possible, so that few of the init's own calls go through
+ *   the filter: right before `exec`. Except where that would change what the container
+ *   sees from what runc shows: runc loads it before it waits on exec.fifo, so
+ *   startContainer hooks run under it (a hook cannot do what the container may not), and
+ *   a SCMP_ACT_NOTIFY filter's fd reaches the agent during `create` (whose ts-runc is the
+ *   one listening on the init's socket). With either, it goes before `wait-for-start`, and
+ *   the barrier's accept(2) and send(2) go through it too, as runc's open and write of
+ *   exec.fifo do;
  * - without it, seccomp(2) needs CAP_SYS_ADMIN, which dropping the bounding set and
  *   switching to a non-root user can take away, so the filter is loaded just before the
  *   first of those. The init's remaining calls (setresuid, capset, accept, execve...) then
@@ -208,6 +214,8 @@ const compiledSeccomp = new WeakMap<SpecSeccomp, Step & { op: 'seccomp' }>();
 function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivileges: boolean, file: string): Step[] {
   // close_range(2) is not in every profile (runc marks the fds in finalizeNamespace,
   // before its late filter), so the fds are marked before the filter in both cases.
+  // The fds the init still needs (exec.sock, the report socket) are only marked
+  // close-on-exec, so a startContainer hook does not inherit them either.
   const closeFds: Step = { op: 'close-fds' };
   if (!seccomp) return insertBefore(steps, steps.findIndex((s) => s.op === 'exec'), closeFds);
   let step = compiledSeccomp.get(seccomp);
@@ -216,8 +224,10 @@ function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivi
     step = { op: 'seccomp', program: programBytes(program).toString('hex'), flags };
     compiledSeccomp.set(seccomp, step);
   }
+  const early = (step.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 || steps.some((s) => s.op === 'run-hook' && s.name === 'startContainer');
+  const barrier = steps.findIndex((s) => s.op === 'wait-for-start');
   const at = noNewPrivileges
-    ? steps.findIndex((s) => s.op === 'exec')
+    ? (early && barrier >= 0 ? barrier : steps.findIndex((s) => s.op === 'exec'))
     : steps.findIndex((s) => s.op === 'drop-bounding-caps' || s.op === 'switch-user');
   return insertBefore(steps, at, closeFds, step);
 }

@@ -119,7 +119,9 @@ export type Step =
   /** seccomp(SECCOMP_SET_MODE_FILTER, flags, program) (seccomp(2)): `program` is the
    *  struct sock_filter array that src/seccomp/compile.ts built from linux.seccomp, as hex
    *  (8 bytes per instruction, little-endian); `flags` are SECCOMP_FILTER_FLAG_* bits. From
-   *  here on every system call of this process and its children goes through the filter. */
+   *  here on every system call of this process and its children goes through the filter.
+   *  With SECCOMP_FILTER_FLAG_NEW_LISTENER (SCMP_ACT_NOTIFY rules) the init then sends the
+   *  notify fd's number to Node (SECCOMP, protocol.ts) and waits for SECCOMP_DONE. */
   | { op: 'seccomp'; program: string; flags: number }
   /** Look the program up now (PATH from `env`, in the container), so a missing one fails
    *  `create` as in runc, not `start`: podman reports that as exit status 127. */

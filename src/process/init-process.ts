@@ -164,9 +164,18 @@ export class InitProcess {
   /**
    * Wait until the plan reached `wait-for-start` (READY), or, for a plan without it, until
    * the socket closes on a successful execve. A failed step rejects with its sentence.
+   * `onSeccompFd` is called with the notify fd's number in the container process when its
+   * `seccomp` step loaded a filter with SCMP_ACT_NOTIFY rules (protocol.ts, SECCOMP); once
+   * it returns, the init goes on. If it throws, so does this.
    */
-  async finished(plan: Plan): Promise<void> {
-    const message = await this.next();
+  async finished(plan: Plan, onSeccompFd?: (fd: number) => void): Promise<void> {
+    let message = await this.next();
+    while (message?.type === MSG.SECCOMP) {
+      if (!onSeccompFd) throw new RuntimeError('init sent a seccomp notify fd, and nobody asked for one');
+      onSeccompFd(Number(decodeFields(message.payload)[0]));
+      this.socket.write(frame(MSG.SECCOMP_DONE, Buffer.alloc(0)));
+      message = await this.next();
+    }
     if (message === undefined || message.type === MSG.READY) {
       if (message === undefined && plan.steps.some((s) => s.op === 'wait-for-start')) {
         throw new RuntimeError('the container process exited before it was ready');

@@ -10,6 +10,11 @@
  *                            and the pid is in its cgroup, so nothing runs unlimited or unmapped
  *   4 READY   init -> Node   the plan ran up to `wait-for-start` (create)
  *   5 ERROR   init -> Node   [step index, op, errno, message]
+ *   6 SECCOMP init -> Node   [fd]  the `seccomp` step loaded a filter with SCMP_ACT_NOTIFY
+ *                            rules; fd is its notify fd, in the init. Node copies it with
+ *                            pidfd_getfd(2) and sends it to linux.seccomp.listenerPath
+ *                            (src/seccomp/agent.ts), as runc does (procSeccomp)
+ *   7 SECCOMP_DONE Node -> init   the agent has it; the init closes its copy and goes on
  *
  * For `exec`, and after `wait-for-start`, success is the socket's EOF: the init's fds are
  * close-on-exec, so a successful execve(2) closes them; a failure sends ERROR first.
@@ -34,7 +39,7 @@
  */
 import { encodeFields } from '../plan/encode.js';
 
-export const MSG = { CONFIG: 1, PID: 2, PLAN: 3, READY: 4, ERROR: 5 } as const;
+export const MSG = { CONFIG: 1, PID: 2, PLAN: 3, READY: 4, ERROR: 5, SECCOMP: 6, SECCOMP_DONE: 7 } as const;
 export type MessageType = (typeof MSG)[keyof typeof MSG];
 
 export interface Message {

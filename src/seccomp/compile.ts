@@ -29,6 +29,14 @@
  *      compared, as libseccomp does for them.
  *   3. each section ends in `return defaultAction`.
  *
+ * Right after its `ld nr`, each section first returns ENOSYS for a number above every
+ * syscall the profile names for that ABI (runc's "-ENOSYS stub",
+ * libcontainer/seccomp/patchbpf/enosys_linux.go): a syscall newer than the profile is one
+ * the profile's author could not have meant to deny, and ENOSYS is what a libc expects from
+ * an older kernel, so it falls back (glibc's clone3 → clone, statx → fstatat) instead of
+ * failing with EPERM. Only when the default action denies (not ALLOW, LOG or TRACE, as in
+ * runc), and always for the native ABI, listed or not (as runc does since 1.1.6).
+ *
  * Names an ABI does not have (profiles list syscalls of every arch: "_llseek" is i386's and
  * arm's, "arm_fadvise64_64" arm's) are skipped in that ABI's section, as runc does.
  */
@@ -63,6 +71,7 @@ export const SECCOMP_RET = {
   TRAP: 0x00030000,
   ERRNO: 0x00050000,
   TRACE: 0x7ff00000,
+  USER_NOTIF: 0x7fc00000,
   LOG: 0x7ffc0000,
   ALLOW: 0x7fff0000,
 } as const;
@@ -71,6 +80,7 @@ export const SECCOMP_RET = {
 export const BPF_MAXINSNS = 4096;
 
 const EPERM = 1;
+const ENOSYS = 38;
 
 /** seccomp_data offsets. */
 const OFFSET_NR = 0;
@@ -116,20 +126,34 @@ const ARCHES: Record<SeccompArch, ArchInfo> = {
 /** For `ts-runc features` (features-linux.md#seccomp), in runc's spelling. */
 export const SUPPORTED_ACTIONS = [
   'SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD',
-  'SCMP_ACT_LOG', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP',
+  'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP',
 ];
 export const SUPPORTED_OPERATORS = [
   'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE',
 ];
 export const SUPPORTED_ARCHES = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'];
-export const SUPPORTED_FLAGS = ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC'];
+export const SUPPORTED_FLAGS = [
+  'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
+];
 
 /** seccomp(2) SECCOMP_FILTER_FLAG_* bits. */
 const FILTER_FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_TSYNC: 1,
   SECCOMP_FILTER_FLAG_LOG: 2,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
+  // Linux 5.19: a notified call waits for the agent's answer killable, not interruptible.
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
 };
+/** seccomp(2): return a notification fd (seccomp_unotify(2)); set when a rule is SCMP_ACT_NOTIFY. */
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
+
+/**
+ * Syscalls that may not be SCMP_ACT_NOTIFY: after loading the filter, the init tells ts-runc
+ * (Node) the notify fd with send(2) (sendto) on its socket, and only then can the agent
+ * get the fd; a notified send would wait for an agent that never comes. runc refuses
+ * `write`, which its init uses for the same message; we refuse both.
+ */
+const NOT_NOTIFIABLE = ['write', 'sendto'];
 
 export interface CompiledSeccomp {
   program: BpfInsn[];
@@ -156,15 +180,28 @@ export function compileSeccomp(
   const info = ARCHES[arch];
   const listed = profile.architectures ?? [];
   const defaultRet = actionValue(profile.defaultAction, profile.defaultErrnoRet, file, `${at}.defaultAction`);
+  if (defaultRet === SECCOMP_RET.USER_NOTIF) {
+    // runc: "SCMP_ACT_NOTIFY cannot be used as default action" (it would notify the init's own send).
+    throw new SpecError(file, `${at}.defaultAction`, 'SCMP_ACT_NOTIFY cannot be used as default action');
+  }
   const rules = (profile.syscalls ?? []).map((rule, i) => {
     const path = `${at}.syscalls[${i}]`;
     const args = rule.args ?? [];
     args.forEach((arg, j) => {
       if (arg.index > 5) throw new SpecError(file, `${path}.args[${j}].index`, `${arg.index} is not an argument index (0-5)`);
     });
-    return { rule, path, ret: actionValue(rule.action, rule.errnoRet, file, `${path}.action`) };
+    const ret = actionValue(rule.action, rule.errnoRet, file, `${path}.action`);
+    if (ret === SECCOMP_RET.USER_NOTIF) {
+      const name = rule.names.find((n) => NOT_NOTIFIABLE.includes(n));
+      if (name !== undefined) throw new SpecError(file, `${path}.names[${rule.names.indexOf(name)}]`, `SCMP_ACT_NOTIFY cannot be used for the ${name} syscall`);
+    }
+    return { rule, path, ret };
   });
+  const notifies = rules.some((r) => r.ret === SECCOMP_RET.USER_NOTIF);
+  // runc's isAllowAction: a tracer or a log-only profile lets unknown syscalls through itself.
+  const permissive = ([SECCOMP_RET.ALLOW, SECCOMP_RET.LOG] as number[]).includes(defaultRet) || (defaultRet & 0xffff0000) === SECCOMP_RET.TRACE;
   const section = (abi: Abi, into: BpfInsn[]): BpfInsn[] => {
+    if (!permissive) into.push(...enosysStub(abi, rules));
     ruleBlocks(abi, rules, defaultRet, file, into);
     into.push(insn(BPF.RET_K, defaultRet));
     return into;
@@ -206,14 +243,41 @@ export function compileSeccomp(
     throw new SpecError(file, at, `compiles to ${program.length} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`);
   }
 
-  let flags = 0;
+  let flags = notifies ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
   (profile.flags ?? []).forEach((flag, i) => {
     const bit = FILTER_FLAGS[flag];
-    if (bit === undefined) throw new SpecError(file, `${at}.flags[${i}]`, `${flag} is not supported (it needs a seccomp notify listener)`);
+    if (bit === undefined) throw new SpecError(file, `${at}.flags[${i}]`, `${flag} is not supported`);
     flags |= bit;
+    // seccomp(2): EINVAL without SECCOMP_FILTER_FLAG_NEW_LISTENER; say so before anything runs.
+    if (flag === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !notifies) {
+      throw new SpecError(file, `${at}.flags[${i}]`, `${flag} needs a SCMP_ACT_NOTIFY rule (it is about waiting for the agent)`);
+    }
   });
-  if (profile.listenerPath) throw new SpecError(file, `${at}.listenerPath`, 'seccomp notify listeners are not supported');
+  // The init is single-threaded, so TSYNC changes nothing (runc ignores it too); and
+  // seccomp(2) refuses it with NEW_LISTENER (EINVAL, unless TSYNC_ESRCH).
+  if (notifies) flags &= ~FILTER_FLAGS.SECCOMP_FILTER_FLAG_TSYNC!;
+  // runc finds an empty listenerPath only once the filter is loaded ("listenerPath is not
+  // set"); nothing has touched the kernel yet here, so say it now.
+  if (notifies && !profile.listenerPath) {
+    throw new SpecError(file, `${at}.listenerPath`, 'listenerPath is not set (SCMP_ACT_NOTIFY needs a seccomp agent\'s unix socket)');
+  }
   return { program, flags };
+}
+
+/**
+ * runc's -ENOSYS stub for one ABI section (A holds nr): "if nr > the largest number the
+ * profile names for this ABI, return ENOSYS". Every rule counts, whatever its action (as in
+ * runc's findLastSyscalls). Nothing when the profile names no syscall of this ABI.
+ */
+function enosysStub(abi: Abi, rules: { rule: SpecSyscallRule }[]): BpfInsn[] {
+  let largest = -1;
+  for (const { rule } of rules) {
+    for (const name of rule.names) {
+      if (Object.hasOwn(abi.syscalls, name)) largest = Math.max(largest, abi.syscalls[name]!);
+    }
+  }
+  if (largest < 0) return [];
+  return [insn(BPF.JGT_K, largest, 0, 1), insn(BPF.RET_K, SECCOMP_RET.ERRNO | ENOSYS)];
 }
 
 /** Appends the blocks of every rule for one ABI to `out`: conditional ones first. Each starts and ends with A = nr. */
@@ -283,8 +347,7 @@ function actionValue(action: string, errnoRet: number | undefined, file: string,
     case 'SCMP_ACT_TRAP': return SECCOMP_RET.TRAP;
     case 'SCMP_ACT_TRACE': return (SECCOMP_RET.TRACE | errno) >>> 0;
     case 'SCMP_ACT_LOG': return SECCOMP_RET.LOG;
-    case 'SCMP_ACT_NOTIFY':
-      throw new SpecError(file, path, 'SCMP_ACT_NOTIFY is not supported (ts-runc has no seccomp notify listener)');
+    case 'SCMP_ACT_NOTIFY': return SECCOMP_RET.USER_NOTIF;
     default:
       throw new SpecError(file, path, `"${action}" is not a seccomp action (${SUPPORTED_ACTIONS.join(', ')})`);
   }

@@ -34,6 +34,8 @@ interface Libc {
   send: Fn;
   recv: Fn;
   recvmsg: Fn;
+  connect: Fn;
+  sendmsg: Fn;
   // terminal
   ioctl: Fn;
   // mounts
@@ -91,6 +93,8 @@ function load(): Libc {
     send: fn('intptr send(int fd, const void *buf, size_t len, int flags)'),
     recv: fn('intptr recv(int fd, void *buf, size_t len, int flags)'),
     recvmsg: fn('intptr recvmsg(int fd, msghdr *msg, int flags)'),
+    connect: fn('int connect(int fd, const void *addr, uint32 len)'),
+    sendmsg: fn('intptr sendmsg(int fd, const msghdr *msg, int flags)'),
     ioctl: fn('int ioctl(int fd, unsigned long request, const winsize *ws)'),
     mount: fn('int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)'),
     umount2: fn('int umount2(const char *target, int flags)'),
@@ -165,10 +169,7 @@ export function listenUnix(path: string): number {
   const c = load();
   const fd = check(c.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), 'socket');
   try {
-    // struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; }, the path NUL-terminated
-    const address = Buffer.alloc(2 + Buffer.byteLength(path) + 1);
-    address.writeUInt16LE(AF_UNIX, 0);
-    address.write(path, 2);
+    const address = unixAddress(path);
     check(c.bind(fd, address, address.length), `bind ${path}`);
     check(c.listen(fd, 1), `listen ${path}`);
   } catch (error) {
@@ -198,6 +199,64 @@ export function receiveFd(socketFd: number, what = 'console socket'): number {
   const type = control.readInt32LE(12);
   if (level !== SOL_SOCKET || type !== SCM_RIGHTS) throw new RuntimeError(`${what}: no file descriptor received`);
   return control.readInt32LE(16);
+}
+
+/** struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; }, the path NUL-terminated. */
+function unixAddress(path: string): Buffer {
+  const address = Buffer.alloc(2 + Buffer.byteLength(path) + 1);
+  address.writeUInt16LE(AF_UNIX, 0);
+  address.write(path, 2);
+  return address;
+}
+
+const MSG_NOSIGNAL = 0x4000;
+
+/**
+ * connect(2) to the unix stream socket at `path` and send `payload` with `fd` attached
+ * (SCM_RIGHTS, unix(7)) in one sendmsg(2), then close the connection: how a seccomp agent
+ * gets its notify fd (config-linux.md#seccomp listenerPath). The errors say which call
+ * failed, so the caller can word them: `connect`/`sendmsg` in RuntimeError.message.
+ */
+export function sendFdToUnixSocket(path: string, payload: Buffer, fd: number): void {
+  const c = load();
+  const socketFd = check(c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), 'socket');
+  try {
+    const address = unixAddress(path);
+    checkRestarting(() => c.connect(socketFd, address, address.length), `connect ${path}`);
+    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } + one int:
+    // CMSG_LEN(4) = 20, padded to CMSG_SPACE(4) = 24.
+    const control = Buffer.alloc(24);
+    control.writeBigUInt64LE(20n, 0);
+    control.writeInt32LE(SOL_SOCKET, 8);
+    control.writeInt32LE(SCM_RIGHTS, 12);
+    control.writeInt32LE(fd, 16);
+    const msg = {
+      msg_name: null, msg_namelen: 0, msg_iov: [{ iov_base: payload, iov_len: payload.length }], msg_iovlen: 1,
+      msg_control: control, msg_controllen: control.length, msg_flags: 0,
+    };
+    const sent = checkRestarting(() => c.sendmsg(socketFd, msg, MSG_NOSIGNAL), `sendmsg ${path}`);
+    if (sent !== payload.length) throw new RuntimeError(`sendmsg ${path}: sent ${sent} of ${payload.length} bytes`);
+  } finally {
+    c.close(socketFd);
+  }
+}
+
+/** pidfd_open(2) and pidfd_getfd(2) (the same numbers on x86_64 and aarch64). */
+const SYS_PIDFD_OPEN = 434;
+const SYS_PIDFD_GETFD = 438;
+
+/**
+ * A copy of fd `targetFd` of process `pid` (pidfd_getfd(2), Linux 5.6; it needs ptrace
+ * access to the process, PTRACE_MODE_ATTACH_REALCREDS). The copy is close-on-exec.
+ */
+export function copyFdOfProcess(pid: number, targetFd: number, what: string): number {
+  const c = load();
+  const pidfd = check(c.syscall(SYS_PIDFD_OPEN, 'int', pid, 'uint', 0), `${what}: pidfd_open(${pid})`);
+  try {
+    return check(c.syscall(SYS_PIDFD_GETFD, 'int', pidfd, 'int', targetFd, 'uint', 0), `${what}: pidfd_getfd(${pid}, ${targetFd})`);
+  } finally {
+    c.close(pidfd);
+  }
 }
 
 /** socketpair(AF_UNIX, SOCK_STREAM), both ends close-on-exec; for handing fds to and from native/init/. */

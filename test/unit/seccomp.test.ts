@@ -146,12 +146,67 @@ describe('compileSeccomp', () => {
   });
 
   it('names the JSON path of an unsupported action or operator', () => {
-    expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, { names: ['write'], action: 'SCMP_ACT_NOTIFY' }] }))
-      .toThrow(/linux\.seccomp\.syscalls\[1\]\.action: SCMP_ACT_NOTIFY is not supported/);
+    expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, { names: ['write'], action: 'SCMP_ACT_FOO' as 'SCMP_ACT_ALLOW' }] }))
+      .toThrow(/linux\.seccomp\.syscalls\[1\]\.action: "SCMP_ACT_FOO" is not a seccomp action/);
     expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_FOO' as 'SCMP_CMP_EQ' }] }] }))
       .toThrow(SpecError);
     expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_FOO' as 'SCMP_CMP_EQ' }] }] }))
       .toThrow(/linux\.seccomp\.syscalls\[0\]\.args\[0\]\.op/);
+  });
+
+  // issue 10 item 1: runc's checks (libcontainer/seccomp/seccomp_linux.go InitSeccomp).
+  it('compiles SCMP_ACT_NOTIFY to SECCOMP_RET_USER_NOTIF, and refuses it where the init would wait on itself', () => {
+    const profile: SpecSeccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/a', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    const compiled = compileSeccomp(profile, 'x64');
+    expect(call(compiled.program, 'mkdir')).toBe(0x7fc00000);
+    expect(call(compiled.program, 'read')).toBe(SECCOMP_RET.ALLOW);
+    expect(compiled.flags).toBe(8);
+    expect(compileSeccomp({ ...profile, listenerPath: '/a', syscalls: [] }, 'x64').flags).toBe(0);
+    expect(() => x86({ defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/a' })).toThrow(/defaultAction: SCMP_ACT_NOTIFY cannot be used as default action/);
+    expect(() => x86({ ...profile, syscalls: [{ names: ['mkdir', 'write'], action: 'SCMP_ACT_NOTIFY' }] }))
+      .toThrow(/syscalls\[0\]\.names\[1\]: SCMP_ACT_NOTIFY cannot be used for the write syscall/);
+    expect(() => x86({ ...profile, listenerPath: undefined })).toThrow(/linux\.seccomp\.listenerPath: listenerPath is not set/);
+    // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (32) goes with a listener only (seccomp(2)).
+    expect(compileSeccomp({ ...profile, flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }, 'x64').flags).toBe(8 | 32);
+    // TSYNC with NEW_LISTENER is EINVAL (seccomp(2)); the init is single-threaded, so it goes.
+    expect(compileSeccomp({ ...profile, flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG'] }, 'x64').flags).toBe(8 | 2);
+    expect(() => x86({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }))
+      .toThrow(/flags\[0\]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a SCMP_ACT_NOTIFY rule/);
+  });
+
+  // issue 10 item 2: runc's -ENOSYS stub (libcontainer/seccomp/patchbpf/enosys_linux.go).
+  it('returns ENOSYS for a syscall newer than every one the profile names, per ABI, unless the default allows', () => {
+    const ENOSYS = (SECCOMP_RET.ERRNO | 38) >>> 0;
+    const EPERM = (SECCOMP_RET.ERRNO | 1) >>> 0;
+    // An allow-list naming syscalls up to mkdir (83) and, for i386, up to its mkdir (39).
+    const profile: SpecSeccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      syscalls: [{ names: ['read', 'write', 'mkdir'], action: 'SCMP_ACT_ALLOW' }],
+    };
+    const program = x86(profile);
+    expect(call(program, 'read')).toBe(SECCOMP_RET.ALLOW);
+    expect(call(program, 'open')).toBe(EPERM); // 2: older than mkdir, so the default
+    expect(call(program, 'rmdir')).toBe(ENOSYS); // 84
+    expect(call(program, 'clone3')).toBe(ENOSYS); // 435
+    const i386 = (name: string) => run(program, seccompData({ nr: I386_SYSCALLS[name]!, arch: AUDIT_ARCH_I386 }));
+    expect(i386('mkdir')).toBe(SECCOMP_RET.ALLOW);
+    expect(i386('link')).toBe(EPERM); // 9
+    expect(i386('rmdir')).toBe(ENOSYS); // 40
+    // defaultErrnoRet is the default's errno; the stub still says ENOSYS.
+    const withRet = x86({ ...profile, defaultErrnoRet: 18 });
+    expect(call(withRet, 'open')).toBe((SECCOMP_RET.ERRNO | 18) >>> 0);
+    expect(call(withRet, 'clone3')).toBe(ENOSYS);
+    // The native ABI gets the stub even when `architectures` is empty (runc >= 1.1.6).
+    expect(call(x86({ ...profile, architectures: [] }), 'clone3')).toBe(ENOSYS);
+    // A deny-list (default allow, log or trace) lets newer syscalls through, as runc does.
+    for (const defaultAction of ['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'] as const) {
+      const denyList = x86({ defaultAction, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] });
+      expect(call(denyList, 'clone3')).toBe(compileSeccomp({ defaultAction }, 'x64').program.at(-1)!.k);
+    }
+    // x32 calls (bit 30 of nr) have a stub of their own, from x32's numbers.
+    const x32 = x86({ ...profile, architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'] });
+    expect(run(x32, seccompData({ nr: X32_SYSCALLS.mkdir!, arch: AUDIT_ARCH_X86_64 }))).toBe(SECCOMP_RET.ALLOW);
+    expect(run(x32, seccompData({ nr: X32_SYSCALLS.clone3!, arch: AUDIT_ARCH_X86_64 }))).toBe(ENOSYS);
   });
 
   it('keeps long profiles within 8-bit jumps and BPF_MAXINSNS', () => {
@@ -216,7 +271,16 @@ describe('the seccomp step in the plan', () => {
   it('loads the filter right before exec when no_new_privs is set', () => {
     const steps = compilePlan(withProfile(true), OPTIONS).steps;
     expect(ops(steps).slice(-5)).toEqual(['find-executable', 'wait-for-start', 'close-fds', 'seccomp', 'exec']);
-    const step = steps.at(-2)!;
+  });
+
+  // issue 10 item 2: runc loads it before it waits on exec.fifo, so the startContainer
+  // hooks (and the barrier) run under the filter, and a notify fd reaches the agent at create.
+  it('with startContainer hooks (or a notify listener), loads it before the start barrier and the hooks', () => {
+    const spec = withProfile(true);
+    spec.hooks = { startContainer: [{ path: '/bin/true' }] };
+    const steps = compilePlan(spec, OPTIONS).steps;
+    expect(ops(steps).slice(-6)).toEqual(['find-executable', 'close-fds', 'seccomp', 'wait-for-start', 'run-hook', 'exec']);
+    const step = steps.at(-4)!;
     expect(step).toEqual({ op: 'seccomp', program: programBytes(x86(withProfile(true).linux!.seccomp!)).toString('hex'), flags: 0 });
     expect(encodePlan({ steps: [step] }).length).toBeGreaterThan(9 * 16);
   });
@@ -236,6 +300,17 @@ describe('the seccomp step in the plan', () => {
     const s = withProfile(true);
     const exec = ops(compileExecPlan(s.process!, { hasConsoleSocket: true, seccomp: s.linux!.seccomp! }).steps);
     expect(exec.slice(-3)).toEqual(['close-fds', 'seccomp', 'exec']);
+  });
+
+  // issue 10 item 1
+  it('asks for a notify fd (SECCOMP_FILTER_FLAG_NEW_LISTENER) when a rule is SCMP_ACT_NOTIFY', () => {
+    const s = withProfile(true);
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    const steps = compilePlan(s, OPTIONS).steps;
+    expect(steps.find((x) => x.op === 'seccomp')).toMatchObject({ op: 'seccomp', flags: 8 });
+    expect(ops(steps).slice(-5)).toEqual(['find-executable', 'close-fds', 'seccomp', 'wait-for-start', 'exec']);
+    s.linux!.seccomp = { ...s.linux!.seccomp, listenerPath: '' };
+    expect(() => compilePlan(s, OPTIONS)).toThrow(/linux\.seccomp\.listenerPath: listenerPath is not set/);
   });
 
   it('applies the container profile to exec too', () => {
