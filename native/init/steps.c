@@ -182,6 +182,12 @@ static int run_wait_for_start(const struct value *v)
 	return step_wait_for_start();
 }
 
+static int run_run_runtime_hooks(const struct value *v)
+{
+	(void)v;
+	return step_run_runtime_hooks();
+}
+
 static int run_exec(const struct value *v)
 {
 	return step_exec(v[0].str, v[1].strs, v[2].strs);
@@ -230,6 +236,7 @@ const struct op ops[] = {
 	{ "seccomp", { S("program"), I("flags") }, run_seccomp },
 	{ "find-executable", { S("path"), STRS("env") }, run_find_executable },
 	{ "wait-for-start", { { 0 } }, run_wait_for_start },
+	{ "run-runtime-hooks", { { 0 } }, run_run_runtime_hooks },
 	{ "exec", { S("path"), STRS("args"), STRS("env") }, run_exec },
 };
 const size_t nops = sizeof ops / sizeof ops[0];

@@ -4,8 +4,9 @@
  *   1. config.json → validated spec → plan           (nothing on the host changes yet)
  *   2. claim <root>/<id>, create the cgroup and write its limits (linux.resources)
  *   3. spawn the init; it clones the namespaces and reports the pid
- *   4. write uid/gid maps, put the pid in its cgroup, run prestart/createRuntime hooks
- *   5. send the plan; the init mounts, pivots, drops privileges and waits at the barrier
+ *   4. write uid/gid maps, put the pid in its cgroup
+ *   5. send the plan; the init mounts, stops while we run the prestart/createRuntime
+ *      hooks, pivots, drops privileges and waits at the barrier
  *
  * If any of it fails, what was made is undone in reverse: the process killed, the cgroup
  * and the state directory removed. The container's mounts live in its own mount
@@ -177,12 +178,13 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     }
 
     const hookState = JSON.stringify(ociState(store, state, 'creating'));
-    await runHooks('prestart', spec.hooks?.prestart, hookState);
-    await runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
-
     const plan = planFor(hookState, cgroupViews(state.cgroupPaths));
     init.sendPlan(plan);
-    await init.finished(plan);
+    // The plan's run-runtime-hooks step (after the mounts, before pivot_root) waits for these.
+    await init.finished(plan, async () => {
+      await runHooks('prestart', spec.hooks?.prestart, hookState, bundle);
+      await runHooks('createRuntime', spec.hooks?.createRuntime, hookState, bundle);
+    });
 
     if (options.pidFile) writePidFile(options.pidFile, state.pid);
     return { state, init, spec };

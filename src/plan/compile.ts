@@ -8,8 +8,9 @@
  *     1. mount propagation of "/", then bind the rootfs onto itself
  *     2. the spec's mounts, in order
  *     3. device nodes and /dev links (unless /dev is a bind mount)
- *     4. session keyring, createContainer hooks (lo is brought up by create.ts, through
- *        netlink, before the plan runs)
+ *     4. session keyring, prestart and createRuntime hooks (run by Node while the init
+ *        waits), createContainer hooks in the rootfs (lo is brought up by create.ts,
+ *        through netlink, before the plan runs)
  *   the switch:
  *     5. pivot_root (or MS_MOVE + chroot with --no-pivot), rootfsPropagation
  *   (without a mount namespace of its own, 1-3 are refused or skipped and 5 is a chroot:
@@ -166,6 +167,12 @@ function keyringAndHookSteps(spec: Spec, opts: CompileOptions): Step[] {
     // create.ts brings it up through netlink before the plan runs.
     // runc names the keyring "_ses.<id>" so `keyctl show` tells containers apart.
     ...(opts.noNewKeyring ? [] : [{ op: 'join-session-keyring', name: `_ses.${opts.containerId}` } as const]),
+    // runtime.md#lifecycle: prestart and createRuntime hooks run in the runtime's
+    // namespaces once the container's are made; runc runs them here, after the mounts and
+    // before pivot_root (its procHooks sync), so a hook that nsenter(1)s the container
+    // sees its mounts. Node runs them while the init waits (no step without such hooks).
+    ...((spec.hooks?.prestart ?? []).length + (spec.hooks?.createRuntime ?? []).length > 0
+      ? [{ op: 'run-runtime-hooks' } as const] : []),
     // config.md#posix-platform-hooks, runtime.md#lifecycle: createContainer hooks run in
     // the container namespaces "after the container has been created but before
     // pivot_root or any equivalent operation has been called".

@@ -9,8 +9,10 @@
  *   spawn(init, fd N = socketpair) ───►  read CONFIG
  *   send CONFIG                          setns(joined), clone ──► (new namespaces)
  *   ◄── PID                              send PID; exit or wait   wait for PLAN
- *   uid/gid maps, cgroup.procs, hooks
- *   send PLAN ──────────────────────────────────────────────────► run steps…
+ *   uid/gid maps, cgroup.procs
+ *   send PLAN ──────────────────────────────────────────────────► run steps… (mounts)
+ *   ◄── HOOKS ◄───────────────────────────────────────────────── run-runtime-hooks
+ *   prestart, createRuntime hooks; RESUME ──────────────────────► run steps… (pivot_root)
  *   ◄── READY | ERROR ◄───────────────────────────────────────── wait-for-start / exec
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
@@ -165,8 +167,15 @@ export class InitProcess {
    * Wait until the plan reached `wait-for-start` (READY), or, for a plan without it, until
    * the socket closes on a successful execve. A failed step rejects with its sentence.
    */
-  async finished(plan: Plan): Promise<void> {
-    const message = await this.next();
+  async finished(plan: Plan, runtimeHooks?: () => Promise<void>): Promise<void> {
+    let message = await this.next();
+    // run-runtime-hooks: the init waits while we run them; a failure rejects, and the
+    // caller kills the init.
+    while (message?.type === MSG.HOOKS) {
+      if (runtimeHooks) await runtimeHooks();
+      this.socket.write(frame(MSG.RESUME, Buffer.alloc(0)));
+      message = await this.next();
+    }
     if (message === undefined || message.type === MSG.READY) {
       if (message === undefined && plan.steps.some((s) => s.op === 'wait-for-start')) {
         throw new RuntimeError('the container process exited before it was ready');

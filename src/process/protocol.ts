@@ -34,7 +34,7 @@
  */
 import { encodeFields } from '../plan/encode.js';
 
-export const MSG = { CONFIG: 1, PID: 2, PLAN: 3, READY: 4, ERROR: 5 } as const;
+export const MSG = { CONFIG: 1, PID: 2, PLAN: 3, READY: 4, ERROR: 5, HOOKS: 6, RESUME: 7 } as const;
 export type MessageType = (typeof MSG)[keyof typeof MSG];
 
 export interface Message {
