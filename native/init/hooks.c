@@ -63,6 +63,7 @@ int step_run_hook(const char *name, const char *path, char **argv, char **envp,
 	sigaction(SIGPIPE, &old, NULL);
 	close(in[1]);
 
+	debug_log("ts-runc-init[%d]: %s hook %s started as pid %d", getpid(), name, path, pid);
 	int status;
 	int killed = wait_with_timeout(pid, timeout, &status);
 	if (killed < 0)

@@ -263,6 +263,16 @@ int step_seccomp(const char *hex, unsigned flags);
 /* exec.c */
 int step_wait_for_start(void);
 int step_run_runtime_hooks(void);
+
+/* debug-log.c: --debug lines to Node, when it gave a log fd; else one comparison. */
+extern int log_fd;
+void debug_log_open(void);
+void debug_log_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define debug_log(...)                           \
+	do {                                     \
+		if (log_fd >= 0)                 \
+			debug_log_write(__VA_ARGS__); \
+	} while (0)
 int step_find_executable(const char *path, char **envp);
 int step_close_fds(void);
 int step_exec(const char *path, char **argv, char **envp);

@@ -257,8 +257,12 @@ void run_plan(const struct fields *steps, uint32_t nsteps)
 		const char *name = steps[i].item[0];
 		const struct op *op;
 		struct value v[MAX_STEP_FIELDS];
-		if (decode_step(&steps[i], &op, v) < 0 || op->run(v) < 0)
+		debug_log("step %u %d start", i, getpid());
+		if (decode_step(&steps[i], &op, v) < 0 || op->run(v) < 0) {
+			debug_log("step %u %d failed: %s", i, getpid(), failure.message);
 			report_and_exit(i, name);
+		}
+		debug_log("step %u %d done", i, getpid());
 	}
 	fail(EINVAL, "the plan ended without an exec step");
 	report_and_exit(nsteps, "plan");

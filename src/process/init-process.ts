@@ -18,7 +18,9 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { RuntimeError, errnoName } from '../errors.js';
+import { debugEnabled, log } from '../log.js';
 import { encodePlan } from '../plan/encode.js';
 import { describeStep, type Plan } from '../plan/steps.js';
 import { Netlink } from '../network/netlink/socket.js';
@@ -62,6 +64,10 @@ export class InitProcess {
   /** our end of the socketpair the container process sends its netns's netlink socket on */
   private netlinkChannel = -1;
   private netlinkHandle?: Netlink;
+  /** with --debug: the init's log pipe (native/init/debug-log.c), and the plan its
+   *  "step N" lines refer to */
+  private logStream?: Readable;
+  private plan?: Plan;
 
   constructor(config: InitConfig, stdio: InitStdio) {
     // fds 3..3+N-1 are the caller's preserved fds, passed through at the same numbers;
@@ -77,10 +83,17 @@ export class InitProcess {
       stdioOption.push(initEnd);
       config = { ...config, netlinkFd: syncFd + 1 };
     }
+    // --debug: one more fd for the init's own debug lines (runc's _LIBCONTAINER_LOGPIPE).
+    const env: Record<string, string> = { TSRUNC_SYNC_FD: String(syncFd) };
+    const logFd = debugEnabled() ? stdioOption.length : -1;
+    if (logFd >= 0) {
+      stdioOption.push('pipe');
+      env.TSRUNC_LOG_FD = String(logFd);
+    }
     try {
       this.child = spawn(initBinary(), [], {
         stdio: stdioOption,
-        env: { TSRUNC_SYNC_FD: String(syncFd) },
+        env,
         // The init gets its own session: the container must not die with the caller's
         // terminal, and keyboard signals reach it once, relayed by us (exec.ts), not twice.
         detached: true,
@@ -103,7 +116,28 @@ export class InitProcess {
       this.deliver(undefined);
     });
     this.socket.on('error', () => {});
+    if (logFd >= 0) this.readLog(this.child.stdio[logFd] as Readable);
     this.socket.write(frame(MSG.CONFIG, encodeConfig(config)));
+  }
+
+  /** Each line of the init's log pipe becomes a debug line; "step N …" names the step. */
+  private readLog(stream: Readable): void {
+    this.logStream = stream;
+    let pending = '';
+    stream.on('error', () => {});
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        // "step <index> <pid> <what>" (native/init/steps.c run_plan); the pid is the one
+        // the init has in its own pid namespace, as runc's "nsexec-2[1]: …" lines show it.
+        const match = /^step (\d+) (\d+) (.*)$/.exec(line);
+        const step = match ? this.plan?.steps[Number(match[1])] : undefined;
+        log().debug(match && step && this.plan
+          ? `ts-runc-init[${match[2]}]: step ${Number(match[1]) + 1}/${this.plan.steps.length} ${describeStep(step)}: ${match[3]}`
+          : line);
+      }
+    });
   }
 
   private deliver(message: Message | undefined): void {
@@ -160,6 +194,7 @@ export class InitProcess {
   }
 
   sendPlan(plan: Plan): void {
+    this.plan = plan;
     this.socket.write(frame(MSG.PLAN, encodePlan(plan)));
   }
 
@@ -191,6 +226,7 @@ export class InitProcess {
     if (this.netlinkChannel >= 0) closeFd(this.netlinkChannel);
     this.netlinkChannel = -1;
     this.socket.destroy();
+    this.logStream?.destroy();
     this.child.unref();
   }
 }
