@@ -69,7 +69,7 @@ int step_run_hook(const char *name, const char *path, char **argv, char **envp,
 	if (killed < 0)
 		return fail_sys(errno, "%s hook %s: waitpid", name, path);
 	if (killed)
-		return fail(ETIMEDOUT, "%s hook %s: timed out after %llds", name, path, timeout);
+		return fail(ETIMEDOUT, "%s hook %s: ran past specified timeout of %lld.0s", name, path, timeout);
 	if (WIFSIGNALED(status))
 		return fail(EINTR, "%s hook %s: killed by signal %d (%s)", name, path,
 			    WTERMSIG(status), strsignal(WTERMSIG(status)));

@@ -111,13 +111,17 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(await helpFor(rest));
     return 0;
   }
+  // `--help VERB` shows the verb's help; runc (urfave/cli) shows the main help for
+  // `--help` whatever follows, so an unknown word does too, and both exit 0, as does a
+  // bare `ts-runc`.
   if (bool(globals, 'help')) {
-    process.stdout.write(await helpFor(globals.positionals));
+    const known = verb !== undefined && (VERBS as readonly string[]).includes(verb);
+    process.stdout.write(known ? await helpFor(globals.positionals) : await mainHelp());
     return 0;
   }
   if (!verb) {
     process.stdout.write(await mainHelp());
-    return 1;
+    return 0;
   }
   const command = await loadVerb(knownVerb(verb));
   const logFormat = str(globals, 'log-format') ?? 'text';

@@ -49,7 +49,7 @@ export async function runHook(kind: string, hook: Hook, state: string, cwd?: str
     child.on('close', (c, s) => resolve([c, s]));
   }).finally(() => clearTimeout(timer));
   if (code !== 0) {
-    const why = signal === 'SIGKILL' && hook.timeout ? `timed out after ${hook.timeout}s` : signal ? `killed by ${signal}` : `exit status ${code}`;
+    const why = signal === 'SIGKILL' && hook.timeout ? `ran past specified timeout of ${hook.timeout.toFixed(1)}s` /* runc's words */ : signal ? `killed by ${signal}` : `exit status ${code}`;
     const output = [stdout.trim() && `stdout: ${stdout.trim()}`, stderr.trim() && `stderr: ${stderr.trim()}`].filter(Boolean).join(', ');
     throw new RuntimeError(`${kind} hook ${hook.path} failed: ${why}${output ? `, ${output}` : ''}`);
   }

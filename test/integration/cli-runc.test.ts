@@ -44,6 +44,13 @@ suite('the CLI as runc shows it', () => {
     expect(r.stderr).toContain("No help topic for 'foo'");
     expect(box.run(['help', 'dleete']).stderr).toContain("No help topic for 'dleete' (did you mean delete?)");
     expect(box.run(['help', 'exec']).stdout).toContain('ts-runc exec');
+    // A bare call and `--help` with any word print the main help and exit 0, as runc's do.
+    for (const args of [[], ['--help', 'foo'], ['-h']]) {
+      const r = box.run(args);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout).toContain('USAGE:');
+      if (RUNC) expect(runc(args).status, `runc ${args.join(' ')}`).toBe(0);
+    }
     if (RUNC) {
       const theirs = runc(['help', 'foo']);
       expect(theirs.status).toBe(3);

@@ -99,4 +99,24 @@ esac
     expect(same(ours)).toEqual(same(records(theirs.out)));
     expect(records(theirs.out).prestart!.pwd).toBe(theirs.bundle);
   });
+
+  it("kills a hook that runs past its timeout, in the runtime and in the container, with runc's words", () => {
+    const sleepy = { path: '/bin/sleep', args: ['sleep', '10'], timeout: 1 };
+    for (const kind of ['createRuntime', 'createContainer'] as const) {
+      const bundle = box.bundle(['true'], (spec) => {
+        spec.root = { path: realpathSync(FIXTURE_ROOTFS), readonly: true };
+        spec.hooks = { [kind]: [sleepy] };
+      });
+      const r = box.run(['run', '-b', bundle, `slow-${kind.toLowerCase()}`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`${kind} hook /bin/sleep`);
+      expect(r.stderr).toContain('ran past specified timeout of 1.0s');
+      if (RUNC) {
+        const theirs = spawnSync('runc', ['--root', join(box.dir, 'runc-state'), 'run', '-b', bundle, `slow-${kind.toLowerCase()}`],
+          { encoding: 'utf8', timeout: 20_000 });
+        expect(theirs.status).toBe(1);
+        expect(theirs.stderr).toContain('hook ran past specified timeout of 1.0s');
+      }
+    }
+  });
 });
