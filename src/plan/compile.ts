@@ -93,7 +93,7 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     // program command is executed". A missing program fails create, as runc's does.
     { op: 'find-executable', path: process.args[0]!, env: [...(process.env ?? [])] },
     { op: 'wait-for-start' },
-    ...hookSteps('startContainer', spec.hooks?.startContainer, opts.hookState),
+    ...hookSteps('startContainer', spec, opts.hookState),
     execStep(process),
   ];
   return { steps: withSeccomp(steps, spec.linux?.seccomp, process.noNewPrivileges === true, FILE), warnings };
@@ -176,7 +176,7 @@ function keyringAndHookSteps(spec: Spec, opts: CompileOptions): Step[] {
     // config.md#posix-platform-hooks, runtime.md#lifecycle: createContainer hooks run in
     // the container namespaces "after the container has been created but before
     // pivot_root or any equivalent operation has been called".
-    ...hookSteps('createContainer', spec.hooks?.createContainer, opts.hookState),
+    ...hookSteps('createContainer', spec, opts.hookState),
   ];
 }
 
@@ -305,15 +305,18 @@ function utsSteps(spec: Spec): Step[] {
 /**
  * Hooks the init runs inside the container (createContainer, startContainer). The others
  * (prestart, createRuntime, poststart, poststop) run in the runtime namespace, from Node.
- * Without `args`, argv is just the path (what Go's exec, and so runc, does).
+ * Without `args`, argv is just the path (what Go's exec, and so runc, does). Without `env`,
+ * the init's environment, which in runc is the container process's (runc's init sets
+ * process.env before it runs these hooks, and Go's exec passes it on for a nil Env).
  */
-function hookSteps(name: 'createContainer' | 'startContainer', hooks: readonly SpecHook[] | undefined, state: string): Step[] {
-  return (hooks ?? []).map((hook): Step => ({
+function hookSteps(name: 'createContainer' | 'startContainer', spec: Spec, state: string): Step[] {
+  const hooks: readonly SpecHook[] = spec.hooks?.[name] ?? [];
+  return hooks.map((hook): Step => ({
     op: 'run-hook',
     name,
     path: hook.path,
     args: hook.args && hook.args.length > 0 ? [...hook.args] : [hook.path],
-    env: [...(hook.env ?? [])],
+    env: [...(hook.env ?? spec.process?.env ?? [])],
     timeout: hook.timeout ?? 0,
     state,
   }));
