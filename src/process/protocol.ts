@@ -10,6 +10,12 @@
  *                            and the pid is in its cgroup, so nothing runs unlimited or unmapped
  *   4 READY   init -> Node   the plan ran up to `wait-for-start` (create)
  *   5 ERROR   init -> Node   [step index, op, errno, message]
+ *   6 HOOKS   init -> Node   (empty) the plan reached `run-runtime-hooks`: the mounts are made,
+ *                            the root not switched; Node runs prestart and createRuntime hooks
+ *   7 RESUME  Node -> init   (empty) they succeeded; the plan goes on (on failure Node kills it)
+ *
+ * With --debug the init also gets a log pipe, fd `TSRUNC_LOG_FD`, of text lines
+ * (native/init/debug-log.c); it is not part of this protocol.
  *
  * For `exec`, and after `wait-for-start`, success is the socket's EOF: the init's fds are
  * close-on-exec, so a successful execve(2) closes them; a failure sends ERROR first.
