@@ -35,6 +35,7 @@ setup-vm:
 build: ts native
 
 ts: dist/.built
+	@scripts/write-commit.sh dist/version.js
 dist/.built: $(TS_SOURCES) tsconfig.json package.json
 	tsc -p tsconfig.json
 	@touch $@

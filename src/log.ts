@@ -34,12 +34,35 @@ const stderrOnly: Log = {
   flush() {},
 };
 let current: Log = stderrOnly;
+let debugging = false;
 
 export function log(): Log {
   return current;
 }
 
+/** Whether --debug is on: the init is then given a pipe for its own debug lines
+ *  (process/init-process.ts); without it, it logs nothing and pays nothing. */
+export function debugEnabled(): boolean {
+  return debugging;
+}
+
+/** RFC 3339 to the second, as logrus prints runc's times ("2026-12-04T18:51:26Z"). */
+const logTime = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** logrus's quoting (TextFormatter needsQuoting): bare when only letters, digits and -._/@^+. */
+const logValue = (value: unknown): string => {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return /^[A-Za-z0-9\-._/@^+]+$/.test(text) ? text : JSON.stringify(text);
+};
+
+/** One line in logrus's text format, runc's default: time="…" level=debug msg="…" key=value. */
+export function textLine(level: string, msg: string, fields?: Record<string, unknown>): string {
+  const extra = Object.entries(fields ?? {}).map(([key, value]) => ` ${key}=${logValue(value)}`).join('');
+  return `time="${logTime()}" level=${level} msg=${JSON.stringify(msg)}${extra}\n`;
+}
+
 export async function setupLogging(options: LogOptions): Promise<void> {
+  debugging = options.debug;
   if (!options.file && !options.debug) return;
   const { default: pino } = await import('pino');
   const destination = options.file
@@ -49,15 +72,15 @@ export async function setupLogging(options: LogOptions): Promise<void> {
     {
       level: options.debug ? 'debug' : 'info',
       base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      timestamp: () => `,"time":"${logTime()}"`,
+      formatters: { level: (label) => ({ level: label === 'warn' ? 'warning' : label }) },
     },
     destination,
   );
   const text = options.format === 'text';
   const write = (level: 'debug' | 'info' | 'warn' | 'error') =>
     (msg: string, fields?: Record<string, unknown>) => {
-      if (text) destination.write(`${new Date().toISOString()} ${level}: ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}\n`);
+      if (text) destination.write(textLine(level === 'warn' ? 'warning' : level, msg, fields));
       else if (fields) logger[level](fields, msg);
       else logger[level](msg);
     };

@@ -1,4 +1,5 @@
-/* OCI hooks run by the init (createContainer, startContainer): run-hook. */
+/* OCI hooks run by the init (createContainer, startContainer): run-hook; and the pause in
+ * which Node runs the runtime's own (prestart, createRuntime): run-runtime-hooks. */
 #include "init.h"
 
 /* waitpid(2) with a deadline in seconds (0: none). A pidfd (pidfd_open(2)) becomes readable
@@ -43,6 +44,12 @@ int step_run_hook(const char *name, const char *path, char **argv, char **envp,
 		/* OCI runtime-spec config.md#posix-platform-hooks: the state on stdin. */
 		if (dup2(in[0], STDIN_FILENO) < 0)
 			_exit(126);
+		/* Before the root is switched (createContainer), the hook starts in the rootfs, as
+		 * runc's does (rootfs_linux.go prepareRootfs: chdir(rootfs), then the hooks), so
+		 * `mount --bind /x ./lib/x` lands in the container's /lib. root_fd is O_PATH,
+		 * which fchdir(2) accepts. */
+		if (root_fd >= 0 && fchdir(root_fd) < 0)
+			_exit(126);
 		execve(path, argv[0] ? argv : default_argv, envp);
 		dprintf(STDERR_FILENO, "ts-runc-init: %s hook: execve(%s): %s\n", name, path, strerror(errno));
 		_exit(127);
@@ -56,16 +63,33 @@ int step_run_hook(const char *name, const char *path, char **argv, char **envp,
 	sigaction(SIGPIPE, &old, NULL);
 	close(in[1]);
 
+	debug_log("ts-runc-init[%d]: %s hook %s started as pid %d", getpid(), name, path, pid);
 	int status;
 	int killed = wait_with_timeout(pid, timeout, &status);
 	if (killed < 0)
 		return fail_sys(errno, "%s hook %s: waitpid", name, path);
 	if (killed)
-		return fail(ETIMEDOUT, "%s hook %s: timed out after %llds", name, path, timeout);
+		return fail(ETIMEDOUT, "%s hook %s: ran past specified timeout of %lld.0s", name, path, timeout);
 	if (WIFSIGNALED(status))
 		return fail(EINTR, "%s hook %s: killed by signal %d (%s)", name, path,
 			    WTERMSIG(status), strsignal(WTERMSIG(status)));
 	if (WEXITSTATUS(status) != 0)
 		return fail(0, "%s hook %s: exit status %d", name, path, WEXITSTATUS(status));
+	return 0;
+}
+
+/* runc's procHooks sync (libcontainer/rootfs_linux.go prepareRootfs, process_linux.go):
+ * with the spec's mounts made and the root not yet switched, the init stops and Node runs
+ * the prestart and createRuntime hooks, which may nsenter(1) the container by its pid and
+ * see its mounts; then Node says RESUME and the createContainer hooks follow. */
+int step_run_runtime_hooks(void)
+{
+	uint32_t len;
+	if (send_message(sync_fd, MSG_HOOKS, NULL, -1) < 0)
+		return fail_sys(errno, "send HOOKS to the runtime");
+	uint8_t *payload = read_message(sync_fd, MSG_RESUME, &len);
+	if (!payload)
+		return fail_sys(errno, "wait for the runtime's prestart and createRuntime hooks");
+	free(payload);
 	return 0;
 }

@@ -48,7 +48,10 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Message types of the sync protocol (src/process/protocol.ts). */
-enum { MSG_CONFIG = 1, MSG_PID = 2, MSG_PLAN = 3, MSG_READY = 4, MSG_ERROR = 5, MSG_SECCOMP = 6, MSG_SECCOMP_DONE = 7 };
+enum {
+	MSG_CONFIG = 1, MSG_PID = 2, MSG_PLAN = 3, MSG_READY = 4, MSG_ERROR = 5,
+	MSG_SECCOMP = 6, MSG_SECCOMP_DONE = 7, MSG_HOOKS = 8, MSG_RESUME = 9,
+};
 
 /* ERROR messages about work done before the plan's first step use this step index. */
 #define BEFORE_PLAN (-1)
@@ -262,6 +265,17 @@ int step_lookup_home(long long uid);
 int step_seccomp(const char *hex, unsigned flags);
 /* exec.c */
 int step_wait_for_start(void);
+int step_run_runtime_hooks(void);
+
+/* debug-log.c: --debug lines to Node, when it gave a log fd; else one comparison. */
+extern int log_fd;
+void debug_log_open(void);
+void debug_log_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define debug_log(...)                           \
+	do {                                     \
+		if (log_fd >= 0)                 \
+			debug_log_write(__VA_ARGS__); \
+	} while (0)
 int step_find_executable(const char *path, char **envp);
 int step_close_fds(void);
 int step_exec(const char *path, char **argv, char **envp);

@@ -101,6 +101,8 @@ int main(int argc, char **argv)
 		dprintf(STDERR_FILENO, "ts-runc-init: TSRUNC_SYNC_FD=%s: %s\n", fd_text, strerror(errno));
 		return 1;
 	}
+	debug_log_open();
+	debug_log("ts-runc-init[%d]: started, stage 0", getpid());
 
 	stage0();
 }

@@ -182,6 +182,12 @@ static int run_wait_for_start(const struct value *v)
 	return step_wait_for_start();
 }
 
+static int run_run_runtime_hooks(const struct value *v)
+{
+	(void)v;
+	return step_run_runtime_hooks();
+}
+
 static int run_exec(const struct value *v)
 {
 	return step_exec(v[0].str, v[1].strs, v[2].strs);
@@ -230,6 +236,7 @@ const struct op ops[] = {
 	{ "seccomp", { S("program"), I("flags") }, run_seccomp },
 	{ "find-executable", { S("path"), STRS("env") }, run_find_executable },
 	{ "wait-for-start", { { 0 } }, run_wait_for_start },
+	{ "run-runtime-hooks", { { 0 } }, run_run_runtime_hooks },
 	{ "exec", { S("path"), STRS("args"), STRS("env") }, run_exec },
 };
 const size_t nops = sizeof ops / sizeof ops[0];
@@ -250,8 +257,12 @@ void run_plan(const struct fields *steps, uint32_t nsteps)
 		const char *name = steps[i].item[0];
 		const struct op *op;
 		struct value v[MAX_STEP_FIELDS];
-		if (decode_step(&steps[i], &op, v) < 0 || op->run(v) < 0)
+		debug_log("step %u %d start", i, getpid());
+		if (decode_step(&steps[i], &op, v) < 0 || op->run(v) < 0) {
+			debug_log("step %u %d failed: %s", i, getpid(), failure.message);
 			report_and_exit(i, name);
+		}
+		debug_log("step %u %d done", i, getpid());
 	}
 	fail(EINVAL, "the plan ended without an exec step");
 	report_and_exit(nsteps, "plan");

@@ -8,7 +8,7 @@ import { log, setupLogging } from '../log.js';
 import { OCI_VERSION } from '../spec/defaults.js';
 import { DEFAULT_ROOT, StateStore } from '../state/container-state.js';
 import { DEFAULT_STORAGE } from '../storage.js';
-import { TS_RUNC_VERSION } from '../version.js';
+import { BUILD_COMMIT, TS_RUNC_VERSION } from '../version.js';
 import { HelpRequested, parseFlags, str, bool, type FlagSpec } from './args.js';
 import { EXIT_PIPE_CLOSED, VERBS, loadVerb, type Context, type Verb } from './command.js';
 import { columns, commandHelp, flagTable, groupHelp } from './help.js';
@@ -66,18 +66,28 @@ async function mainHelp(): Promise<string> {
     `GLOBAL OPTIONS:\n${flagTable(GLOBAL_FLAGS)}`;
 }
 
+/** urfave/cli's status for an unknown command or help topic, which runc keeps. */
+const EXIT_NO_SUCH_COMMAND = 3;
+
 function knownVerb(word: string): Verb {
   if ((VERBS as readonly string[]).includes(word)) return word as Verb;
-  throw new RuntimeError(`unknown command ${JSON.stringify(word)}${didYouMean(word, [...VERBS, 'help'])}; see ts-runc --help`);
+  throw new RuntimeError(`unknown command ${JSON.stringify(word)}${didYouMean(word, [...VERBS, 'help'])}; see ts-runc --help`,
+    { exitCode: EXIT_NO_SUCH_COMMAND });
+}
+
+/** runc's (urfave/cli's) words for `help foo`, and its status 3. */
+function noHelpTopic(topic: string, choices: readonly string[]): RuntimeError {
+  return new RuntimeError(`No help topic for '${topic}'${didYouMean(topic, [...choices])}`, { exitCode: EXIT_NO_SUCH_COMMAND });
 }
 
 /** `help`, `help VERB`, `help image ls`: the same text as `VERB --help`. */
 async function helpFor(words: string[]): Promise<string> {
   const [verb, sub, ...extra] = words;
   if (verb === undefined) return mainHelp();
-  const command = await loadVerb(knownVerb(verb));
+  if (!(VERBS as readonly string[]).includes(verb)) throw noHelpTopic(verb, [...VERBS, 'help']);
+  const command = await loadVerb(verb as Verb);
   if (sub === undefined) return command.subcommands ? groupHelp(verb, command) : commandHelp(verb, command);
-  if (!command.subcommands || extra.length > 0) throw new RuntimeError(`help: no help topic ${JSON.stringify(words.join(' '))}`);
+  if (!command.subcommands || extra.length > 0) throw noHelpTopic(words.join(' '), []);
   const { resolveSubverb } = await import('./group.js');
   const name = resolveSubverb(verb, command.subcommands, sub);
   return commandHelp(`${verb} ${name}`, await command.subcommands.load(name));
@@ -90,8 +100,10 @@ async function main(argv: string[]): Promise<number> {
   watchStdio();
   const globals = parseFlags(argv, GLOBAL_FLAGS, 'ts-runc', 'before-args');
   if (bool(globals, 'version')) {
-    // The runtime-spec version is the one `spec` writes into config.json (spec/defaults.ts).
-    process.stdout.write(`ts-runc version ${TS_RUNC_VERSION}\nspec: ${OCI_VERSION}\n`);
+    // runc's lines (main.go: version, commit, spec, go, libseccomp), with Node in Go's place
+    // and no libseccomp (src/seccomp/ compiles the filters). The runtime-spec version is the
+    // one `spec` writes into config.json (spec/defaults.ts).
+    process.stdout.write(`ts-runc version ${TS_RUNC_VERSION}\ncommit: ${BUILD_COMMIT}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
     return 0;
   }
   const [verb, ...rest] = globals.positionals;
@@ -99,13 +111,17 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(await helpFor(rest));
     return 0;
   }
+  // `--help VERB` shows the verb's help; runc (urfave/cli) shows the main help for
+  // `--help` whatever follows, so an unknown word does too, and both exit 0, as does a
+  // bare `ts-runc`.
   if (bool(globals, 'help')) {
-    process.stdout.write(await helpFor(globals.positionals));
+    const known = verb !== undefined && (VERBS as readonly string[]).includes(verb);
+    process.stdout.write(known ? await helpFor(globals.positionals) : await mainHelp());
     return 0;
   }
   if (!verb) {
     process.stdout.write(await mainHelp());
-    return 1;
+    return 0;
   }
   const command = await loadVerb(knownVerb(verb));
   const logFormat = str(globals, 'log-format') ?? 'text';

@@ -4,8 +4,9 @@
  *   1. config.json → validated spec → plan           (nothing on the host changes yet)
  *   2. claim <root>/<id>, create the cgroup and write its limits (linux.resources)
  *   3. spawn the init; it clones the namespaces and reports the pid
- *   4. write uid/gid maps, put the pid in its cgroup, run prestart/createRuntime hooks
- *   5. send the plan; the init mounts, pivots, drops privileges and waits at the barrier
+ *   4. write uid/gid maps, put the pid in its cgroup
+ *   5. send the plan; the init mounts, stops while we run the prestart/createRuntime
+ *      hooks, pivots, drops privileges and waits at the barrier
  *
  * If any of it fails, what was made is undone in reverse: the process killed, the cgroup
  * and the state directory removed. The container's mounts live in its own mount
@@ -178,13 +179,17 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     }
 
     const hookState = JSON.stringify(ociState(store, state, 'creating'));
-    await runHooks('prestart', spec.hooks?.prestart, hookState);
-    await runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
-
     const plan = planFor(hookState, cgroupViews(state.cgroupPaths));
     init.sendPlan(plan);
-    // runc gives the agent the state as the hooks see it: "creating", the init's pid.
-    await init.finished(plan, seccompAgentHandoff(spec.linux?.seccomp, () => state.pid, () => ociState(store, state, 'creating')));
+    // runc gives the seccomp agent the state as the hooks see it: "creating", the init's pid.
+    // The plan's run-runtime-hooks step (after the mounts, before pivot_root) waits for the hooks.
+    await init.finished(plan, {
+      onSeccompFd: seccompAgentHandoff(spec.linux?.seccomp, () => state.pid, () => ociState(store, state, 'creating')),
+      runtimeHooks: async () => {
+        await runHooks('prestart', spec.hooks?.prestart, hookState, bundle);
+        await runHooks('createRuntime', spec.hooks?.createRuntime, hookState, bundle);
+      },
+    });
 
     if (options.pidFile) writePidFile(options.pidFile, state.pid);
     return { state, init, spec };

@@ -91,7 +91,7 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
     joinCgroups(state.cgroupPaths, pid);
     init.sendPlan(plan);
     // runc (setnsProcess): the exec'd process's pid, and the container's state as "running".
-    await init.finished(plan, seccompAgentHandoff(seccomp, () => pid, () => ociState(store, state, 'running')));
+    await init.finished(plan, { onSeccompFd: seccompAgentHandoff(seccomp, () => pid, () => ociState(store, state, 'running')) });
     master = listener?.receiveMaster();
   } catch (error) {
     if (pid > 0) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }

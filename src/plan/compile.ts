@@ -8,8 +8,9 @@
  *     1. mount propagation of "/", then bind the rootfs onto itself
  *     2. the spec's mounts, in order
  *     3. device nodes and /dev links (unless /dev is a bind mount)
- *     4. session keyring, createContainer hooks (lo is brought up by create.ts, through
- *        netlink, before the plan runs)
+ *     4. session keyring, prestart and createRuntime hooks (run by Node while the init
+ *        waits), createContainer hooks in the rootfs (lo is brought up by create.ts,
+ *        through netlink, before the plan runs)
  *   the switch:
  *     5. pivot_root (or MS_MOVE + chroot with --no-pivot), rootfsPropagation
  *   (without a mount namespace of its own, 1-3 are refused or skipped and 5 is a chroot:
@@ -92,7 +93,7 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     // program command is executed". A missing program fails create, as runc's does.
     { op: 'find-executable', path: process.args[0]!, env: [...(process.env ?? [])] },
     { op: 'wait-for-start' },
-    ...hookSteps('startContainer', spec.hooks?.startContainer, opts.hookState),
+    ...hookSteps('startContainer', spec, opts.hookState),
     execStep(process),
   ];
   return { steps: withSeccomp(steps, spec.linux?.seccomp, process.noNewPrivileges === true, FILE), warnings };
@@ -166,10 +167,16 @@ function keyringAndHookSteps(spec: Spec, opts: CompileOptions): Step[] {
     // create.ts brings it up through netlink before the plan runs.
     // runc names the keyring "_ses.<id>" so `keyctl show` tells containers apart.
     ...(opts.noNewKeyring ? [] : [{ op: 'join-session-keyring', name: `_ses.${opts.containerId}` } as const]),
+    // runtime.md#lifecycle: prestart and createRuntime hooks run in the runtime's
+    // namespaces once the container's are made; runc runs them here, after the mounts and
+    // before pivot_root (its procHooks sync), so a hook that nsenter(1)s the container
+    // sees its mounts. Node runs them while the init waits (no step without such hooks).
+    ...((spec.hooks?.prestart ?? []).length + (spec.hooks?.createRuntime ?? []).length > 0
+      ? [{ op: 'run-runtime-hooks' } as const] : []),
     // config.md#posix-platform-hooks, runtime.md#lifecycle: createContainer hooks run in
     // the container namespaces "after the container has been created but before
     // pivot_root or any equivalent operation has been called".
-    ...hookSteps('createContainer', spec.hooks?.createContainer, opts.hookState),
+    ...hookSteps('createContainer', spec, opts.hookState),
   ];
 }
 
@@ -308,15 +315,18 @@ function utsSteps(spec: Spec): Step[] {
 /**
  * Hooks the init runs inside the container (createContainer, startContainer). The others
  * (prestart, createRuntime, poststart, poststop) run in the runtime namespace, from Node.
- * Without `args`, argv is just the path (what Go's exec, and so runc, does).
+ * Without `args`, argv is just the path (what Go's exec, and so runc, does). Without `env`,
+ * the init's environment, which in runc is the container process's (runc's init sets
+ * process.env before it runs these hooks, and Go's exec passes it on for a nil Env).
  */
-function hookSteps(name: 'createContainer' | 'startContainer', hooks: readonly SpecHook[] | undefined, state: string): Step[] {
-  return (hooks ?? []).map((hook): Step => ({
+function hookSteps(name: 'createContainer' | 'startContainer', spec: Spec, state: string): Step[] {
+  const hooks: readonly SpecHook[] = spec.hooks?.[name] ?? [];
+  return hooks.map((hook): Step => ({
     op: 'run-hook',
     name,
     path: hook.path,
     args: hook.args && hook.args.length > 0 ? [...hook.args] : [hook.path],
-    env: [...(hook.env ?? [])],
+    env: [...(hook.env ?? spec.process?.env ?? [])],
     timeout: hook.timeout ?? 0,
     state,
   }));

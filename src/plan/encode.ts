@@ -74,6 +74,7 @@ export function stepFields(step: Step): Field[] {
     case 'close-fds': return [];
     case 'find-executable': return [step.path, ...list(step.env)];
     case 'wait-for-start': return [];
+    case 'run-runtime-hooks': return [];
     case 'exec': return [step.path, ...list(step.args), ...list(step.env)];
     default: {
       const never: never = step;

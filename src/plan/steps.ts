@@ -130,6 +130,10 @@ export type Step =
    *  bound in the state dir, until `ts-runc start` connects. The connection is kept
    *  (close-on-exec) so a later failure is reported to `start`, and success is its EOF. */
   | { op: 'wait-for-start' }
+  /** Send HOOKS to Node and wait for RESUME: Node runs the prestart and createRuntime hooks
+   *  meanwhile, with the container's mounts made and its root not yet switched (runc's
+   *  procHooks sync, libcontainer/rootfs_linux.go prepareRootfs). */
+  | { op: 'run-runtime-hooks' }
   /** Mark every fd above stdio and the preserved ones close-on-exec (close_range(2)
    *  CLOSE_RANGE_CLOEXEC, falling back to fcntl(2) on each fd of /proc/self/fd on kernels
    *  without it): none of the runtime's fds reach the container. Not closed at once: the
@@ -152,7 +156,7 @@ const EVERY_OP: Record<StepOp, true> = {
   'join-session-keyring': true, terminal: true, 'run-hook': true, 'drop-bounding-caps': true,
   'switch-user': true, 'set-capabilities': true, 'lookup-home': true, umask: true, chdir: true,
   'no-new-privileges': true, seccomp: true, 'close-fds': true, 'find-executable': true,
-  'wait-for-start': true, exec: true,
+  'wait-for-start': true, exec: true, 'run-runtime-hooks': true,
 };
 export const STEP_OPS = Object.keys(EVERY_OP) as StepOp[];
 
@@ -199,6 +203,7 @@ export function describeStep(step: Step): string {
     case 'close-fds': return 'mark inherited fds close-on-exec';
     case 'find-executable': return `find ${step.path}`;
     case 'wait-for-start': return 'wait for start';
+    case 'run-runtime-hooks': return 'prestart and createRuntime hooks';
     case 'exec': return `exec ${step.path}`;
     default: {
       const never: never = step;

@@ -9,14 +9,18 @@
  *   spawn(init, fd N = socketpair) ───►  read CONFIG
  *   send CONFIG                          setns(joined), clone ──► (new namespaces)
  *   ◄── PID                              send PID; exit or wait   wait for PLAN
- *   uid/gid maps, cgroup.procs, hooks
- *   send PLAN ──────────────────────────────────────────────────► run steps…
+ *   uid/gid maps, cgroup.procs
+ *   send PLAN ──────────────────────────────────────────────────► run steps… (mounts)
+ *   ◄── HOOKS ◄───────────────────────────────────────────────── run-runtime-hooks
+ *   prestart, createRuntime hooks; RESUME ──────────────────────► run steps… (pivot_root)
  *   ◄── READY | ERROR ◄───────────────────────────────────────── wait-for-start / exec
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { RuntimeError, errnoName } from '../errors.js';
+import { debugEnabled, log } from '../log.js';
 import { encodePlan } from '../plan/encode.js';
 import { describeStep, type Plan } from '../plan/steps.js';
 import { Netlink } from '../network/netlink/socket.js';
@@ -48,6 +52,18 @@ export function stepError(plan: Plan, failure: StepFailure): RuntimeError {
   return new RuntimeError(`${where}: ${detail}`, { code });
 }
 
+/** What the init may ask of Node while it runs its plan. */
+export interface PlanCallbacks {
+  /**
+   * Called with the notify fd's number in the container process when its `seccomp` step
+   * loaded a filter with SCMP_ACT_NOTIFY rules; once it returns, the init goes on. If it
+   * throws, so does finished().
+   */
+  onSeccompFd?: (fd: number) => void;
+  /** prestart and createRuntime hooks, run at the plan's `run-runtime-hooks` step */
+  runtimeHooks?: () => Promise<void>;
+}
+
 export class InitProcess {
   readonly child: ChildProcess;
   /** stage 0's exit: in the foreground it carries the container's exit status. */
@@ -60,6 +76,10 @@ export class InitProcess {
   /** our end of the socketpair the container process sends its netns's netlink socket on */
   private netlinkChannel = -1;
   private netlinkHandle?: Netlink;
+  /** with --debug: the init's log pipe (native/init/debug-log.c), and the plan its
+   *  "step N" lines refer to */
+  private logStream?: Readable;
+  private plan?: Plan;
 
   constructor(config: InitConfig, stdio: InitStdio) {
     // fds 3..3+N-1 are the caller's preserved fds, passed through at the same numbers;
@@ -75,10 +95,17 @@ export class InitProcess {
       stdioOption.push(initEnd);
       config = { ...config, netlinkFd: syncFd + 1 };
     }
+    // --debug: one more fd for the init's own debug lines (runc's _LIBCONTAINER_LOGPIPE).
+    const env: Record<string, string> = { TSRUNC_SYNC_FD: String(syncFd) };
+    const logFd = debugEnabled() ? stdioOption.length : -1;
+    if (logFd >= 0) {
+      stdioOption.push('pipe');
+      env.TSRUNC_LOG_FD = String(logFd);
+    }
     try {
       this.child = spawn(initBinary(), [], {
         stdio: stdioOption,
-        env: { TSRUNC_SYNC_FD: String(syncFd) },
+        env,
         // The init gets its own session: the container must not die with the caller's
         // terminal, and keyboard signals reach it once, relayed by us (exec.ts), not twice.
         detached: true,
@@ -101,7 +128,28 @@ export class InitProcess {
       this.deliver(undefined);
     });
     this.socket.on('error', () => {});
+    if (logFd >= 0) this.readLog(this.child.stdio[logFd] as Readable);
     this.socket.write(frame(MSG.CONFIG, encodeConfig(config)));
+  }
+
+  /** Each line of the init's log pipe becomes a debug line; "step N …" names the step. */
+  private readLog(stream: Readable): void {
+    this.logStream = stream;
+    let pending = '';
+    stream.on('error', () => {});
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        // "step <index> <pid> <what>" (native/init/steps.c run_plan); the pid is the one
+        // the init has in its own pid namespace, as runc's "nsexec-2[1]: …" lines show it.
+        const match = /^step (\d+) (\d+) (.*)$/.exec(line);
+        const step = match ? this.plan?.steps[Number(match[1])] : undefined;
+        log().debug(match && step && this.plan
+          ? `ts-runc-init[${match[2]}]: step ${Number(match[1]) + 1}/${this.plan.steps.length} ${describeStep(step)}: ${match[3]}`
+          : line);
+      }
+    });
   }
 
   private deliver(message: Message | undefined): void {
@@ -158,22 +206,28 @@ export class InitProcess {
   }
 
   sendPlan(plan: Plan): void {
+    this.plan = plan;
     this.socket.write(frame(MSG.PLAN, encodePlan(plan)));
   }
 
   /**
    * Wait until the plan reached `wait-for-start` (READY), or, for a plan without it, until
    * the socket closes on a successful execve. A failed step rejects with its sentence.
-   * `onSeccompFd` is called with the notify fd's number in the container process when its
-   * `seccomp` step loaded a filter with SCMP_ACT_NOTIFY rules (protocol.ts, SECCOMP); once
-   * it returns, the init goes on. If it throws, so does this.
+   * `during` answers the init's requests on the way (protocol.ts, SECCOMP and HOOKS).
    */
-  async finished(plan: Plan, onSeccompFd?: (fd: number) => void): Promise<void> {
+  async finished(plan: Plan, during: PlanCallbacks = {}): Promise<void> {
     let message = await this.next();
-    while (message?.type === MSG.SECCOMP) {
-      if (!onSeccompFd) throw new RuntimeError('init sent a seccomp notify fd, and nobody asked for one');
-      onSeccompFd(Number(decodeFields(message.payload)[0]));
-      this.socket.write(frame(MSG.SECCOMP_DONE, Buffer.alloc(0)));
+    while (message?.type === MSG.SECCOMP || message?.type === MSG.HOOKS) {
+      if (message.type === MSG.SECCOMP) {
+        if (!during.onSeccompFd) throw new RuntimeError('init sent a seccomp notify fd, and nobody asked for one');
+        during.onSeccompFd(Number(decodeFields(message.payload)[0]));
+        this.socket.write(frame(MSG.SECCOMP_DONE, Buffer.alloc(0)));
+      } else {
+        // run-runtime-hooks: the init waits while we run them; a failure rejects, and the
+        // caller kills the init.
+        if (during.runtimeHooks) await during.runtimeHooks();
+        this.socket.write(frame(MSG.RESUME, Buffer.alloc(0)));
+      }
       message = await this.next();
     }
     if (message === undefined || message.type === MSG.READY) {
@@ -191,6 +245,7 @@ export class InitProcess {
     if (this.netlinkChannel >= 0) closeFd(this.netlinkChannel);
     this.netlinkChannel = -1;
     this.socket.destroy();
+    this.logStream?.destroy();
     this.child.unref();
   }
 }

@@ -15,6 +15,12 @@
  *                            pidfd_getfd(2) and sends it to linux.seccomp.listenerPath
  *                            (src/seccomp/agent.ts), as runc does (procSeccomp)
  *   7 SECCOMP_DONE Node -> init   the agent has it; the init closes its copy and goes on
+ *   8 HOOKS   init -> Node   (empty) the plan reached `run-runtime-hooks`: the mounts are made,
+ *                            the root not switched; Node runs prestart and createRuntime hooks
+ *   9 RESUME  Node -> init   (empty) they succeeded; the plan goes on (on failure Node kills it)
+ *
+ * With --debug the init also gets a log pipe, fd `TSRUNC_LOG_FD`, of text lines
+ * (native/init/debug-log.c); it is not part of this protocol.
  *
  * For `exec`, and after `wait-for-start`, success is the socket's EOF: the init's fds are
  * close-on-exec, so a successful execve(2) closes them; a failure sends ERROR first.
@@ -39,7 +45,7 @@
  */
 import { encodeFields } from '../plan/encode.js';
 
-export const MSG = { CONFIG: 1, PID: 2, PLAN: 3, READY: 4, ERROR: 5, SECCOMP: 6, SECCOMP_DONE: 7 } as const;
+export const MSG = { CONFIG: 1, PID: 2, PLAN: 3, READY: 4, ERROR: 5, SECCOMP: 6, SECCOMP_DONE: 7, HOOKS: 8, RESUME: 9 } as const;
 export type MessageType = (typeof MSG)[keyof typeof MSG];
 
 export interface Message {

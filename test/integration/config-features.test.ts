@@ -74,7 +74,7 @@ suite('hooks, fds and the rest of config.json', () => {
     const bundle = box.bundle(['true'], (s) => { s.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '10'], timeout: 1 }] }; });
     const r = box.run(['create', '-b', bundle, 'slowhook']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('timed out after 1s');
+    expect(r.stderr).toContain('ran past specified timeout of 1.0s'); // runc's words
   });
 
   it('only stdio and --preserve-fds reach the container', () => {

@@ -46,6 +46,7 @@ const SAMPLES: { [K in StepOp]: Extract<Step, { op: K }> } = {
     op: 'run-hook', name: 'createContainer', path: '/usr/bin/hook', args: ['hook', 'a b', 'é "q"\n'],
     env: ['PATH=/bin', 'EMPTY='], timeout: 5, state: '{"ociVersion":"1.2.0","id":"web"}',
   },
+  'run-runtime-hooks': { op: 'run-runtime-hooks' },
   'drop-bounding-caps': { op: 'drop-bounding-caps', keep: [0, 5, 21, 40] },
   'switch-user': { op: 'switch-user', uid: 1000, gid: 1001, additionalGids: [10, 4, 27] },
   'set-capabilities': { op: 'set-capabilities', effective: [0, 1], permitted: [0, 1, 33], inheritable: [], ambient: [31, 32] },

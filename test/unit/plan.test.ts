@@ -189,25 +189,34 @@ describe('create plan options and variants', () => {
   });
 
   it('runs createContainer hooks before pivot_root and startContainer hooks between start and exec', () => {
-    const p = plan(spec((s) => {
+    const withHooks = spec((s) => {
       s.hooks = {
         createContainer: [{ path: '/bin/create-hook', args: ['create-hook', '-v'], timeout: 5 }],
         startContainer: [{ path: '/bin/start-hook', env: ['A=1'] }],
         prestart: [{ path: '/bin/prestart' }],
         poststart: [{ path: '/bin/poststart' }],
       };
-    }));
+    });
+    const p = plan(withHooks);
     const o = ops(p);
     const hooks = stepsOf(p, 'run-hook');
     expect(hooks.map((h) => h.name)).toEqual(['createContainer', 'startContainer']); // the rest run from Node
     expect(hooks[0]).toEqual({
-      op: 'run-hook', name: 'createContainer', path: '/bin/create-hook', args: ['create-hook', '-v'], env: [], timeout: 5, state: OPTIONS.hookState,
+      // No env: the container process's, as runc's init has it when it runs the hook.
+      op: 'run-hook', name: 'createContainer', path: '/bin/create-hook', args: ['create-hook', '-v'], env: withHooks.process!.env, timeout: 5, state: OPTIONS.hookState,
     });
+    expect(withHooks.process!.env!.length).toBeGreaterThan(0);
     expect(hooks[1]).toMatchObject({ args: ['/bin/start-hook'], env: ['A=1'], timeout: 0 });
     const createAt = p.steps.indexOf(hooks[0]!);
     const startAt = p.steps.indexOf(hooks[1]!);
     expect(createAt).toBeGreaterThan(o.lastIndexOf('mount'));
     expect(createAt).toBeLessThan(o.indexOf('pivot-root'));
+    // Node runs prestart/createRuntime while the init waits here: after the mounts, before
+    // the createContainer hooks (runc's procHooks sync); no such step without those hooks.
+    const runtimeAt = o.indexOf('run-runtime-hooks');
+    expect(runtimeAt).toBeGreaterThan(o.lastIndexOf('mount'));
+    expect(runtimeAt).toBeLessThan(createAt);
+    expect(ops(plan(spec()))).not.toContain('run-runtime-hooks');
     expect(startAt).toBeGreaterThan(o.indexOf('wait-for-start'));
     expect(o.slice(startAt + 1)).toEqual(['close-fds', 'exec']);
   });

@@ -4,11 +4,14 @@
  * its env, cwd, user and capabilities, with the flags applied on top.
  */
 import { execInContainer } from '../../container/exec.js';
-import { RuntimeError } from '../../errors.js';
+import { RuntimeError, errorMessage } from '../../errors.js';
 import { loadProcess, loadSpec, parseProcess } from '../../spec/load.js';
 import type { SpecProcess } from '../../spec/schema.js';
 import { bool, flagLabel, int, list, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import type { Command, Context } from '../command.js';
+
+/** runc's status for an exec the runtime could not carry out (exec.go fatalWithCode(err, 255)). */
+export const EXIT_EXEC_FAILED = 255;
 
 const FLAGS: FlagSpec[] = [
   { name: 'process', short: 'p', type: 'string', help: 'path to a process.json (runtime-spec process object)' },
@@ -85,12 +88,21 @@ export const command: Command = {
     const parsed = parseFlags(argv, FLAGS, 'exec', 'before-args');
     const id = parsed.positionals[0];
     if (id === undefined) throw new RuntimeError(`exec: <container-id> is required (usage: ts-runc exec ${command.synopsis})`);
-    return execInContainer(context.store, id, {
-      process: buildProcess(context, id, parsed),
-      detach: bool(parsed, 'detach'),
-      pidFile: str(parsed, 'pid-file'),
-      consoleSocket: str(parsed, 'console-socket'),
-      preserveFds: int(parsed, 'preserve-fds', 0),
-    });
+    try {
+      return await execInContainer(context.store, id, {
+        process: buildProcess(context, id, parsed),
+        detach: bool(parsed, 'detach'),
+        pidFile: str(parsed, 'pid-file'),
+        consoleSocket: str(parsed, 'console-socket'),
+        preserveFds: int(parsed, 'preserve-fds', 0),
+      });
+    } catch (error) {
+      // runc exec.go: the process's own status when it ran, 255 ("exec failed: …") when
+      // the runtime failed, so a caller can tell "sh exited 1" from "no such container".
+      // Flag and argument errors above stay 1, as runc's (urfave/cli) do.
+      throw new RuntimeError(`exec failed: ${errorMessage(error)}`, {
+        exitCode: EXIT_EXEC_FAILED, cause: error, code: error instanceof RuntimeError ? error.code : undefined,
+      });
+    }
   },
 };
