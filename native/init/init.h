@@ -244,6 +244,7 @@ int step_oom_score_adj(long long value);
 int step_join_session_keyring(const char *name);
 int step_umask(mode_t mask);
 int step_chdir(const char *path);
+int step_chdir_as_user(const char *path);
 /* terminal.c */
 int send_fd(int sock, int fd, const char *name);
 int step_terminal(unsigned width, unsigned height);
