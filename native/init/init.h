@@ -92,6 +92,10 @@ extern const char *rootfs_path;
 /* HOME=<dir> for the exec step, when the process's environment has none (lookup-home). */
 extern char *default_home;
 
+/* The pty slave the terminal step made our stdio (its st_rdev), or 0: switch-user gives it
+ * to the container's user. */
+extern dev_t terminal_rdev;
+
 /* ======================================================================================
  * Failure reporting and the protocol (protocol.c)
  * ==================================================================================== */

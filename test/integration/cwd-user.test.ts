@@ -4,57 +4,31 @@
  * and again as the user only when root was refused. Where runc is installed, each case
  * runs under runc too and the answers are compared.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/schema.js';
-import { haveFixture, isRoot, sandbox, type Result, type Sandbox } from './helpers.js';
+import { haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
+import { RUNC, runcFor, sharedBundle, type Runc } from './side-by-side.js';
 
 const suite = isRoot && haveFixture ? describe : describe.skip;
-const RUNC = spawnSync('runc', ['--version']).status === 0 ? 'runc' : undefined;
-const withRunc = RUNC ? it : it.skip;
 
 /** The container's uids and gids 0-65535 are the host's 100000-165535. */
 const HOST_BASE = 100000;
 
 suite('cwd and user, as runc sets them', () => {
   let box: Sandbox;
-  let runcRoot: string;
+  let runc: Runc;
   beforeEach(() => {
     box = sandbox();
-    runcRoot = join(box.dir, 'runc-state');
+    runc = runcFor(box);
   });
   afterEach(() => {
-    if (RUNC) for (const id of safeList(runcRoot)) runc(['delete', '--force', id]);
+    runc.cleanup();
     box.cleanup();
   });
 
-  const safeList = (dir: string): string[] => { try { return readdirSync(dir); } catch { return []; } };
-
-  /** `runc --root <runcRoot> ...args`, its output in files (a container keeps stdio open). */
-  function runc(args: string[]): Result {
-    const out = join(box.dir, 'runc-stdout');
-    const err = join(box.dir, 'runc-stderr');
-    const fds = [openSync(out, 'w'), openSync(err, 'w')];
-    try {
-      const r = spawnSync(RUNC!, ['--root', runcRoot, ...args], { stdio: ['ignore', fds[0]!, fds[1]!], timeout: 20_000 });
-      return { status: r.status ?? 128, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
-    } finally {
-      fds.forEach((fd) => closeSync(fd));
-    }
-  }
-
-  /** A bundle both runtimes run: runc wants root.path without a symlink in it, and a
-   *  cgroup named for this test (other tests on the host use short ids too). */
-  function bundle(args: string[], id: string, edit: (spec: Spec) => void = () => {}): string {
-    const dir = box.bundle(args, edit);
-    const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
-    spec.root!.path = realpathSync(spec.root!.path);
-    spec.linux!.cgroupsPath = `/ts-runc-test-cwd-${process.pid}-${id}`;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 2));
-    return dir;
-  }
+  const bundle = (args: string[], name: string, edit?: (spec: Spec) => void) => sharedBundle(box, args, name, edit);
 
   // issue 10 item 9: before, the only chdir came after the user switch, and create failed
   // with "step 58/63 chdir /root: EACCES".
@@ -68,7 +42,7 @@ suite('cwd and user, as runc sets them', () => {
     // The user holds the directory as its cwd but still may not read it.
     expect(ours.stdout).toBe('/root\n1000\ncannot-list\n');
     if (!RUNC) return;
-    const theirs = runc(['run', '-b', b, `cwd-root-${process.pid}`]);
+    const theirs = runc.run(['run', '-b', b, runc.id('cwd-root')]);
     expect(theirs.stdout).toBe(ours.stdout);
   });
 
@@ -85,10 +59,10 @@ suite('cwd and user, as runc sets them', () => {
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('chdir to cwd ("/root/none") set in process.cwd failed: No such file or directory');
     if (!RUNC) return;
-    const id = `cwd-exec-${process.pid}`;
-    expect(runc(['run', '-d', '-b', b, id]).status).toBe(0);
-    expect(runc(['exec', '--user', '1000', '--cwd', '/root', id, 'sh', '-c', 'pwd; id -u']).stdout).toBe(ours.stdout);
-    const theirs = runc(['exec', '--user', '1000', '--cwd', '/root/none', id, 'true']);
+    const id = runc.id('cwd-exec');
+    expect(runc.run(['run', '-d', '-b', b, id]).status).toBe(0);
+    expect(runc.run(['exec', '--user', '1000', '--cwd', '/root', id, 'sh', '-c', 'pwd; id -u']).stdout).toBe(ours.stdout);
+    const theirs = runc.run(['exec', '--user', '1000', '--cwd', '/root/none', id, 'true']);
     expect(theirs.status).not.toBe(0);
     expect(theirs.stderr).toContain('chdir to cwd (\\"/root/none\\") set in config.json failed: no such file or directory');
   });
@@ -130,9 +104,9 @@ suite('cwd and user, as runc sets them', () => {
       expect(r.stderr).toContain(`chdir to cwd ("/mnt/${dir}") set in process.cwd failed: Permission denied`);
     }
     if (!RUNC) return;
-    const id = `cwd-userns-${process.pid}`;
-    expect(runc(['run', '-d', '-b', b, id]).status).toBe(0);
-    const theirs = cases.map((flags) => runc(['exec', ...flags, id, 'pwd']));
+    const id = runc.id('cwd-userns');
+    expect(runc.run(['run', '-d', '-b', b, id]).status).toBe(0);
+    const theirs = cases.map((flags) => runc.run(['exec', ...flags, id, 'pwd']));
     expect(theirs.map((r) => [r.status === 0, r.stdout])).toEqual(ours.map((r) => [r.status === 0, r.stdout]));
     expect(theirs[2]!.stderr).toContain('chdir to cwd (\\"/mnt/closed\\") set in config.json failed: permission denied');
   });
