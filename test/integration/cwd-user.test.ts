@@ -67,6 +67,23 @@ suite('cwd and user, as runc sets them', () => {
     expect(theirs.stderr).toContain('chdir to cwd (\\"/root/none\\") set in config.json failed: no such file or directory');
   });
 
+  // issue 10 item 9: before, --user 65534 gave gid 0 and -g 20 replaced groups=10.
+  it('exec --user UID keeps the process\'s gid and -g adds to its additional gids, as runc does', () => {
+    const b = bundle(['sleep', '100'], 'gids', (s) => { s.process!.user = { uid: 1000, gid: 1000, additionalGids: [10] }; });
+    const cases = [['--user', '65534'], ['-g', '20'], ['--user', '0:0', '-g', '20']];
+    expect(box.run(['run', '-d', '-b', b, 'gids']).status).toBe(0);
+    const ours = cases.map((flags) => box.run(['exec', ...flags, 'gids', 'id']).stdout);
+    expect(ours).toEqual([
+      'uid=65534(nobody) gid=1000(tester) groups=10\n',
+      'uid=1000(tester) gid=1000(tester) groups=10,20\n',
+      'uid=0(root) gid=0(root) groups=10,20\n',
+    ]);
+    if (!RUNC) return;
+    const id = runc.id('gids');
+    expect(runc.run(['run', '-d', '-b', b, id]).status).toBe(0);
+    expect(cases.map((flags) => runc.run(['exec', ...flags, id, 'id']).stdout)).toEqual(ours);
+  });
+
   /**
    * In a user namespace root's capabilities do not cover a file whose owner the namespace
    * does not map (capabilities(7) "Interaction with user namespaces"). Under /mnt:

@@ -84,10 +84,12 @@ function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess
     if (!/^\d+$/.test(uid ?? '') || (gid !== undefined && !/^\d+$/.test(gid))) {
       throw new RuntimeError(`exec: --user ${user}: use numeric uid[:gid]`);
     }
-    process.user = { ...process.user, uid: Number(uid), gid: gid === undefined ? 0 : Number(gid) };
+    // runc's getProcess: a uid alone keeps the process's gid (config.json's), as -g adds to
+    // its additionalGids rather than replacing them.
+    process.user = { ...process.user, uid: Number(uid), gid: gid === undefined ? process.user.gid : Number(gid) };
   }
   const gids = list(parsed, 'additional-gids').map(Number);
-  if (gids.length) process.user = { ...process.user, additionalGids: gids };
+  if (gids.length) process.user = { ...process.user, additionalGids: [...(process.user.additionalGids ?? []), ...gids] };
   const caps = list(parsed, 'cap');
   if (caps.length) {
     const c = process.capabilities ?? {};
