@@ -198,8 +198,8 @@ export function describeStep(step: Step): string {
     case 'set-capabilities': return 'set capabilities';
     case 'lookup-home': return `HOME from /etc/passwd for uid ${step.uid}`;
     case 'umask': return `umask ${step.mask.toString(8).padStart(4, '0')}`;
-    case 'chdir': return `chdir ${step.path}`;
-    case 'chdir-as-user': return `chdir ${step.path} as the user (root was refused)`;
+    case 'chdir': return `chdir ${step.path} (as root)`;
+    case 'chdir-as-user': return `chdir ${step.path} again as the user, if root was refused`;
     case 'no-new-privileges': return 'set no_new_privs';
     case 'seccomp': return `load the seccomp filter (${step.program.length / 16} instructions)`;
     case 'close-fds': return 'mark inherited fds close-on-exec';
