@@ -95,6 +95,10 @@ extern const char *rootfs_path;
 /* HOME=<dir> for the exec step, when the process's environment has none (lookup-home). */
 extern char *default_home;
 
+/* The pty slave the terminal step made our stdio (its st_rdev), or 0: switch-user gives it
+ * to the container's user. */
+extern dev_t terminal_rdev;
+
 /* ======================================================================================
  * Failure reporting and the protocol (protocol.c)
  * ==================================================================================== */
@@ -247,6 +251,7 @@ int step_oom_score_adj(long long value);
 int step_join_session_keyring(const char *name);
 int step_umask(mode_t mask);
 int step_chdir(const char *path);
+int step_chdir_as_user(const char *path);
 /* terminal.c */
 int send_fd(int sock, int fd, const char *name);
 int step_terminal(unsigned width, unsigned height);

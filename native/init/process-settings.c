@@ -1,5 +1,6 @@
 /* Settings of the container process and its namespaces: hostname, domain name, sysctls,
- * rlimits, oom_score_adj, the session keyring, umask and working directory. */
+ * rlimits, oom_score_adj, the session keyring, umask and working directory (chdir twice,
+ * around the user switch, as runc does). */
 #include "init.h"
 
 int step_sethostname(const char *name)
@@ -82,9 +83,41 @@ int step_umask(mode_t mask)
 	return 0;
 }
 
+/* Set by step_chdir when root was refused, for step_chdir_as_user to try again. */
+static bool cwd_pending;
+
+/* runc's words (libcontainer/init_linux.go finalizeNamespace), with the JSON path. */
+static int fail_chdir(const char *path)
+{
+	return fail_sys(errno, "chdir to cwd (\"%s\") set in process.cwd failed", path);
+}
+
+/*
+ * The first of runc's two chdir(2)s (finalizeNamespace): as root, before the user switch,
+ * so a directory only root may enter (a 0700 /root) still works as the cwd of a non-root
+ * process, which then holds it without needing search permission. EACCES or EPERM (a
+ * directory whose owner the user namespace does not map, root-squashed NFS) is left to
+ * chdir-as-user: the user may be allowed where root is not. Any other error (ENOENT,
+ * ENOTDIR) fails here, as in runc.
+ */
 int step_chdir(const char *path)
 {
+	cwd_pending = false;
+	if (chdir(path) == 0)
+		return 0;
+	if (errno != EACCES && errno != EPERM)
+		return fail_chdir(path);
+	cwd_pending = true;
+	return 0;
+}
+
+/* The second chdir(2), after switch-user, only when root was refused by the first. */
+int step_chdir_as_user(const char *path)
+{
+	if (!cwd_pending)
+		return 0;
+	cwd_pending = false;
 	if (chdir(path) < 0)
-		return fail_sys(errno, "chdir(%s)", path);
+		return fail_chdir(path);
 	return 0;
 }

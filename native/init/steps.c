@@ -160,6 +160,11 @@ static int run_chdir(const struct value *v)
 	return step_chdir(v[0].str);
 }
 
+static int run_chdir_as_user(const struct value *v)
+{
+	return step_chdir_as_user(v[0].str);
+}
+
 static int run_no_new_privileges(const struct value *v)
 {
 	(void)v;
@@ -232,6 +237,7 @@ const struct op ops[] = {
 	  run_set_capabilities },
 	{ "umask", { I("mask") }, run_umask },
 	{ "chdir", { S("path") }, run_chdir },
+	{ "chdir-as-user", { S("path") }, run_chdir_as_user },
 	{ "no-new-privileges", { { 0 } }, run_no_new_privileges },
 	{ "seccomp", { S("program"), I("flags") }, run_seccomp },
 	{ "find-executable", { S("path"), STRS("env") }, run_find_executable },

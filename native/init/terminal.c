@@ -23,6 +23,8 @@ int send_fd(int sock, int fd, const char *name)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+dev_t terminal_rdev;
+
 int step_terminal(unsigned width, unsigned height)
 {
 	if (console_fd < 0)
@@ -53,6 +55,12 @@ int step_terminal(unsigned width, unsigned height)
 	for (int fd = 0; fd <= 2; fd++)
 		if (dup2(slave, fd) < 0)
 			return fail_sys(errno, "dup2(pty, %d)", fd);
+	/* Its owner is still root (or devpts' uid=): switch-user hands it to the user, as
+	 * runc's fixStdioPermissions does, so that `tty`'s file is the user's own. */
+	struct stat st;
+	if (fstat(slave, &st) < 0)
+		return fail_sys(errno, "fstat(pty)");
+	terminal_rdev = st.st_rdev;
 	if (slave > 2)
 		close(slave);
 	if (send_fd(console_fd, master, "/dev/ptmx") < 0)

@@ -69,6 +69,7 @@ export function stepFields(step: Step): Field[] {
     case 'lookup-home': return [step.uid];
     case 'umask': return [step.mask];
     case 'chdir': return [step.path];
+    case 'chdir-as-user': return [step.path];
     case 'no-new-privileges': return [];
     case 'seccomp': return [step.program, step.flags];
     case 'close-fds': return [];

@@ -6,13 +6,16 @@
  *   1. setrlimit and oom_score_adj while still privileged: raising a hard limit needs
  *      CAP_SYS_RESOURCE, and so does lowering oom_score_adj (proc(5)).
  *   2. umask.
- *   3. drop the bounding set: PR_CAPBSET_DROP needs CAP_SETPCAP, which step 4 may lose.
- *   4. look up HOME in the container's /etc/passwd when process.env has none (still as
+ *   3. chdir as root ("First, attempt the chdir before setting up the user"), so a cwd
+ *      only root may enter works, as in runc; a refusal is tried again as the user in 5.
+ *   4. drop the bounding set: PR_CAPBSET_DROP needs CAP_SETPCAP, which step 5 may lose.
+ *   5. look up HOME in the container's /etc/passwd when process.env has none (still as
  *      root, as runc's setupUser reads it before setuid), then switch uid/gid (keeping the
- *      permitted set across it, see the switch-user step).
- *   5. set effective/permitted/inheritable to exactly what the spec lists, and the ambient
+ *      permitted set across it, see the switch-user step), then chdir again if root was
+ *      refused in 3 (a directory the user may enter and root may not), before step 6 can
+ *      give the user CAP_DAC_OVERRIDE.
+ *   6. set effective/permitted/inheritable to exactly what the spec lists, and the ambient
  *      set to those of its ambient list that are also permitted and inheritable.
- *   6. chdir after the uid change, so the cwd is checked with the user's permissions.
  *   7. no_new_privs last before exec: it only affects later execve(2)s.
  */
 import { RuntimeError } from '../errors.js';
@@ -50,6 +53,7 @@ export function processSteps(process: SpecProcess, warnings: string[]): Step[] {
   // value of oom_score_adj."
   if (process.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: process.oomScoreAdj });
   steps.push({ op: 'umask', mask: process.user.umask ?? DEFAULT_UMASK });
+  steps.push({ op: 'chdir', path: process.cwd });
 
   // Without a capabilities object the process keeps the capabilities it has (as in runc);
   // with one, each set is exactly what it lists (a missing set is empty).
@@ -57,6 +61,7 @@ export function processSteps(process: SpecProcess, warnings: string[]): Step[] {
   if (caps) steps.push({ op: 'drop-bounding-caps', keep: capabilityNumbers(caps.bounding) });
   if (!hasHome(process.env)) steps.push({ op: 'lookup-home', uid: process.user.uid });
   steps.push({ op: 'switch-user', uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [] });
+  steps.push({ op: 'chdir-as-user', path: process.cwd });
   if (caps) {
     const permitted = capabilityNumbers(caps.permitted);
     const inheritable = capabilityNumbers(caps.inheritable);
@@ -68,7 +73,6 @@ export function processSteps(process: SpecProcess, warnings: string[]): Step[] {
       ambient: raisableAmbient(capabilityNumbers(caps.ambient), permitted, inheritable, warnings),
     });
   }
-  steps.push({ op: 'chdir', path: process.cwd });
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
   return steps;
 }

@@ -112,8 +112,14 @@ export type Step =
   | { op: 'lookup-home'; uid: number }
   /** umask(2). */
   | { op: 'umask'; mask: number }
-  /** chdir(2) to the process cwd. */
+  /** chdir(2) to the process cwd, as root, before the user switch (runc's finalizeNamespace),
+   *  so a directory only root may enter still works. EACCES/EPERM is left to
+   *  `chdir-as-user`; any other error fails the step. */
   | { op: 'chdir'; path: string }
+  /** chdir(2) again after the user switch, only when root was refused by `chdir`: a
+   *  directory the user may enter and root may not (its owner unmapped in the user
+   *  namespace, root-squashed NFS). */
+  | { op: 'chdir-as-user'; path: string }
   /** prctl(PR_SET_NO_NEW_PRIVS, 1). */
   | { op: 'no-new-privileges' }
   /** seccomp(SECCOMP_SET_MODE_FILTER, flags, program) (seccomp(2)): `program` is the
@@ -155,6 +161,7 @@ const EVERY_OP: Record<StepOp, true> = {
   setdomainname: true, sysctl: true, setrlimit: true, 'oom-score-adj': true,
   'join-session-keyring': true, terminal: true, 'run-hook': true, 'drop-bounding-caps': true,
   'switch-user': true, 'set-capabilities': true, 'lookup-home': true, umask: true, chdir: true,
+  'chdir-as-user': true,
   'no-new-privileges': true, seccomp: true, 'close-fds': true, 'find-executable': true,
   'wait-for-start': true, exec: true, 'run-runtime-hooks': true,
 };
@@ -197,7 +204,8 @@ export function describeStep(step: Step): string {
     case 'set-capabilities': return 'set capabilities';
     case 'lookup-home': return `HOME from /etc/passwd for uid ${step.uid}`;
     case 'umask': return `umask ${step.mask.toString(8).padStart(4, '0')}`;
-    case 'chdir': return `chdir ${step.path}`;
+    case 'chdir': return `chdir ${step.path} (as root)`;
+    case 'chdir-as-user': return `chdir ${step.path} again as the user, if root was refused`;
     case 'no-new-privileges': return 'set no_new_privs';
     case 'seccomp': return `load the seccomp filter (${step.program.length / 16} instructions)`;
     case 'close-fds': return 'mark inherited fds close-on-exec';

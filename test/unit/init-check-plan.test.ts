@@ -53,6 +53,7 @@ const SAMPLES: { [K in StepOp]: Extract<Step, { op: K }> } = {
   'lookup-home': { op: 'lookup-home', uid: 65534 },
   umask: { op: 'umask', mask: 0o022 },
   chdir: { op: 'chdir', path: '/home/app' },
+  'chdir-as-user': { op: 'chdir-as-user', path: '/home/app' },
   'no-new-privileges': { op: 'no-new-privileges' },
   seccomp: { op: 'seccomp', program: '0600000000000000', flags: 4 },
   'close-fds': { op: 'close-fds' },

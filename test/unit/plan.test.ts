@@ -58,7 +58,8 @@ describe('create plan for the default spec', () => {
     const order: StepOp[] = [
       'set-root-propagation', 'bind-rootfs', 'mount', 'mknod', 'symlink', 'join-session-keyring',
       'pivot-root', 'terminal', 'sethostname', 'readonly-path', 'mask-path', 'remount-root-readonly', 'setrlimit',
-      'umask', 'drop-bounding-caps', 'switch-user', 'set-capabilities', 'chdir', 'no-new-privileges', 'wait-for-start',
+      'umask', 'chdir', 'drop-bounding-caps', 'switch-user', 'chdir-as-user', 'set-capabilities', 'no-new-privileges',
+      'wait-for-start',
       'close-fds', 'exec',
     ];
     const firsts = order.map((op) => ops(p).indexOf(op));
@@ -147,6 +148,7 @@ describe('create plan for the default spec', () => {
       { op: 'set-capabilities', effective: caps, permitted: caps, inheritable: [], ambient: [] },
     ]);
     expect(stepsOf(p, 'chdir')).toEqual([{ op: 'chdir', path: '/' }]);
+    expect(stepsOf(p, 'chdir-as-user')).toEqual([{ op: 'chdir-as-user', path: '/' }]);
     expect(stepsOf(p, 'terminal')).toEqual([{ op: 'terminal', width: 0, height: 0 }]);
   });
 
@@ -374,8 +376,8 @@ describe('exec plan', () => {
   it('sets up only the process, with no barrier', () => {
     const process = spec((s) => { s.process!.oomScoreAdj = 10; }).process!;
     expect(ops(compileExecPlan(process, { hasConsoleSocket: true }))).toEqual([
-      'terminal', 'setrlimit', 'oom-score-adj', 'umask', 'drop-bounding-caps', 'lookup-home', 'switch-user',
-      'set-capabilities', 'chdir', 'no-new-privileges', 'close-fds', 'exec',
+      'terminal', 'setrlimit', 'oom-score-adj', 'umask', 'chdir', 'drop-bounding-caps', 'lookup-home', 'switch-user',
+      'chdir-as-user', 'set-capabilities', 'no-new-privileges', 'close-fds', 'exec',
     ]);
   });
 

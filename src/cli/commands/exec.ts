@@ -19,6 +19,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'pid-file', type: 'string', help: 'file to write the process id to' },
   { name: 'console-socket', type: 'string', help: 'unix socket that receives the pty master' },
   { name: 'tty', short: 't', type: 'bool', help: 'allocate a pseudo-TTY' },
+  { name: 'console-size', type: 'string', help: 'the pty\'s initial size, WIDTH,HEIGHT in columns and rows (with --tty; beyond runc)' },
   { name: 'env', short: 'e', type: 'list', help: 'set an environment variable (NAME=value)' },
   { name: 'cwd', type: 'string', help: 'working directory in the container' },
   { name: 'user', short: 'u', type: 'string', help: 'uid[:gid]' },
@@ -32,7 +33,23 @@ const FLAGS: FlagSpec[] = [
 ];
 
 /** The flags that shape the process; process.json replaces them all, so they do not mix with --process. */
-const PROCESS_FLAGS = ['env', 'cwd', 'user', 'additional-gids', 'cap', 'no-new-privs'];
+const PROCESS_FLAGS = ['env', 'cwd', 'user', 'additional-gids', 'cap', 'no-new-privs', 'console-size'];
+
+/**
+ * --console-size WIDTH,HEIGHT as process.consoleSize (config.md#process: "the console size
+ * in characters of the terminal"). runc 1.1.5 has no such flag: it reads only
+ * process.json's consoleSize, or config.json's when exec builds the process from flags.
+ * Columns first, as in xterm's -geometry WIDTHxHEIGHT (`stty size` prints rows first).
+ */
+function consoleSize(text: string): { width: number; height: number } {
+  const match = /^(\d+),(\d+)$/.exec(text);
+  const [width, height] = [Number(match?.[1]), Number(match?.[2])];
+  // struct winsize holds unsigned shorts (ioctl_tty(2) TIOCSWINSZ)
+  if (!match || width < 1 || height < 1 || width > 65535 || height > 65535) {
+    throw new RuntimeError(`exec: --console-size ${text}: use WIDTH,HEIGHT (columns,rows), each 1-65535`);
+  }
+  return { width, height };
+}
 
 function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess {
   const file = str(parsed, 'process');
@@ -57,6 +74,11 @@ function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess
   // A terminal with no TERM leaves programs (vi, less, top) guessing; `run --image -t` sets
   // TERM=xterm (image/image-spec.ts), as docker run -t and docker exec -t do, so exec -t does too.
   if (process.terminal && !process.env.some((entry) => entry.startsWith('TERM='))) process.env.push('TERM=xterm');
+  const size = str(parsed, 'console-size');
+  if (size !== undefined) {
+    if (!process.terminal) throw new RuntimeError(`exec: --console-size ${size} needs --tty (a size is for a terminal)`);
+    process.consoleSize = consoleSize(size);
+  }
   const cwd = str(parsed, 'cwd');
   if (cwd) process.cwd = cwd;
   const user = str(parsed, 'user');
@@ -65,10 +87,12 @@ function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess
     if (!/^\d+$/.test(uid ?? '') || (gid !== undefined && !/^\d+$/.test(gid))) {
       throw new RuntimeError(`exec: --user ${user}: use numeric uid[:gid]`);
     }
-    process.user = { ...process.user, uid: Number(uid), gid: gid === undefined ? 0 : Number(gid) };
+    // runc's getProcess: a uid alone keeps the process's gid (config.json's), as -g adds to
+    // its additionalGids rather than replacing them.
+    process.user = { ...process.user, uid: Number(uid), gid: gid === undefined ? process.user.gid : Number(gid) };
   }
   const gids = list(parsed, 'additional-gids').map(Number);
-  if (gids.length) process.user = { ...process.user, additionalGids: gids };
+  if (gids.length) process.user = { ...process.user, additionalGids: [...(process.user.additionalGids ?? []), ...gids] };
   const caps = list(parsed, 'cap');
   if (caps.length) {
     const c = process.capabilities ?? {};
