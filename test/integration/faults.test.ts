@@ -8,12 +8,15 @@
  * reports its pid (TSRUNC_INIT), so the state stays at pid 0 for as long as the test needs.
  * Every ts-runc here runs in a session of its own (setsid): a ts-runc that signalled its
  * process group would kill only itself, and the test sees the signal.
+ *
+ * The last tests are a short run of scripts/fault-cycles.ts (`make fault` runs the long one).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cgroupPathsFor } from '../../src/cgroups/cgroup.js';
+import { bundleCycles, networkCycles, type FaultReport } from '../../scripts/fault-cycles.ts';
 import { REPO, TS_RUNC, cgroupDirsFor, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
 import { makeNetns, type Netns } from './netns.js';
 
@@ -222,4 +225,18 @@ suite('two creates of one id on a network: the loser harms nothing of the winner
     expect(inNetns(['delete', '--force', 'imgrace']).status).toBe(0);
     expect(holders(box)).toEqual([]);
   });
+});
+
+/** scripts/fault-cycles.ts, short: what `make fault` does 1,000 and 200 times. */
+suite('fault cycles: create killed at a random moment, then delete --force', () => {
+  const clean = (report: FaultReport) => ({ deleteSignals: report.deleteSignals, deleteFailures: report.deleteFailures, leftovers: report.leftovers });
+  const nothing = { deleteSignals: [], deleteFailures: [], leftovers: [] };
+
+  it('25 bundle creates: no delete dies by a signal, nothing is left', async () => {
+    expect(clean(await bundleCycles({ cycles: 25 }))).toEqual(nothing);
+  }, 90_000);
+
+  it('10 networked run --image -d -p in a netns: nothing is left', async () => {
+    expect(clean(await networkCycles({ cycles: 10 }))).toEqual(nothing);
+  }, 90_000);
 });
