@@ -21,7 +21,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 bench bench-phases bench-network bench-startup bench-unpack install uninstall clean distclean
+        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack install uninstall clean distclean
 
 all: build
 
@@ -90,6 +90,13 @@ test-integration: setup build fixture
 # space is 10-30x slower, hence the longer timeouts.
 test-cgroup-v2: setup-vm build fixture
 	$(VM_RUN) 'VITEST_TIMEOUT_MS=300000 scripts/run-tests.sh --project integration test/integration/cgroups $(VITEST_ARGS)'
+
+# The fault test (scripts/fault-cycles.ts): `create` killed at a random moment, then
+# `delete --force`, CYCLES times (default 1,000) from a bundle and NET_CYCLES times (200)
+# as `run --image -d --network -p` in a network namespace of its own; nothing may remain.
+# Minutes, not seconds: test/integration/faults.test.ts runs a short version in CI.
+fault: setup build fixture
+	$(NODE_BIN)/node scripts/fault-cycles.ts
 
 bench: setup build fixture
 	bench/run.sh

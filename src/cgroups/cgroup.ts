@@ -45,9 +45,21 @@ export function defaultLeaf(root: string, id: string): string {
 }
 
 /**
- * Create the directories; returns them by hierarchy key. Nothing is left on failure. The
- * default leaf (no cgroupsPath) must not exist yet: it is this container's alone, as its
- * state directory is, so finding it means another container (or a crashed one) has it.
+ * The container's directory in each hierarchy, by hierarchy key, without making any:
+ * create records them in its state before `createCgroups` makes them, so a create killed
+ * halfway through leaves no directory that `delete` cannot find.
+ */
+export function cgroupPathsFor(name: CgroupName): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const hierarchy of listHierarchies()) paths[hierarchy.key] = join(hierarchy.mountPoint, containerCgroupPath(hierarchy, name));
+  return paths;
+}
+
+/**
+ * Create the directories (those `cgroupPathsFor` names); returns them by hierarchy key.
+ * Nothing is left on failure. The default leaf (no cgroupsPath) must not exist yet: it is
+ * this container's alone, as its state directory is, so finding it means another
+ * container (or a crashed one) has it.
  */
 export function createCgroups(name: CgroupName): Record<string, string> {
   const made: string[] = [];

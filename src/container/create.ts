@@ -2,7 +2,8 @@
  * `create`: everything up to the user's process, which then waits for `start`.
  *
  *   1. config.json → validated spec → plan           (nothing on the host changes yet)
- *   2. claim <root>/<id>, create the cgroup and write its limits (linux.resources)
+ *   2. claim <root>/<id>, write the state naming the cgroup directories and the network
+ *      files before they are made; make them and write the limits (linux.resources)
  *   3. spawn the init; it clones the namespaces and reports the pid
  *   4. write uid/gid maps, put the pid in its cgroup
  *   5. send the plan; the init mounts, stops while we run the prestart/createRuntime
@@ -10,13 +11,15 @@
  *
  * If any of it fails, what was made is undone in reverse: the process killed, the cgroup
  * and the state directory removed. The container's mounts live in its own mount
- * namespace, so they go with its last process.
+ * namespace, so they go with its last process. If the create itself is killed (SIGKILL)
+ * at any moment, the state names all it made and `delete --force` removes it; the init,
+ * left without its parent, exits when its sync socket reaches EOF (native/init.c).
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
-import { createCgroups, joinCgroups, removeCgroups } from '../cgroups/cgroup.js';
+import { cgroupPathsFor, createCgroups, joinCgroups, removeCgroups } from '../cgroups/cgroup.js';
 import { applyDeviceRules } from '../cgroups/devices.js';
 import { detectMode } from '../cgroups/hierarchy.js';
 import { applyResources } from '../cgroups/resources.js';
@@ -32,13 +35,14 @@ import type { Netlink } from '../network/netlink/socket.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { seccompAgentHandoff } from '../seccomp/agent.js';
 import { pidStartTime, waitForExit } from '../process/liveness.js';
+import { signalProcess } from '../process/signals.js';
 import { checkSpecOnHost } from '../spec/host-rules.js';
 import { loadSpec, SpecError } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import type { StateStore, StoredState } from '../state/container-state.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
 import { writeIdMaps } from './id-maps.js';
-import { ociState } from './status.js';
+import { liveInitPid, ociState } from './status.js';
 import type { NetworkRequest } from '../network/request.js';
 import type { Prepared } from '../network/container-network.js';
 
@@ -83,10 +87,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
     throw new RuntimeError(`rootfs ${rootfs} is not a directory (config.json root.path)`);
   }
-  // --network edits the spec (netns, bind mounts of /etc/hosts…) before anything reads it.
-  const network = options.network ? await networkSetup(spec, options, store.root) : undefined;
-  const { cloneFlags, join } = namespaceCloneFlags(spec);
-  const newUserns = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
+  const cgroupName = { cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root };
   const planFor = (hookState: string, cgroups: CgroupView[]) => compilePlan(spec, {
     bundle,
     rootfs,
@@ -99,47 +100,58 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   });
   // Compile once before anything exists, so a config the compiler refuses (a mount option
   // it cannot honour, a terminal without a console socket) creates nothing at all. The
-  // plan sent to the init is compiled again below, once the pid (for the hooks' state)
-  // and the cgroup directories are known.
-  try {
-    // The checks that look at the host (a joined namespace that is the host's own), on the
-    // spec as --network left it.
-    checkSpecOnHost(spec);
-    const checked = planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root }));
-    for (const warning of checked.warnings ?? []) log().warn(warning);
-    store.claim(options.id);
-  } catch (error) {
-    if (network) await undoNetwork(network);
-    throw error;
-  }
+  // plan sent to the init is compiled again below, once the pid (for the hooks' state),
+  // the cgroup directories and the network's mounts are known.
+  const checked = planFor('{}', cgroupViews(cgroupName));
+  for (const warning of checked.warnings ?? []) log().warn(warning);
+  // --network edits the spec (netns, bind mounts of /etc/hosts…); it writes nothing yet.
+  const network = options.network ? await networkSetup(spec, options, store.root) : undefined;
+  // The checks that look at the host (a joined namespace that is the host's own), on the
+  // spec as --network left it.
+  checkSpecOnHost(spec);
+  const { cloneFlags, join } = namespaceCloneFlags(spec);
+  const newUserns = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
+  // The id is ours from here (or another create's, and then nothing of its is touched).
+  store.claim(options.id);
   const state: StoredState = {
     ociVersion: spec.ociVersion,
     id: options.id,
     pid: 0,
     pidStartTime: '',
+    creator: { pid: process.pid, startTime: pidStartTime(process.pid) },
     bundle,
     rootfs,
     created: new Date().toISOString(),
     owner: '',
     annotations: spec.annotations ?? {},
     started: false,
-    cgroupPaths: {},
+    cgroupPaths: cgroupPathsFor(cgroupName),
     hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
     userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
+    network: network?.record,
   };
   let init: InitProcess | undefined;
   let netns: Netlink | undefined;
+  let cgroupsMade = false;
   let oom: OomWatch | undefined;
   try {
-    state.cgroupPaths = createCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root });
+    // The state names everything before it is made (cgroup directories, name files, the
+    // network), so a create killed (SIGKILL) at any moment from here leaves nothing that
+    // `delete --force` cannot find and remove; killed before this write, only the claimed
+    // directory exists.
     store.write(state);
     if (network) {
-      // The address is leased before the init exists; the state records it at once, so a
-      // delete after a crash from here on finds what to undo.
+      const { writeNetworkFiles } = await import('../network/container-network.js');
+      writeNetworkFiles(network);
+    }
+    createCgroups(cgroupName);
+    cgroupsMade = true;
+    if (network) {
+      // The address is leased before the init exists. A create killed between the lease
+      // and this write leaves a lease the state does not name; delete finds it by holder.
       const { allocateAddress } = await import('../network/container-network.js');
       await allocateAddress(network, state.created);
-      state.network = network.record;
       store.write(state);
     }
     // Limits are written before the init joins the cgroup, so they hold from its first instruction.
@@ -196,8 +208,10 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   } catch (error) {
     // Read before the cgroup goes: was the init killed for want of memory?
     const cause = oom?.check() ? memoryTooSmall(spec, state.cgroupPaths, error) : error;
-    await undoCreate(store, state, init);
+    // A cgroup that was already there (createCgroups refused it) is not ours to remove.
+    await undoCreate(state, init, cgroupsMade);
     if (network) await undoNetwork(network);
+    store.remove(state.id);
     throw cause;
   } finally {
     netns?.close();
@@ -226,21 +240,22 @@ function memoryTooSmall(spec: Spec, paths: Record<string, string>, error: unknow
     `${peak === undefined ? '' : ` (peak usage ${peak} bytes)`}; raise the limit (${errorMessage(error)})`);
 }
 
-async function undoCreate(store: StateStore, state: StoredState, init: InitProcess | undefined): Promise<void> {
-  if (state.pid > 0) {
-    try { process.kill(state.pid, 'SIGKILL'); } catch { /* already gone */ }
-    await waitForExit(state.pid, state.pidStartTime, 5000);
+async function undoCreate(state: StoredState, init: InitProcess | undefined, cgroupsMade: boolean): Promise<void> {
+  const pid = liveInitPid(state);
+  if (pid !== undefined) {
+    signalProcess(pid, 'SIGKILL');
+    await waitForExit(pid, state.pidStartTime, 5000);
   }
   if (init) {
     init.child.kill('SIGKILL');
     init.release();
   }
+  if (!cgroupsMade) return;
   try {
     await removeCgroups(state.cgroupPaths);
   } catch (error) {
     log().warn(`cleanup after failed create: ${errorMessage(error)}`);
   }
-  store.remove(state.id);
 }
 
 /** runc writes the pid file atomically too: containerd reads it as soon as create returns. */

@@ -4,21 +4,30 @@
  * right after the signal (runc's signalAllProcesses does freeze, kill, thaw).
  * Whatever is still in the cgroup is killed, the cgroup removed, poststop hooks run, and
  * the state directory goes last, so an interrupted delete can be run again.
+ *
+ * Only the init `liveInitPid` vouches for and the processes in the container's cgroup are
+ * ever signalled: a state left by a create killed before its init existed (pid 0) has
+ * nothing to kill, and everything it recorded (cgroups, network, image bundle) is freed.
  */
-import { existsSync } from 'node:fs';
-import { RuntimeError, errorCode, errorMessage } from '../errors.js';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { cgroupPids, removeCgroups } from '../cgroups/cgroup.js';
 import { thaw } from '../cgroups/freezer.js';
 import { runHook } from '../hooks/run-hooks.js';
 import { waitForExit } from '../process/liveness.js';
-import type { StateStore } from '../state/container-state.js';
+import { signalProcess } from '../process/signals.js';
+import type { StateStore, StoredState } from '../state/container-state.js';
 import { containerDir, imageBundleRecord } from '../storage.js';
-import { ociState, statusOf } from './status.js';
+import { liveInitPid, ociState, statusOf } from './status.js';
 
 export interface DeleteOptions {
   /** --storage: lets `delete --force` of a container without state find its image bundle */
   storage?: string;
+  /** how long --force waits for a create still at work to finish or die (default 10 s) */
+  creatingTimeoutMs?: number;
 }
 
 export async function deleteContainer(store: StateStore, id: string, force: boolean, options: DeleteOptions = {}): Promise<void> {
@@ -30,23 +39,29 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
     }
     throw new RuntimeError(`container ${id} does not exist`);
   }
-  const state = store.read(id);
-  const status = statusOf(store, state);
+  let state = store.read(id);
+  let status = statusOf(store, state);
+  if (status === 'creating') {
+    if (!force) throw new RuntimeError(`cannot delete container ${id} that is being created (by ts-runc pid ${state.creator?.pid}): use --force`);
+    state = await waitWhileCreating(store, state, options.creatingTimeoutMs ?? 10_000);
+    status = statusOf(store, state);
+  }
   if ((status === 'running' || status === 'paused') && !force) {
     throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
-  if (status !== 'stopped') {
-    signal(state.pid, 'SIGKILL');
+  const pid = liveInitPid(state);
+  if (pid !== undefined) {
+    signal(pid, 'SIGKILL');
     if (status === 'paused') {
-      for (const pid of cgroupPids(state.cgroupPaths)) signal(pid, 'SIGKILL');
+      for (const member of cgroupPids(state.cgroupPaths)) signal(member, 'SIGKILL');
       thaw(state.cgroupPaths);
     }
-    if (!(await waitForExit(state.pid, state.pidStartTime, 10_000))) {
-      throw new RuntimeError(`delete ${id}: process ${state.pid} did not die after SIGKILL`);
+    if (!(await waitForExit(pid, state.pidStartTime, 10_000))) {
+      throw new RuntimeError(`delete ${id}: process ${pid} did not die after SIGKILL`);
     }
   }
   // A container without its own pid namespace can leave processes behind its init.
-  for (const pid of cgroupPids(state.cgroupPaths)) signal(pid, 'SIGKILL');
+  for (const member of cgroupPids(state.cgroupPaths)) signal(member, 'SIGKILL');
   await removeCgroups(state.cgroupPaths);
 
   // The netns died with the last process; its veth, lease, DNAT rules and hosts files
@@ -73,21 +88,61 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
 }
 
 /**
+ * `delete --force` racing a `create` still at work: let it finish (the container then has
+ * an init to kill) or die (nothing more will be made), rather than pull things from under
+ * it; it is not ours to kill, it may be a long-lived caller of the library.
+ */
+async function waitWhileCreating(store: StateStore, state: StoredState, timeoutMs: number): Promise<StoredState> {
+  const deadline = Date.now() + timeoutMs;
+  while (state.pid === 0 && statusOf(store, state) === 'creating') {
+    if (Date.now() > deadline) {
+      throw new RuntimeError(`delete ${state.id}: still being created by ts-runc pid ${state.creator?.pid} after ${timeoutMs / 1000} s`);
+    }
+    await sleep(20);
+    if (!store.exists(state.id)) return state; // its create failed and removed it all
+    state = store.read(state.id);
+  }
+  return state;
+}
+
+/**
  * A `create --image` killed before it wrote its state, or a --root wiped by a reboot,
  * leaves `<storage>/containers/<id>` (an overlay mount and a hold on the image) that no
  * state points at; `delete --force <id>` removes it, as it removes a half-made state dir.
+ * Killed before even its record was written (src/image/bundle.ts writes it first), the
+ * directory holds nothing but an unfinished `.ts-runc/`: nothing was mounted or held yet.
+ * A directory with anything else (a bundle container's hosts files) is not touched.
  */
 async function removeOrphanedImageBundle(storage: string, id: string): Promise<void> {
   const dir = containerDir(storage, id);
-  if (!existsSync(imageBundleRecord(dir))) return;
-  const { removeContainerBundle } = await import('../image/bundle.js');
-  removeContainerBundle(dir, id);
+  if (existsSync(imageBundleRecord(dir))) {
+    const { removeContainerBundle } = await import('../image/bundle.js');
+    removeContainerBundle(dir, id);
+    return;
+  }
+  if (unfinishedImageBundle(dir)) rmSync(dir, { recursive: true, force: true });
+}
+
+function unfinishedImageBundle(dir: string): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  if (entries.length === 0) return true;
+  if (entries.length > 1 || entries[0] !== '.ts-runc') return false;
+  try {
+    return readdirSync(join(dir, '.ts-runc')).every((name) => name.endsWith('.tmp'));
+  } catch {
+    return false;
+  }
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(pid, name);
+    signalProcess(pid, name);
   } catch (error) {
-    if (errorCode(error) !== 'ESRCH') log().warn(`kill ${pid}: ${errorMessage(error)}`);
+    log().warn(errorMessage(error));
   }
 }

@@ -13,12 +13,13 @@ import { createsNamespace } from '../plan/namespaces.js';
 import { seccompAgentHandoff } from '../seccomp/agent.js';
 import { ConsoleListener } from '../process/console.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
+import { signalProcess } from '../process/signals.js';
 import { loadSpec } from '../spec/load.js';
 import type { SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
 import { writePidFile } from './create.js';
 import { waitInForeground } from './foreground.js';
-import { ociState, statusOf } from './status.js';
+import { liveInitPid, ociState, statusOf } from './status.js';
 
 export interface ExecOptions {
   process: SpecProcess;
@@ -54,6 +55,10 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   const current = statusOf(store, state);
   if (current === 'stopped') throw new RuntimeError(`cannot exec in a stopped container`);
   if (current === 'paused') throw new RuntimeError(`cannot exec in a paused container`);
+  // Without a live init there are no namespaces to join: /proc/0/ns/* does not exist, and
+  // an exec that joined nothing would run in the host's namespaces.
+  const target = liveInitPid(state);
+  if (current === 'creating' || target === undefined) throw new RuntimeError(`cannot exec in container ${id}: it has no running init (${current})`);
   // exec -t in the foreground: the pty is attached to our own terminal (process/console.ts).
   const attach = options.process.terminal === true && !options.consoleSocket;
   if (attach && options.detach) throw new RuntimeError('cannot allocate a tty for a detached exec without --console-socket');
@@ -76,7 +81,7 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   const init = new InitProcess(
     {
       cloneFlags: 0,
-      join: namespacesToJoin(state.pid),
+      join: namespacesToJoin(target),
       foreground: !options.detach,
       consoleSocket: consoleSocket ?? '',
       execSocket: '',
@@ -94,7 +99,7 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
     await init.finished(plan, { onSeccompFd: seccompAgentHandoff(seccomp, () => pid, () => ociState(store, state, 'running')) });
     master = listener?.receiveMaster();
   } catch (error) {
-    if (pid > 0) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    if (pid > 0) signalProcess(pid, 'SIGKILL');
     init.release();
     throw error instanceof RuntimeError ? new RuntimeError(`exec ${id}: ${error.message}`, { code: error.code, cause: error }) : error;
   } finally {

@@ -1,9 +1,9 @@
 /** `kill`: send a signal to the container's init, or with --all to every process in its cgroup. */
-import { RuntimeError, errorCode } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { cgroupPids } from '../cgroups/cgroup.js';
 import type { StateStore } from '../state/container-state.js';
-import { parseSignal } from '../process/signals.js';
-import { statusOf } from './status.js';
+import { parseSignal, signalProcess } from '../process/signals.js';
+import { liveInitPid, statusOf } from './status.js';
 
 /**
  * `signal` undefined: the image's StopSignal if the container came from an image that
@@ -13,15 +13,15 @@ import { statusOf } from './status.js';
 export function killContainer(store: StateStore, id: string, signal: number | undefined, all: boolean): void {
   const state = store.read(id);
   signal ??= parseSignal(state.annotations['org.opencontainers.image.stopSignal'] ?? 'SIGTERM');
-  const status = statusOf(store, state);
-  if (status === 'stopped' && !all) throw new RuntimeError('container not running');
-  const pids = all ? cgroupPids(state.cgroupPaths) : [state.pid];
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch (error) {
-      // A process that exits between listing and signalling is not an error.
-      if (errorCode(error) !== 'ESRCH') throw new RuntimeError(`kill ${pid}: ${String(error)}`, { cause: error });
-    }
+  if (all) {
+    // The cgroup holds only this container's processes, whatever its init's state.
+    for (const pid of cgroupPids(state.cgroupPaths)) signalProcess(pid, signal);
+    return;
   }
+  const status = statusOf(store, state);
+  if (status === 'creating') throw new RuntimeError(`container ${id} is being created: it has no process to signal yet`);
+  const pid = liveInitPid(state);
+  if (pid === undefined) throw new RuntimeError('container not running');
+  // A process that exits between the check and the signal is not an error.
+  signalProcess(pid, signal);
 }

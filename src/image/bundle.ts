@@ -28,6 +28,7 @@ import { readEtcFiles, resolveInRoot } from './users.js';
 import { prepareVolumes, type VolumeFlag } from './volumes.js';
 import type { Spec } from '../spec/schema.js';
 import { imageBundleRecord, volumesDir } from '../storage.js';
+import { writeFileAtomic } from '../sys/write-atomic.js';
 
 export interface ImageBundleRecord {
   image: { id: string; name: string };
@@ -55,8 +56,8 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
   const meta = join(dir, '.ts-runc');
   const store = new ImageStore(options.storage);
   const image = store.resolve(options.image);
-  if (existsSync(imageBundleRecord(dir))) throw new RuntimeError(`${dir} already holds a bundle from an image (ts-runc bundle --remove ${dir})`);
   if (!options.container) {
+    if (existsSync(imageBundleRecord(dir))) throw new RuntimeError(`${dir} already holds a bundle from an image (ts-runc bundle --remove ${dir})`);
     // Never take over (and, on failure, remove) anything the user had there.
     for (const name of ['config.json', 'rootfs', '.ts-runc']) {
       if (existsSync(join(dir, name))) throw new RuntimeError(`${join(dir, name)} already exists: choose an empty or new directory`);
@@ -83,12 +84,16 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
   }
 
   try {
+    // The record goes down first (whole, by rename), before the hold and the mount it
+    // names, so a make interrupted at any later moment, even by SIGKILL, can be removed
+    // (delete --force, bundle --remove); killed before it, the directory holds at most
+    // an empty .ts-runc/ and a temporary file, which `delete --force` recognises.
+    mkdirSync(meta, { recursive: true, mode: 0o755 });
+    writeFileAtomic(imageBundleRecord(dir), `${JSON.stringify(record, null, 2)}\n`);
     store.hold(image.id, record.holder);
     // upper's own mode becomes the mode of the container's /, hence 0755
     for (const sub of ['upper', 'work', 'volumes']) mkdirSync(join(meta, sub), { recursive: true, mode: sub === 'upper' ? 0o755 : 0o700 });
     mkdirSync(rootfs, { mode: 0o755 });
-    // The record goes down before the mount, so an interrupted make can still be removed.
-    writeFileSync(imageBundleRecord(dir), `${JSON.stringify(record, null, 2)}\n`);
     // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first.
     const lowers = image.layers.map((layer) => layer.dir).reverse();
     mountOverlay({ lowers, upper: join(meta, 'upper'), work: join(meta, 'work') }, rootfs);

@@ -1,14 +1,17 @@
 /**
  * A container's networking from create to delete, in the order create.ts calls it:
  *
- *   prepareNetwork   before the plan is compiled: check the request, edit the spec (the
- *                    network namespace; bind mounts of /etc/hosts, hostname, resolv.conf)
- *                    and write those files
- *   allocateAddress  once the state exists: lease an address, pick host ports, tell the
- *                    network's other containers (their /etc/hosts)
- *   attachNetwork    once the pid is known: bridge, veth, eth0, route, nftables rules
- *   teardownNetwork  on delete, and on a create that failed halfway: all of it undone,
- *                    each part quietly skipped if already gone, so it can run again
+ *   prepareNetwork     before the id is claimed: check the request, edit the spec (the
+ *                      network namespace; bind mounts of /etc/hosts, hostname,
+ *                      resolv.conf); nothing is written, so a create that loses the id
+ *                      to another harms nothing of the winner's
+ *   writeNetworkFiles  once the state (which records them) exists: those three files
+ *   allocateAddress    once the state exists: lease an address, pick host ports, tell
+ *                      the network's other containers (their /etc/hosts)
+ *   attachNetwork      once the pid is known: bridge, veth, eth0, route, nftables rules
+ *   teardownNetwork    on delete, and on a create that failed (or was killed) halfway:
+ *                      all of it undone, each part quietly skipped if already gone, so
+ *                      it can run again
  */
 import { existsSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +22,7 @@ import { validateId } from '../state/container-state.js';
 import type { Spec } from '../spec/schema.js';
 import { attachVeth, detachVeth, ensureBridge, hostVethName } from './attach.js';
 import { refreshHosts } from './peers.js';
-import { allocate, parseSubnet, release } from './ipam.js';
+import { allocate, parseSubnet, release, releaseHeldBy } from './ipam.js';
 import { filterResolvConf, nameFilesFor, readHostResolvConf, renderHosts, writeNameFiles, type NameFiles } from './hosts-files.js';
 import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, type NetworkDef } from './networks.js';
 import { containerTag, deleteScript, deleteStaleRules, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
@@ -60,6 +63,8 @@ export interface Prepared {
   hostname: string;
   /** the io.ts-runc.image.exposed-ports annotation, for -P */
   exposed?: string;
+  /** what `writeNetworkFiles` writes into record.files (when they are the container's own) */
+  contents?: { hostname: string; hosts: string; resolv: string };
 }
 
 const NAME_MOUNTS: Array<[keyof NameFiles, string]> = [['hosts', '/etc/hosts'], ['hostname', '/etc/hostname'], ['resolv', '/etc/resolv.conf']];
@@ -82,7 +87,7 @@ function mountNameFiles(spec: Spec, files: Partial<NameFiles>): void {
   }
 }
 
-/** Check the request, edit the spec and write the name files. Nothing else is made yet. */
+/** Check the request and edit the spec. Nothing is made or written yet. */
 export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, root: string): Prepared {
   const { mode } = request;
   // The files live at a path named by the id: never write over another container's.
@@ -133,10 +138,20 @@ export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, 
 
 function ownFiles(spec: Spec, prepared: Prepared, hostname: string, hosts: string, resolv: string): void {
   const files = nameFilesFor(prepared.request.storage, prepared.id);
-  writeNameFiles(files, hostname, hosts, resolv);
+  prepared.contents = { hostname, hosts, resolv };
   prepared.record.files = files;
   prepared.record.ownFiles = true;
   mountNameFiles(spec, files);
+}
+
+/**
+ * Write the hosts, hostname and resolv.conf files the spec bind-mounts (once the id is
+ * claimed and the state names them, so `delete` removes them whatever happens next).
+ */
+export function writeNetworkFiles(prepared: Prepared): void {
+  const { record, contents } = prepared;
+  if (!record.ownFiles || !record.files || !contents) return;
+  writeNameFiles(record.files, contents.hostname, contents.hosts, contents.resolv);
 }
 
 function safeRead(path: string): string {
@@ -258,22 +273,25 @@ export function teardownNetwork(record: NetworkRecord, id: string, root: string)
       failures.push(`${what}: ${errorMessage(error)}`);
     }
   };
-  // No address: the create failed before anything was leased, attached or published.
-  if (record.mode === 'bridge' && record.network && record.hostVeth && record.ip) {
-    const { network, hostVeth, storage } = record;
-    if (record.ports.length > 0) step('remove port rules', () => deleteTagged(containerTag(id, hostVeth), `unpublish ports of ${id}`));
-    step(`remove ${hostVeth}`, () => {
-      const nl = Netlink.open();
-      try {
-        detachVeth(nl, hostVeth);
-      } finally {
-        nl.close();
-      }
-    });
-    const ip = record.ip;
+  if (record.mode === 'bridge' && record.network) {
+    const { network, hostVeth, ip, storage } = record;
+    // No address recorded: the create stopped before anything was attached or published,
+    // but it may have died between leasing an address and recording it.
+    if (ip && hostVeth) {
+      if (record.ports.length > 0) step('remove port rules', () => deleteTagged(containerTag(id, hostVeth), `unpublish ports of ${id}`));
+      step(`remove ${hostVeth}`, () => {
+        const nl = Netlink.open();
+        try {
+          detachVeth(nl, hostVeth);
+        } finally {
+          nl.close();
+        }
+      });
+    }
     if (existsSync(networkDir(storage, network))) {
-      step(`release ${ip}`, () => withFileLock(networkLock(storage, network), () => {
-        release(networkDir(storage, network), ip, id, root);
+      step(`release ${ip ?? 'the address'}`, () => withFileLock(networkLock(storage, network), () => {
+        if (ip) release(networkDir(storage, network), ip, id, root);
+        else releaseHeldBy(networkDir(storage, network), id, root);
         refreshHosts(networkDir(storage, network));
       }));
     }

@@ -10,9 +10,10 @@
  * died without `delete` are reclaimed. The lock makes "find the first free address and
  * write its lease" one step for any number of concurrent creates.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
+import { writeFileAtomic } from '../sys/write-atomic.js';
 
 /** An IPv4 subnet as numbers: `base` is the network address, `prefix` its length. */
 export interface Subnet {
@@ -102,8 +103,13 @@ function leasesDir(dir: string): string {
   return join(dir, 'leases');
 }
 
-/** Every lease file, live or not (call with the lock held). */
-export function readLeases(dir: string): Lease[] {
+/**
+ * Every lease file, live or not (call with the lock held). A lease is written to a
+ * temporary file and renamed into place (allocate), so a file that does not parse, or a
+ * temporary one, was left by a writer killed halfway (the lock was its, and it is free
+ * now): `garbage` names them, for a reclaiming reader to remove.
+ */
+export function readLeases(dir: string, garbage: string[] = []): Lease[] {
   let names: string[];
   try {
     names = readdirSync(leasesDir(dir));
@@ -111,7 +117,21 @@ export function readLeases(dir: string): Lease[] {
     if (errorCode(error) === 'ENOENT') return [];
     throw error;
   }
-  return names.filter((n) => n.endsWith('.json')).map((n) => JSON.parse(readFileSync(join(leasesDir(dir), n), 'utf8')) as Lease);
+  const leases: Lease[] = [];
+  for (const name of names) {
+    const file = join(leasesDir(dir), name);
+    if (!name.endsWith('.json')) {
+      if (name.endsWith('.tmp')) garbage.push(file);
+      continue;
+    }
+    try {
+      leases.push(JSON.parse(readFileSync(file, 'utf8')) as Lease);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      garbage.push(file);
+    }
+  }
+  return leases;
 }
 
 /**
@@ -122,7 +142,10 @@ export function readLeases(dir: string): Lease[] {
  */
 export function liveLeases(dir: string, reclaim?: (lease: Lease) => void): Lease[] {
   const live: Lease[] = [];
-  for (const lease of readLeases(dir)) {
+  const garbage: string[] = [];
+  const leases = readLeases(dir, garbage);
+  if (reclaim) for (const file of garbage) rmSync(file, { force: true });
+  for (const lease of leases) {
     if (leaseIsLive(lease)) {
       live.push(lease);
       continue;
@@ -148,10 +171,26 @@ export function allocate(dir: string, subnet: Subnet, gateway: string, holder: O
     if (!isHostAddress(subnet, ip) || used.has(ip)) continue;
     const lease: Lease = { ip: intToIp(ip), ...holder };
     mkdirSync(leasesDir(dir), { recursive: true });
-    writeFileSync(join(leasesDir(dir), `${lease.ip}.json`), JSON.stringify(lease), { flag: 'wx', mode: 0o600 });
+    // Whole or not at all: a create killed while writing must not leave a lease that
+    // no reader can parse (the lock makes the name ours; readLeases drops the temp file).
+    writeFileAtomic(join(leasesDir(dir), `${lease.ip}.json`), JSON.stringify(lease), { mode: 0o600 });
     return lease;
   }
   throw new RuntimeError(`network ${formatSubnet(subnet)} has no free address left (${used.size - 1} in use)`);
+}
+
+/**
+ * Give back every address `container` of `root` holds (call with the lock held): for a
+ * create killed after leasing an address but before its state recorded which, or while
+ * it wrote the lease (what such a writer left is removed too; the lock is ours).
+ */
+export function releaseHeldBy(dir: string, container: string, root: string): void {
+  const garbage: string[] = [];
+  const leases = readLeases(dir, garbage);
+  for (const file of garbage) rmSync(file, { force: true });
+  for (const lease of leases) {
+    if (lease.container === container && lease.root === root) rmSync(join(leasesDir(dir), `${lease.ip}.json`), { force: true });
+  }
 }
 
 /** Give the address back, if it is still this container's (call with the lock held). */

@@ -28,6 +28,11 @@ export interface StoredState {
   pid: number;
   /** field 22 of /proc/<pid>/stat: tells our pid from a recycled one */
   pidStartTime: string;
+  /**
+   * The ts-runc process that runs `create` (its pid and start time): while pid is 0, the
+   * container is "creating" as long as this process lives, and stopped once it died.
+   */
+  creator?: { pid: number; startTime: string };
   bundle: string;
   rootfs: string;
   created: string;
@@ -35,7 +40,10 @@ export interface StoredState {
   annotations: Record<string, string>;
   /** true once `start` released the barrier */
   started: boolean;
-  /** cgroup directories, by hierarchy, to join on exec and remove on delete */
+  /**
+   * cgroup directories, by hierarchy, to join on exec and remove on delete; recorded
+   * before they are made, so a create killed while making them leaves none unnamed
+   */
   cgroupPaths: Record<string, string>;
   /** hooks `start` and `delete` still have to run */
   hooks: { poststart: Hook[]; poststop: Hook[] };

@@ -188,6 +188,7 @@ suite('create, start, state, kill, delete', () => {
       expect(JSON.parse(other.run(['ps', '--format', 'json', 'twin']).stdout)).toEqual([theirs]);
       expect(box.run(['delete', '--force', 'twin']).status).toBe(0);
       expect(JSON.parse(other.run(['state', 'twin']).stdout).status).toBe('running');
+      expect(JSON.parse(other.run(['ps', '--format', 'json', 'twin']).stdout)).toEqual([theirs]);
       expect(cgroupDirsFor(other.cgroupLeaf('twin')).length).toBeGreaterThan(0);
     } finally {
       other.cleanup();

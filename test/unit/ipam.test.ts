@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allocate, intToIp, ipToInt, liveLeases, overlaps, parseSubnet, release, type Lease } from '../../src/network/ipam.js';
+import { teardownNetwork } from '../../src/network/container-network.js';
 import { withFileLock } from '../../src/sys/file-lock.js';
 
 describe('IPAM: subnets', () => {
@@ -83,6 +84,28 @@ describe('IPAM: leases', () => {
     lease('a');
     rmSync(join(root, 'a', 'state.json'));
     expect(withFileLock(join(dir, 'lock'), () => liveLeases(dir)).map((l) => l.container)).toEqual(['a']);
+  });
+
+  it('a lease file a killed writer left half-written, or its temporary file, is skipped and removed by the next allocate', () => {
+    lease('a');
+    writeFileSync(join(dir, 'leases', '10.89.0.3.json'), ''); // opened, killed before the write
+    writeFileSync(join(dir, 'leases', '10.89.0.4.json.123.tmp'), '{"ip":');
+    expect(withFileLock(join(dir, 'lock'), () => liveLeases(dir)).map((l) => l.ip)).toEqual(['10.89.0.2']);
+    expect(lease('b')).toBe('10.89.0.3');
+    expect(readdirSync(join(dir, 'leases')).sort()).toEqual(['10.89.0.2.json', '10.89.0.3.json']);
+  });
+
+  it('teardown of a create killed between leasing an address and recording it finds the lease by its holder', () => {
+    // <storage>/networks/net: the network's directory, as networks.ts lays it out
+    const storage = join(dir, 'storage');
+    const net = join(storage, 'networks', 'net');
+    mkdirSync(net, { recursive: true });
+    const held = withFileLock(join(net, 'lock'), () => allocate(net, subnet, '10.89.0.1', container('a')).ip);
+    const other = withFileLock(join(net, 'lock'), () => allocate(net, subnet, '10.89.0.1', container('b')).ip);
+    // state.network as create.ts writes it before the lease: no ip yet
+    teardownNetwork({ mode: 'bridge', storage, network: 'net', bridge: 'tsbr-x', hostVeth: 'tsr0000', aliases: [], ports: [], ownFiles: false }, 'a', root);
+    expect(readdirSync(join(net, 'leases'))).toEqual([`${other}.json`]);
+    expect(held).toBe('10.89.0.2');
   });
 
   it('starts after a gateway that is not the first address, wrapping round', () => {

@@ -3,6 +3,7 @@
  * `create --image REF [flags] [ID] [-- cmd...]` first makes its bundle from the image
  * (src/image/bundle.ts) in <storage>/containers/<id>/.
  */
+import { resolve } from 'node:path';
 import { createContainer, type CreateOptions } from '../../container/create.js';
 import { RuntimeError } from '../../errors.js';
 import { validateId } from '../../state/container-state.js';
@@ -65,8 +66,9 @@ export async function withImageBundle<T>(
   try {
     return await use(createOptions(parsed, verb, globals.storage, { id, bundle: dir }), invocation);
   } catch (error) {
-    // A container that got as far as a state file is `delete`'s to remove (run does).
-    if (!store.exists(id)) removeImageBundle(dir);
+    // A container that got as far as a state file is `delete`'s to remove (run does);
+    // a state of this id for another bundle is another create's, which won the id.
+    if (!store.exists(id) || store.read(id).bundle !== resolve(dir)) removeImageBundle(dir);
     throw error;
   }
 }
