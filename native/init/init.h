@@ -223,6 +223,8 @@ int step_mount(const char *source, const char *target, const char *fstype,
 	       const char *data, const char *create);
 int step_mount_copy_up(const char *target, const char *fstype, unsigned long flags,
 		       const long long *propagation, uint32_t npropagation, const char *data);
+int step_mount_setattr(const char *target, uint64_t set, uint64_t clear);
+int step_remount_readonly(const char *target, unsigned long flags);
 int step_mkdir(const char *path, mode_t mode);
 int step_mknod(const char *path, const char *type, unsigned major, unsigned minor,
 	       mode_t mode, uid_t uid, gid_t gid);

@@ -19,6 +19,14 @@ import { FLAG_ORDER, parseMountOptions, type ParsedMountOptions } from './mount-
 import type { MountFlag, Step } from './steps.js';
 
 type MountStep = Extract<Step, { op: 'mount' | 'mount-copy-up' }>;
+type FinalStep = Extract<Step, { op: 'remount-readonly' | 'mount-setattr' }>;
+
+/** The spec's mounts as steps: those made in the listed order before pivot_root, and those
+ *  that must wait until everything inside the mounts is in place (see deferredReadOnly). */
+export interface MountPlan {
+  mounts: (MountStep | Extract<Step, { op: 'mount-setattr' }>)[];
+  finalize: FinalStep[];
+}
 
 export interface MountContext {
   /** The bundle directory, for relative bind-mount sources; undefined if not known. */
@@ -55,13 +63,43 @@ export function isBindMount(mount: SpecMount): boolean {
   return mount.type === 'bind' || parseMountOptions(mount.options ?? []).bind;
 }
 
-export function mountSteps(mounts: readonly SpecMount[], context: MountContext): MountStep[] {
-  return mounts.flatMap((mount, index) => mountStep(mount, index, context));
+export function mountSteps(mounts: readonly SpecMount[], context: MountContext): MountPlan {
+  const plan: MountPlan = { mounts: [], finalize: [] };
+  mounts.forEach((mount, index) => {
+    const options = parseMountOptions(mount.options ?? []);
+    const target = cleanPath(mount.destination);
+    const steps = mountStep(mount, index, options, context);
+    const recursive = options.recursive
+      ? [{ op: 'mount-setattr', target, set: options.recursive.set, clear: options.recursive.clear } as const]
+      : [];
+    const deferred = deferredReadOnly(steps);
+    if (deferred) {
+      plan.mounts.push({ ...deferred, flags: deferred.flags.filter((f) => f !== 'ro') });
+      if (deferred.flags.includes('ro')) plan.finalize.push({ op: 'remount-readonly', target, flags: deferred.flags });
+      plan.finalize.push(...recursive);
+    } else {
+      plan.mounts.push(...steps, ...recursive);
+    }
+  });
+  return plan;
 }
 
-function mountStep(mount: SpecMount, index: number, context: MountContext): MountStep[] {
+/**
+ * A tmpfs, or any filesystem mounted on /dev, is mounted writable first: later steps put
+ * things inside it (device nodes and /dev/pts in /dev, a mount point for a later entry of
+ * `mounts`), which a read-only mount refuses with EROFS. Its `ro` and recursive attributes
+ * are applied at the end, after the masks, as runc's mountPropagate and finalizeRootfs do.
+ * (runc applies recursive attributes to bind mounts only and drops them silently on other
+ * types; here they are applied to every type.) A bind mount keeps its flags at once.
+ */
+function deferredReadOnly(steps: MountStep[]): Extract<MountStep, { op: 'mount' }> | undefined {
+  const only = steps.length === 1 ? steps[0] : undefined;
+  if (only?.op !== 'mount' || only.flags.includes('bind')) return undefined;
+  return only.fstype === 'tmpfs' || only.target === '/dev' ? only : undefined;
+}
+
+function mountStep(mount: SpecMount, index: number, options: ParsedMountOptions, context: MountContext): MountStep[] {
   const where = `mounts[${index}]`;
-  const options = parseMountOptions(mount.options ?? []);
   const bad = options.unsupported[0];
   if (bad !== undefined) {
     throw new SpecError(context.file, `${where}.options[${bad.index}]`, `"${bad.option}": ${bad.why} by ts-runc`);
@@ -139,7 +177,7 @@ function bindStep(mount: SpecMount, target: string, options: ParsedMountOptions,
  */
 function cgroupSteps(target: string, options: ParsedMountOptions, context: MountContext): MountStep[] {
   const flags = withFlags(options.flags.filter((f) => f !== 'bind' && f !== 'rec'), ['nosuid', 'nodev', 'noexec']);
-  const one = (view: CgroupView, at: string): MountStep => (context.cgroupns
+  const one = (view: CgroupView, at: string): Extract<MountStep, { op: 'mount' }> => (context.cgroupns
     ? { op: 'mount', source: 'cgroup', target: at, fstype: view.fstype, flags, propagation: [], data: view.data, create: 'dir' }
     : { op: 'mount', source: view.hostDir, target: at, fstype: '', flags: withFlags(flags, ['bind']), propagation: [], data: '', create: 'dir' });
   const unified = context.cgroups.length === 1 && context.cgroups[0]!.name === '';
