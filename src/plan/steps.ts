@@ -77,8 +77,9 @@ export type Step =
    *  joined by path): chroot(2) into `rootfs` (a path in that mount namespace), then
    *  chdir("/"). Nothing is mounted and nobody else's root moves. */
   | { op: 'chroot'; rootfs: string }
-  /** `--no-pivot`: chdir(rootfs); mount(rootfs, "/", MS_MOVE); chroot("."); chdir("/").
-   *  Weaker than pivot_root (the old root is still in the namespace), for ramdisk hosts. */
+  /** `--no-pivot`: detach the host's procfs and sysfs mounts (runc's msMoveRoot), then
+   *  chdir(rootfs); mount(rootfs, "/", MS_MOVE); chroot("."); chdir("/"). Weaker than
+   *  pivot_root (the old root is still in the namespace), for ramdisk hosts. */
   | { op: 'move-root' }
   /** OCI maskedPaths: bind /dev/null over a file, or a read-only empty tmpfs over a
    *  directory. A missing path is skipped. */

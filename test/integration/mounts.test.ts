@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } f
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/schema.js';
-import { FIXTURE_ROOTFS, haveFixture, isRoot, sandbox, type Result, type Sandbox } from './helpers.js';
+import { FIXTURE_ROOTFS, TS_RUNC, haveFixture, isRoot, sandbox, type Result, type Sandbox } from './helpers.js';
 
 const suite = isRoot && haveFixture ? describe : describe.skip;
 const RUNC = spawnSync('runc', ['--version']).status === 0 ? 'runc' : undefined;
@@ -111,4 +111,98 @@ suite('mounts as runc makes them', () => {
       expect(theirs.stderr).toContain(`filesystem \\"${fstype}\\" must be mounted on ordinary directory`);
     }
   });
+
+  /**
+   * Counts the procfs and sysfs superblocks mounted anywhere in the mount namespace of a
+   * pid, hidden mounts included: /proc/PID/mountinfo shows only the mounts under the
+   * process's root, so this asks the kernel with listmount(2) and statmount(2) (Linux 6.8;
+   * NS_GET_MNTNS_ID names another process's namespace since 6.11).
+   */
+  function superblockCounter(): (pid: number) => string {
+    const source = join(box.dir, 'count-proc-sysfs.c');
+    writeFileSync(source, COUNT_PROC_SYSFS);
+    const program = join(box.dir, 'count-proc-sysfs');
+    const cc = spawnSync('cc', ['-O2', '-o', program, source], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    return (pid) => {
+      const r = spawnSync(program, [String(pid)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+  }
+
+  // Before: "proc:2 sysfs:2": the host's /proc and /sys stayed in the container's mount
+  // namespace, under the moved rootfs (checked by stashing the fix).
+  withRunc('--no-pivot detaches the host\'s /proc and /sys before moving the rootfs, as runc does', () => {
+    const count = superblockCounter();
+    const edit = (s: Spec) => {
+      s.root!.path = realpathSync(s.root!.path);
+      s.linux!.cgroupsPath = `ts-runc-test-${Math.random().toString(36).slice(2, 8)}`;
+    };
+    const bundle = box.bundle(['sleep', '30'], edit);
+    const counted = (runtime: string, args: string[], id: string): string => {
+      const started = spawnSync(runtime, [...args, 'run', '-d', '--no-pivot', '-b', bundle, id], { stdio: 'ignore', timeout: 20_000 });
+      expect(started.status).toBe(0);
+      const state = spawnSync(runtime, [...args, 'state', id], { encoding: 'utf8' });
+      const pid = (JSON.parse(state.stdout) as { pid: number }).pid;
+      try {
+        return count(pid);
+      } finally {
+        spawnSync(runtime, [...args, 'delete', '--force', id]);
+      }
+    };
+    const mine = counted(TS_RUNC, ['--root', box.root], 'nopivot');
+    // Only the container's own procfs and sysfs are left.
+    expect(mine).toBe('proc:1 sysfs:1\n');
+    expect(counted(RUNC!, ['--root', join(box.dir, 'runc-state')], 'nopivot-runc')).toBe(mine);
+  });
+
+  // CVE-2024-21626: a host directory fd left open by the runtime, or a cwd outside the
+  // rootfs, would let the container reach the host's files through /proc/self/fd or "..".
+  withRunc('--no-pivot leaves no fd and no cwd of the host in the container, as with pivot_root and runc', () => {
+    // fds 0-2 are the caller's stdio (files here, pipes under runc); anything above is a leak.
+    const look = ['sh', '-c', 'for fd in /proc/self/fd/*; do case ${fd##*/} in 0|1|2) ;; *) echo "fd ${fd##*/}: $(readlink $fd)";; esac; done; readlink /proc/self/cwd; ls /proc/self/cwd/.. | head -3'];
+    const edit = (s: Spec) => { s.process!.cwd = '/'; };
+    const mine = ours(look, edit, ['--no-pivot']);
+    expect(mine.stderr).toBe('');
+    expect(mine.stdout).toBe(ours(look, edit).stdout);
+    expect(mine.stdout).toBe(runc(look, edit, ['--no-pivot']).stdout);
+  });
 });
+
+const COUNT_PROC_SYSFS = `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+struct mnt_id_req { uint32_t size, spare; uint64_t mnt_id, param, mnt_ns_id; };
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
+#define LSMT_ROOT 0xffffffffffffffffULL
+int main(int argc, char **argv) {
+  char path[64]; snprintf(path, sizeof path, "/proc/%s/ns/mnt", argv[1]);
+  int fd = open(path, O_RDONLY); uint64_t ns = 0;
+  if (fd < 0 || ioctl(fd, NS_GET_MNTNS_ID, &ns) < 0) { perror("ns id"); return 2; }
+  struct mnt_id_req req = { .size = sizeof req, .mnt_id = LSMT_ROOT, .mnt_ns_id = ns };
+  uint64_t ids[4096];
+  long n = syscall(458, &req, ids, 4096, 0);
+  if (n < 0) { perror("listmount"); return 2; }
+  int proc = 0, sys = 0; uint64_t seen[4096]; int nseen = 0;
+  static uint64_t buf[512];
+  for (long i = 0; i < n; i++) {
+    struct mnt_id_req q = { .size = sizeof q, .mnt_id = ids[i], .param = 1 /* STATMOUNT_SB_BASIC */, .mnt_ns_id = ns };
+    if (syscall(457, &q, buf, sizeof buf, 0) < 0) { perror("statmount"); return 2; }
+    uint64_t magic = buf[3]; /* sb_magic at offset 24 */
+    uint64_t dev = buf[2]; /* sb_dev_major, sb_dev_minor at offset 16 */
+    int dup = 0; for (int j = 0; j < nseen; j++) dup |= seen[j] == dev;
+    if (dup) continue;
+    seen[nseen++] = dev;
+    if (magic == 0x9fa0) proc++;
+    if (magic == 0x62656572) sys++;
+  }
+  printf("proc:%d sysfs:%d\\n", proc, sys);
+  return 0;
+}
+`;
