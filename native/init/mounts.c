@@ -62,7 +62,13 @@ int step_mount(const char *source, const char *target, const char *fstype,
 		return fail_sys(errno, "mount %s: resolve the target in the rootfs", target);
 	/* For a bind mount, mount(2) ignores every flag but MS_REC: they need a remount. */
 	unsigned long first = bind ? flags & (MS_BIND | MS_REC) : flags;
-	int rc = mount(or_null(source), t.name, or_null(fstype), first, bind ? NULL : or_null(data));
+	/* A source stage 0 opened for us, outside the user namespace (mount-sources.c). */
+	char opened[32];
+	int source_fd = bind ? mount_source_fd(source) : -1;
+	if (source_fd >= 0)
+		snprintf(opened, sizeof opened, "/proc/self/fd/%d", source_fd);
+	int rc = mount(source_fd >= 0 ? opened : or_null(source), t.name, or_null(fstype), first,
+		       bind ? NULL : or_null(data));
 	target_close(&t);
 	if (rc < 0)
 		return fail_sys(errno, "mount(%s, %s)", source, target);

@@ -4,6 +4,7 @@
 /* After pivot-root/move-root, container paths are plain paths again. */
 static void leave_rootfs(void)
 {
+	close_mount_sources();
 	if (root_fd >= 0)
 		close(root_fd);
 	root_fd = AT_FDCWD;

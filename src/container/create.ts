@@ -23,9 +23,9 @@ import { cgroupViews } from '../cgroups/views.js';
 import { OomWatch, peakMemory } from '../cgroups/oom.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { compilePlan } from '../plan/compile.js';
-import type { CgroupView } from '../plan/mounts.js';
+import { bindSources, type CgroupView } from '../plan/mounts.js';
 import { ignoredSettings } from '../plan/ignored.js';
-import { namespaceCloneFlags } from '../plan/namespaces.js';
+import { CLONE_FLAGS, namespaceCloneFlags } from '../plan/namespaces.js';
 import { setLinkUp } from '../network/links.js';
 import type { Netlink } from '../network/netlink/socket.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
@@ -99,12 +99,14 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   // it cannot honour, a terminal without a console socket) creates nothing at all. The
   // plan sent to the init is compiled again below, once the pid (for the hooks' state)
   // and the cgroup directories are known.
+  let mountSources: string[] = [];
   try {
     // The checks that look at the host (a joined namespace that is the host's own), on the
     // spec as --network left it.
     checkSpecOnHost(spec);
     const checked = planFor('{}', cgroupViews({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root }));
     for (const warning of checked.warnings ?? []) log().warn(warning);
+    if (newUserns && (cloneFlags & CLONE_FLAGS.mount) !== 0) mountSources = bindSources(checked.steps);
     store.claim(options.id);
   } catch (error) {
     if (network) await undoNetwork(network);
@@ -153,6 +155,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
         consoleSocket: options.consoleSocket ? resolve(options.consoleSocket) : '',
         execSocket: store.execSocket(options.id),
         preserveFds: options.preserveFds ?? 0,
+        mountSources,
       },
       options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
     );

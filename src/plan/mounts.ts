@@ -197,3 +197,13 @@ function withFlags(flags: readonly MountFlag[], extra: readonly MountFlag[]): Mo
   const all = new Set([...flags, ...extra]);
   return FLAG_ORDER.filter((flag) => all.has(flag));
 }
+
+/**
+ * The host paths the plan bind-mounts, once each. In a new user namespace the init mounts
+ * them from fds stage 0 opened as the host's root (native/init/mount-sources.c), as runc
+ * does: the namespace's root (an unprivileged host uid) may not be allowed to reach them.
+ */
+export function bindSources(steps: readonly Step[]): string[] {
+  const sources = steps.flatMap((step) => (step.op === 'mount' && step.flags.includes('bind') && isAbsolute(step.source) ? [step.source] : []));
+  return [...new Set(sources)];
+}

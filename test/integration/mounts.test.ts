@@ -160,13 +160,44 @@ suite('mounts as runc makes them', () => {
   // CVE-2024-21626: a host directory fd left open by the runtime, or a cwd outside the
   // rootfs, would let the container reach the host's files through /proc/self/fd or "..".
   withRunc('--no-pivot leaves no fd and no cwd of the host in the container, as with pivot_root and runc', () => {
-    // fds 0-2 are the caller's stdio (files here, pipes under runc); anything above is a leak.
-    const look = ['sh', '-c', 'for fd in /proc/self/fd/*; do case ${fd##*/} in 0|1|2) ;; *) echo "fd ${fd##*/}: $(readlink $fd)";; esac; done; readlink /proc/self/cwd; ls /proc/self/cwd/.. | head -3'];
+    // fds 0-2 are the caller's stdio (files here, pipes under runc); anything above is a leak
+    // (the glob's own directory fd is listed too, but gone by the time of readlink).
+    const look = ['sh', '-c', 'for fd in /proc/self/fd/*; do case ${fd##*/} in 0|1|2) ;; *) l=$(readlink $fd) && echo "fd ${fd##*/}: $l";; esac; done; readlink /proc/self/cwd; ls /proc/self/cwd/.. | head -3'];
     const edit = (s: Spec) => { s.process!.cwd = '/'; };
     const mine = ours(look, edit, ['--no-pivot']);
     expect(mine.stderr).toBe('');
     expect(mine.stdout).toBe(ours(look, edit).stdout);
     expect(mine.stdout).toBe(runc(look, edit, ['--no-pivot']).stdout);
+  });
+
+  /** A bind source the container's root (host uid 200000) cannot reach: the sandbox
+   *  directory is root's, mode 0700 (mkdtemp). */
+  function unreachableSource(): string {
+    const data = join(box.dir, 'data');
+    mkdirSync(data, { mode: 0o755 });
+    writeFileSync(join(data, 'hello'), 'hello from the host\n', { mode: 0o644 });
+    return data;
+  }
+
+  // Before: create failed: "mount(<dir>/data, /data): EACCES" (the init, already uid 200000
+  // in the user namespace, could not look the source up).
+  withRunc('bind sources the user namespace cannot reach are opened before it, and exec works in the container, as in runc', () => {
+    const data = unreachableSource();
+    const edit = (s: Spec) => {
+      inUserNamespace(s);
+      s.mounts!.push({ destination: '/data', type: 'bind', source: data, options: ['rbind', 'ro'] });
+    };
+    // ...and none of the fds stage 0 opened reaches the container (CVE-2024-21626).
+    const cat = ['sh', '-c', 'cat /data/hello; for fd in /proc/self/fd/*; do case ${fd##*/} in 0|1|2) ;; *) l=$(readlink $fd) && echo "leaked fd ${fd##*/}: $l";; esac; done'];
+    const mine = ours(cat, edit);
+    expect(mine.stderr).toBe('');
+    expect(mine.stdout).toBe('hello from the host\n');
+    expect(runc(cat, edit).stdout).toBe(mine.stdout);
+
+    expect(box.run(['run', '-d', '-b', box.bundle(['sleep', '30'], edit), 'reach']).status).toBe(0);
+    const exec = box.run(['exec', 'reach', 'cat', '/data/hello']);
+    expect(exec.stderr).toBe('');
+    expect(exec.stdout).toBe('hello from the host\n');
   });
 });
 

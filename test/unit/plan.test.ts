@@ -7,6 +7,7 @@ import { compileExecPlan, compilePlan, type CompileOptions } from '../../src/pla
 import { encodePlan, stepFields } from '../../src/plan/encode.js';
 import { ignoredSettings } from '../../src/plan/ignored.js';
 import { parseMountOptions } from '../../src/plan/mount-options.js';
+import { bindSources } from '../../src/plan/mounts.js';
 import { CLONE_FLAGS, namespaceCloneFlags } from '../../src/plan/namespaces.js';
 import { RLIM_INFINITY } from '../../src/plan/rlimits.js';
 import type { Plan, Step, StepOp } from '../../src/plan/steps.js';
@@ -350,6 +351,14 @@ describe('bind mounts', () => {
   it('rejects options it cannot honour instead of ignoring them', () => {
     const s = spec((x) => { x.mounts!.push({ destination: '/data', source: join(host, 'data'), options: ['rbind', 'idmap'] }); });
     expect(() => plan(s)).toThrow(/mounts\[7\].options\[1\]: "idmap": idmapped mounts/);
+  });
+
+  it('names each bind source once for stage 0 to open (a new user namespace), and no filesystem mount', () => {
+    const s = spec((x) => {
+      x.mounts!.push({ destination: '/a', source: join(host, 'data'), options: ['rbind'] });
+      x.mounts!.push({ destination: '/b', source: join(host, 'data'), options: ['bind', 'ro'] });
+    });
+    expect(bindSources(plan(s).steps)).toEqual([join(host, 'data')]);
   });
 
   it('applies rro after the bind mount, with mount_setattr on the whole tree', () => {
