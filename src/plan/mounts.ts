@@ -10,7 +10,7 @@
  * - type "cgroup": see cgroupStep below.
  * - everything else: a filesystem mount(2) of `type` (proc, tmpfs, devpts, sysfs...).
  */
-import { statSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
 import { isAbsolute, posix, resolve } from 'node:path';
 import { errorCode } from '../errors.js';
 import { SpecError } from '../spec/errors.js';
@@ -110,7 +110,9 @@ function mountStep(mount: SpecMount, index: number, options: ParsedMountOptions,
   const target = cleanPath(mount.destination);
 
   if (mount.type === 'cgroup') return cgroupSteps(target, options, context);
-  if (options.bind || mount.type === 'bind') return [bindStep(mount, target, options, where, context)];
+  const bind = options.bind || mount.type === 'bind';
+  if (bind || !PROC_SAFE_TYPES.has(mount.type ?? '')) checkProcMount(mount, target, bind, where, context);
+  if (bind) return [bindStep(mount, target, options, where, context)];
 
   if (!mount.type) {
     throw new SpecError(context.file, `${where}.type`, 'is required unless the mount is a bind mount ("bind" or "rbind" in options)');
@@ -129,6 +131,41 @@ function mountStep(mount: SpecMount, index: number, options: ParsedMountOptions,
     data: options.data.join(','),
     create: 'dir',
   }];
+}
+
+/** Types runc mounts without checkProcMount: their own kind of filesystem, no host source. */
+const PROC_SAFE_TYPES: ReadonlySet<string> = new Set(['proc', 'sysfs', 'tmpfs', 'mqueue']);
+
+/** The files under /proc that lxcfs replaces with its own, which runc lets a bind mount cover. */
+const LXCFS_PROC_FILES: ReadonlySet<string> = new Set([
+  '/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime',
+  '/proc/loadavg', '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid',
+]);
+
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/**
+ * runc's checkProcMount (libcontainer/rootfs_linux.go): nothing but a procfs may be mounted
+ * on /proc, and nothing at all inside it but the files lxcfs emulates. A bind mount over
+ * /proc/sys/kernel/core_pattern or /proc/self/attr would let the container (or a config)
+ * replace what the kernel and the runtime read there with files of its own choosing.
+ * Here on the destination as written; the init resolves it inside the rootfs later.
+ */
+function checkProcMount(mount: SpecMount, target: string, bind: boolean, where: string, context: MountContext): void {
+  if (target === '/proc') {
+    let isProc = false;
+    if (bind && mount.source) {
+      const source = isAbsolute(mount.source) || context.bundle === undefined ? mount.source : resolve(context.bundle, mount.source);
+      try {
+        isProc = Number(statfsSync(source).type) === PROC_SUPER_MAGIC;
+      } catch {
+        return; // a missing source is reported by bindStep, naming its path
+      }
+    }
+    if (!isProc) throw new SpecError(context.file, `${where}.destination`, '"/proc" cannot be mounted because it is not of type proc (runc\'s checkProcMount)');
+  } else if (target.startsWith('/proc/') && !LXCFS_PROC_FILES.has(target)) {
+    throw new SpecError(context.file, `${where}.destination`, `"${target}" cannot be mounted because it is inside /proc (runc's checkProcMount)`);
+  }
 }
 
 function bindStep(mount: SpecMount, target: string, options: ParsedMountOptions, where: string, context: MountContext): MountStep {

@@ -112,6 +112,21 @@ suite('mounts as runc makes them', () => {
     }
   });
 
+  // Before: the bind went over the container's core_pattern file (exit 0).
+  withRunc('a bind mount inside /proc, or of something else than procfs on /proc, is refused, as runc\'s checkProcMount', () => {
+    const file = join(box.dir, 'pattern');
+    writeFileSync(file, '|/tmp/x\n');
+    for (const [destination, words] of [['/proc/sys/kernel/core_pattern', 'because it is inside /proc'], ['/proc', 'because it is not of type proc']]) {
+      const edit = (s: Spec) => { s.mounts!.push({ destination, type: 'bind', source: destination === '/proc' ? box.dir : file, options: ['bind'] }); };
+      const mine = ours(['true'], edit);
+      expect(mine.status).not.toBe(0);
+      expect(mine.stderr).toContain(words);
+      const theirs = runc(['true'], edit);
+      expect(theirs.status).not.toBe(0);
+      expect(theirs.stderr).toContain(words);
+    }
+  });
+
   /**
    * Counts the procfs and sysfs superblocks mounted anywhere in the mount namespace of a
    * pid, hidden mounts included: /proc/PID/mountinfo shows only the mounts under the

@@ -361,6 +361,19 @@ describe('bind mounts', () => {
     expect(bindSources(plan(s).steps)).toEqual([join(host, 'data')]);
   });
 
+  it('refuses what runc\'s checkProcMount refuses: a non-proc on /proc, anything inside /proc but lxcfs\'s files', () => {
+    const withMount = (m: Spec['mounts']) => spec((x) => { x.mounts!.push(...m!); });
+    expect(() => plan(withMount([{ destination: '/proc/sys/kernel/core_pattern', source: join(host, 'data'), options: ['bind'] }])))
+      .toThrow('config.json: mounts[7].destination: "/proc/sys/kernel/core_pattern" cannot be mounted because it is inside /proc');
+    expect(() => plan(withMount([{ destination: '/proc/', source: join(host, 'data'), options: ['rbind'] }])))
+      .toThrow('mounts[7].destination: "/proc" cannot be mounted because it is not of type proc');
+    expect(() => plan(withMount([{ destination: '/proc/x', type: 'devpts', source: 'devpts' }]))).toThrow(/inside \/proc/);
+    // lxcfs's files, a procfs bind on /proc, and filesystems of their own kind are allowed.
+    expect(() => plan(withMount([{ destination: '/proc/meminfo', source: join(host, 'data'), options: ['bind'] }]))).not.toThrow();
+    expect(() => plan(withMount([{ destination: '/proc', source: '/proc', options: ['rbind'] }]))).not.toThrow();
+    expect(() => plan(withMount([{ destination: '/proc/scratch', type: 'tmpfs', source: 'tmpfs' }]))).not.toThrow();
+  });
+
   it('applies rro after the bind mount, with mount_setattr on the whole tree', () => {
     const s = spec((x) => { x.mounts!.push({ destination: '/data', source: join(host, 'data'), options: ['rbind', 'rro', 'rnosuid'] }); });
     const p = plan(s);
