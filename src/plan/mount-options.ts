@@ -99,6 +99,11 @@ const RECURSIVE: Record<string, { set?: MountAttr; clear?: MountAttr }> = {
 const ATTR_ORDER: readonly MountAttr[] = ['ro', 'nosuid', 'nodev', 'noexec', 'atime', 'relatime', 'noatime', 'strictatime', 'nodiratime', 'nosymfollow'];
 const ATIME_VALUES: ReadonlySet<MountAttr> = new Set(['relatime', 'noatime', 'strictatime']);
 
+/** Every option this file understands, sorted, for `ts-runc features` (runc's KnownMountOptions). */
+export const KNOWN_MOUNT_OPTIONS: readonly string[] = [
+  ...Object.keys(SETS), ...Object.keys(CLEARS), ...PROPAGATIONS, ...Object.keys(RECURSIVE), 'tmpcopyup',
+].sort();
+
 export function parseMountOptions(options: readonly string[]): ParsedMountOptions {
   const flags = new Set<MountFlag>();
   const propagation: Propagation[] = [];

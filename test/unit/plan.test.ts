@@ -6,7 +6,7 @@ import { CAPABILITIES, CAPABILITY_NAMES } from '../../src/plan/capabilities.js';
 import { compileExecPlan, compilePlan, type CompileOptions } from '../../src/plan/compile.js';
 import { encodePlan, stepFields } from '../../src/plan/encode.js';
 import { ignoredSettings } from '../../src/plan/ignored.js';
-import { parseMountOptions } from '../../src/plan/mount-options.js';
+import { KNOWN_MOUNT_OPTIONS, parseMountOptions } from '../../src/plan/mount-options.js';
 import { bindSources } from '../../src/plan/mounts.js';
 import { CLONE_FLAGS, namespaceCloneFlags } from '../../src/plan/namespaces.js';
 import { RLIM_INFINITY } from '../../src/plan/rlimits.js';
@@ -427,6 +427,12 @@ describe('mount options', () => {
     expect(parseMountOptions(['ratime']).recursive).toEqual({ set: ['relatime'], clear: ['atime'] });
     expect(parseMountOptions(['rro']).flags).toEqual([]);
     expect(parseMountOptions(['ro']).recursive).toBeUndefined();
+  });
+
+  it('lists every option it takes for `features`, as runc\'s KnownMountOptions, and none it refuses', () => {
+    for (const option of ['rro', 'rnoatime', 'rbind', 'tmpcopyup', 'nosymfollow', 'rslave', 'defaults']) expect(KNOWN_MOUNT_OPTIONS).toContain(option);
+    expect(KNOWN_MOUNT_OPTIONS).not.toContain('idmap');
+    expect([...KNOWN_MOUNT_OPTIONS]).toEqual([...KNOWN_MOUNT_OPTIONS].sort());
   });
 
   it('encodes recursive attributes as MOUNT_ATTR_* bits (relatime is the value 0)', () => {
