@@ -1,6 +1,9 @@
 /* The mount steps: propagation, the rootfs bind, mount, mount-copy-up, mkdir, mknod, symlink. */
 #include "init.h"
 
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
 int step_set_root_propagation(unsigned long propagation)
 {
 	/* mount_namespaces(7): a new mount namespace copies the host's propagation, so
@@ -49,6 +52,44 @@ static int check_ordinary_directory(const char *target, const char *fstype)
 	return 0;
 }
 
+/*
+ * runc's checkProcMount on the destination as it resolved inside the rootfs: the compiler
+ * (src/plan/mounts.ts) checks the path as written, and this catches a symlink of the image
+ * ("/x -> /proc") that leads a bind mount into /proc anyway. Only the files lxcfs emulates
+ * may be covered; /proc itself only by a procfs.
+ */
+static int check_not_in_proc(int fd, const char *target, const char *source, bool bind)
+{
+	static const char *const lxcfs[] = {
+		"/cpuinfo", "/diskstats", "/meminfo", "/stat", "/swaps", "/uptime", "/loadavg",
+		"/slabinfo", "/net/dev", "/sys/kernel/ns_last_pid",
+	};
+	char link[32], resolved[PATH_MAX], root[PATH_MAX], proc[PATH_MAX + 8];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, resolved, sizeof resolved - 1);
+	if (n < 0 || !realpath(rootfs_path, root))
+		return fail_sys(errno, "mount %s: find where the target resolved", target);
+	resolved[n] = '\0';
+	snprintf(proc, sizeof proc, "%s/proc", strcmp(root, "/") ? root : "");
+	size_t len = strlen(proc);
+	if (strncmp(resolved, proc, len) || (resolved[len] && resolved[len] != '/'))
+		return 0;
+	if (!resolved[len]) {
+		struct statfs st;
+		int source_fd = bind ? mount_source_fd(source) : -1;
+		int rc = source_fd >= 0 ? fstatfs(source_fd, &st) : statfs(source, &st);
+		if (bind && rc == 0 && st.f_type == PROC_SUPER_MAGIC)
+			return 0;
+		return fail(EPERM, "\"%s\" cannot be mounted because it is not of type proc (%s resolved to /proc)",
+			    resolved, target);
+	}
+	for (size_t i = 0; i < sizeof lxcfs / sizeof lxcfs[0]; i++)
+		if (!strcmp(resolved + len, lxcfs[i]))
+			return 0;
+	return fail(EPERM, "\"%s\" cannot be mounted because it is inside /proc (%s resolved to %s)", resolved,
+		    target, resolved + len - 5);
+}
+
 int step_mount(const char *source, const char *target, const char *fstype,
 		      unsigned long flags, const long long *propagation, uint32_t npropagation,
 		      const char *data, const char *create)
@@ -60,6 +101,13 @@ int step_mount(const char *source, const char *target, const char *fstype,
 		return -1;
 	if (target_open(&t, target, strcmp(create, "file") ? CREATE_DIR : CREATE_FILE) < 0)
 		return fail_sys(errno, "mount %s: resolve the target in the rootfs", target);
+	bool own_kind = !strcmp(fstype, "proc") || !strcmp(fstype, "sysfs") || !strcmp(fstype, "tmpfs") ||
+			!strcmp(fstype, "mqueue");
+	if ((root_resolve & RESOLVE_IN_ROOT) && (bind || !own_kind) &&
+	    check_not_in_proc(t.fd, target, source, bind) < 0) {
+		target_close(&t);
+		return -1;
+	}
 	/* For a bind mount, mount(2) ignores every flag but MS_REC: they need a remount. */
 	unsigned long first = bind ? flags & (MS_BIND | MS_REC) : flags;
 	/* A source stage 0 opened for us, outside the user namespace (mount-sources.c). */

@@ -127,6 +127,23 @@ suite('mounts as runc makes them', () => {
     }
   });
 
+  // Before: the bind went through the image's symlink over the container's core_pattern (exit 0).
+  withRunc('a bind mount led into /proc by a symlink of the image is refused too, as runc resolves it first', () => {
+    const rootfs = rootfsWithSymlink('kernel-settings', '/proc/sys/kernel');
+    const file = join(box.dir, 'pattern');
+    writeFileSync(file, '|/tmp/x\n');
+    const edit = (s: Spec) => {
+      s.root = { path: rootfs, readonly: false };
+      s.mounts!.push({ destination: '/kernel-settings/core_pattern', type: 'bind', source: file, options: ['bind'] });
+    };
+    const mine = ours(['true'], edit);
+    expect(mine.status).not.toBe(0);
+    expect(mine.stderr).toContain('/proc/sys/kernel/core_pattern" cannot be mounted because it is inside /proc');
+    const theirs = runc(['true'], edit);
+    expect(theirs.status).not.toBe(0);
+    expect(theirs.stderr).toContain('/proc/sys/kernel/core_pattern\\" cannot be mounted because it is inside /proc');
+  });
+
   /**
    * Counts the procfs and sysfs superblocks mounted anywhere in the mount namespace of a
    * pid, hidden mounts included: /proc/PID/mountinfo shows only the mounts under the
