@@ -65,6 +65,7 @@ extern int report_fd;      /* where ERROR goes: sync_fd, then the `start` connec
 extern int console_fd;     /* connected console socket, for the `terminal` step */
 extern int exec_listen_fd; /* listening exec.sock, for `wait-for-start` */
 extern bool in_user_namespace;  /* stage 0 created or joined one */
+extern int mount_sources_fd; /* stage 1's end of the mount sources socketpair, or -1 */
 
 /* What CONFIG asked for. */
 struct init_config {
@@ -74,6 +75,8 @@ struct init_config {
 	const char *exec_socket;
 	int preserve_fds;
 	int netlink_fd; /* socketpair end to send the new netns's netlink socket on, or -1 */
+	const char **mount_sources; /* bind sources stage 0 opens for stage 1 (mount-sources.c) */
+	int nmount_sources;
 	struct {
 		int flag; /* CLONE_NEW* */
 		const char *path;
@@ -230,6 +233,8 @@ int step_mount(const char *source, const char *target, const char *fstype,
 	       const char *data, const char *create);
 int step_mount_copy_up(const char *target, const char *fstype, unsigned long flags,
 		       const long long *propagation, uint32_t npropagation, const char *data);
+int step_mount_setattr(const char *target, uint64_t set, uint64_t clear);
+int step_remount_readonly(const char *target, unsigned long flags);
 int step_mkdir(const char *path, mode_t mode);
 int step_mknod(const char *path, const char *type, unsigned major, unsigned minor,
 	       mode_t mode, uid_t uid, gid_t gid);
@@ -252,6 +257,12 @@ int step_join_session_keyring(const char *name);
 int step_umask(mode_t mask);
 int step_chdir(const char *path);
 int step_chdir_as_user(const char *path);
+/* mount-sources.c */
+int mount_sources_socketpair(int pair[2]);
+int send_mount_sources(int sock, pid_t child);
+int receive_mount_sources(int sock);
+int mount_source_fd(const char *source);
+void close_mount_sources(void);
 /* terminal.c */
 int send_fd(int sock, int fd, const char *name);
 int step_terminal(unsigned width, unsigned height);

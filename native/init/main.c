@@ -45,6 +45,7 @@
  *   check-plan.c        --check-plan: decode a plan from stdin and print it, run nothing
  *   rootfs-paths.c      openat2(2) RESOLVE_IN_ROOT: container paths inside the rootfs
  *   mounts.c            mount, mount-copy-up, mkdir, mknod, symlink, the rootfs bind
+ *   mount-sources.c     bind sources opened by stage 0, outside the user namespace
  *   pivot-root.c        pivot_root(2), and move-root and chroot where it cannot be used
  *   masked-paths.c      masked and read-only paths, the read-only root
  *   process-settings.c  hostname, sysctls, rlimits, oom_score_adj, keyring, umask, cwd
@@ -66,6 +67,7 @@ int report_fd = -1;
 int console_fd = -1;
 int exec_listen_fd = -1;
 bool in_user_namespace;
+int mount_sources_fd = -1;
 struct init_config config;
 int root_fd = AT_FDCWD;
 uint64_t root_resolve = 0;

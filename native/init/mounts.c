@@ -1,6 +1,9 @@
 /* The mount steps: propagation, the rootfs bind, mount, mount-copy-up, mkdir, mknod, symlink. */
 #include "init.h"
 
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
 int step_set_root_propagation(unsigned long propagation)
 {
 	/* mount_namespaces(7): a new mount namespace copies the host's propagation, so
@@ -25,6 +28,68 @@ int step_bind_rootfs(const char *rootfs)
 	return 0;
 }
 
+/*
+ * proc and sysfs only on a real directory, never through a symlink (runc's mountToRootfs,
+ * CVE-2019-19921): with /proc a symlink to a directory the image controls, proc would be
+ * mounted there and /proc would show the image's files instead, where the runtime and the
+ * container read and write security settings (/proc/self/attr, /proc/sys). Resolving the
+ * link inside the rootfs keeps the mount in the rootfs, but not at /proc.
+ */
+static int check_ordinary_directory(const char *target, const char *fstype)
+{
+	struct parent p;
+	if (parent_open(&p, target) < 0)
+		return fail_sys(errno, "mount %s: resolve the parent directory in the rootfs", target);
+	struct stat st;
+	int rc = fstatat(p.fd, p.name, &st, AT_SYMLINK_NOFOLLOW);
+	int err = errno;
+	close(p.fd);
+	if (rc < 0 && err != ENOENT)
+		return fail_sys(err, "mount %s: stat the target", target);
+	if (rc == 0 && !S_ISDIR(st.st_mode))
+		return fail(ENOTDIR, "filesystem \"%s\" must be mounted on ordinary directory (%s is a %s)", fstype,
+			    target, S_ISLNK(st.st_mode) ? "symlink" : "file");
+	return 0;
+}
+
+/*
+ * runc's checkProcMount on the destination as it resolved inside the rootfs: the compiler
+ * (src/plan/mounts.ts) checks the path as written, and this catches a symlink of the image
+ * ("/x -> /proc") that leads a bind mount into /proc anyway. Only the files lxcfs emulates
+ * may be covered; /proc itself only by a procfs.
+ */
+static int check_not_in_proc(int fd, const char *target, const char *source, bool bind)
+{
+	static const char *const lxcfs[] = {
+		"/cpuinfo", "/diskstats", "/meminfo", "/stat", "/swaps", "/uptime", "/loadavg",
+		"/slabinfo", "/net/dev", "/sys/kernel/ns_last_pid",
+	};
+	char link[32], resolved[PATH_MAX], root[PATH_MAX], proc[PATH_MAX + 8];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, resolved, sizeof resolved - 1);
+	if (n < 0 || !realpath(rootfs_path, root))
+		return fail_sys(errno, "mount %s: find where the target resolved", target);
+	resolved[n] = '\0';
+	snprintf(proc, sizeof proc, "%s/proc", strcmp(root, "/") ? root : "");
+	size_t len = strlen(proc);
+	if (strncmp(resolved, proc, len) || (resolved[len] && resolved[len] != '/'))
+		return 0;
+	if (!resolved[len]) {
+		struct statfs st;
+		int source_fd = bind ? mount_source_fd(source) : -1;
+		int rc = source_fd >= 0 ? fstatfs(source_fd, &st) : statfs(source, &st);
+		if (bind && rc == 0 && st.f_type == PROC_SUPER_MAGIC)
+			return 0;
+		return fail(EPERM, "\"%s\" cannot be mounted because it is not of type proc (%s resolved to /proc)",
+			    resolved, target);
+	}
+	for (size_t i = 0; i < sizeof lxcfs / sizeof lxcfs[0]; i++)
+		if (!strcmp(resolved + len, lxcfs[i]))
+			return 0;
+	return fail(EPERM, "\"%s\" cannot be mounted because it is inside /proc (%s resolved to %s)", resolved,
+		    target, resolved + len - 5);
+}
+
 int step_mount(const char *source, const char *target, const char *fstype,
 		      unsigned long flags, const long long *propagation, uint32_t npropagation,
 		      const char *data, const char *create)
@@ -32,11 +97,26 @@ int step_mount(const char *source, const char *target, const char *fstype,
 	bool bind = flags & MS_BIND;
 	struct target t;
 
+	if (!bind && (!strcmp(fstype, "proc") || !strcmp(fstype, "sysfs")) && check_ordinary_directory(target, fstype) < 0)
+		return -1;
 	if (target_open(&t, target, strcmp(create, "file") ? CREATE_DIR : CREATE_FILE) < 0)
 		return fail_sys(errno, "mount %s: resolve the target in the rootfs", target);
+	bool own_kind = !strcmp(fstype, "proc") || !strcmp(fstype, "sysfs") || !strcmp(fstype, "tmpfs") ||
+			!strcmp(fstype, "mqueue");
+	if ((root_resolve & RESOLVE_IN_ROOT) && (bind || !own_kind) &&
+	    check_not_in_proc(t.fd, target, source, bind) < 0) {
+		target_close(&t);
+		return -1;
+	}
 	/* For a bind mount, mount(2) ignores every flag but MS_REC: they need a remount. */
 	unsigned long first = bind ? flags & (MS_BIND | MS_REC) : flags;
-	int rc = mount(or_null(source), t.name, or_null(fstype), first, bind ? NULL : or_null(data));
+	/* A source stage 0 opened for us, outside the user namespace (mount-sources.c). */
+	char opened[32];
+	int source_fd = bind ? mount_source_fd(source) : -1;
+	if (source_fd >= 0)
+		snprintf(opened, sizeof opened, "/proc/self/fd/%d", source_fd);
+	int rc = mount(source_fd >= 0 ? opened : or_null(source), t.name, or_null(fstype), first,
+		       bind ? NULL : or_null(data));
 	target_close(&t);
 	if (rc < 0)
 		return fail_sys(errno, "mount(%s, %s)", source, target);
@@ -178,6 +258,57 @@ int step_mount_copy_up(const char *target, const char *fstype, unsigned long fla
 			return fail_sys(errno, "mount(%s, MS_REMOUNT|MS_RDONLY)", target);
 	}
 	return rc;
+}
+
+/* struct mount_attr of <linux/mount.h>, which glibc 2.36's <sys/mount.h> clashes with. */
+struct mount_attr_v0 {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+/*
+ * runc's recursive options (rro, rnosuid...): mount_setattr(2) with AT_RECURSIVE changes the
+ * mount at `target` and every mount below it in one call, which MS_REMOUNT cannot: a
+ * remount changes one mount, so `rbind,ro` leaves the submounts of the tree writable.
+ */
+int step_mount_setattr(const char *target, uint64_t set, uint64_t clear)
+{
+	struct target t;
+	if (target_open(&t, target, CREATE_NONE) < 0)
+		return fail_sys(errno, "mount_setattr %s: resolve the target", target);
+	struct mount_attr_v0 attr = { .attr_set = set, .attr_clr = clear };
+	/* AT_EMPTY_PATH on the O_PATH fd: the very mount opened, no path looked up again. */
+	int rc = syscall(SYS_mount_setattr, t.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
+	target_close(&t);
+	if (rc < 0)
+		return fail_sys(errno, "mount_setattr(%s, AT_RECURSIVE, set 0x%llx, clear 0x%llx)%s", target,
+				(unsigned long long)set, (unsigned long long)clear,
+				errno == ENOSYS ? " (needs Linux 5.12)" : "");
+	return 0;
+}
+
+/*
+ * A tmpfs or /dev that asked for `ro` is mounted writable, and made read-only only here,
+ * after the device nodes, /dev/pts, /dev/shm and the masks went in (runc's finalizeRootfs,
+ * remountReadonly). MS_BIND with MS_REMOUNT changes the flags of this mount only, which a
+ * user namespace's root may do; mount flags it inherited locked are kept, as step_mount does.
+ */
+int step_remount_readonly(const char *target, unsigned long flags)
+{
+	struct target t;
+	if (target_open(&t, target, CREATE_NONE) < 0)
+		return fail_sys(errno, "remount %s read-only: resolve the target", target);
+	unsigned long want = MS_REMOUNT | MS_BIND | MS_RDONLY | (flags & ~(MS_BIND | MS_REC | MS_REMOUNT));
+	int rc = mount(NULL, t.name, NULL, want, NULL);
+	if (rc < 0 && errno == EPERM)
+		rc = mount(NULL, t.name, NULL, want | (mount_flags_of(t.fd) & LOCKED_FLAGS), NULL);
+	target_close(&t);
+	if (rc < 0)
+		return fail_sys(errno, "mount(%s, MS_REMOUNT|MS_BIND|MS_RDONLY)", target);
+	return 0;
 }
 
 int step_mkdir(const char *path, mode_t mode)

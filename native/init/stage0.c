@@ -63,6 +63,13 @@ static int read_config(void)
 			config.netlink_fd = atoi(value);
 		else if (!strcmp(key, "join") && parse_join(value) < 0)
 			return -1;
+		else if (!strcmp(key, "mount-source")) {
+			const char **grown = realloc(config.mount_sources, (config.nmount_sources + 1) * sizeof *grown);
+			if (!grown)
+				return fail(ENOMEM, "mount-source");
+			config.mount_sources = grown;
+			config.mount_sources[config.nmount_sources++] = value;
+		}
 		/* "pid-ns-child" needs nothing: stage 0 always forks the container process,
 		 * which is what puts it inside a joined pid namespace. Unknown keys are ignored. */
 	}
@@ -231,6 +238,11 @@ void stage0(void)
 		sigaddset(&blocked, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &blocked, NULL);
 
+	/* Bind sources opened as the host's root, for a container in a new user namespace. */
+	int sources[2];
+	if (mount_sources_socketpair(sources) < 0)
+		report_and_exit(BEFORE_PLAN, "mount-sources");
+
 	/* fork(2)-like clone(2) (no new stack: the child continues here on a copy of ours)
 	 * with every CLONE_NEW* flag in one call. The kernel creates the user namespace first
 	 * and makes it the owner of the others (user_namespaces(7)), which is what later lets
@@ -241,8 +253,21 @@ void stage0(void)
 		fail_sys(errno, "clone(0x%lx)", flags);
 		report_and_exit(BEFORE_PLAN, "clone");
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (sources[0] >= 0)
+			close(sources[0]);
+		mount_sources_fd = sources[1];
 		container_main();
+	}
+	if (sources[0] >= 0) {
+		close(sources[1]);
+		int rc = send_mount_sources(sources[0], pid);
+		close(sources[0]);
+		if (rc < 0) {
+			kill(pid, SIGKILL);
+			report_and_exit(BEFORE_PLAN, "mount-sources");
+		}
+	}
 
 	/* Only the child sends on it; if the child dies first, Node must see EOF, not wait. */
 	if (config.netlink_fd >= 0)

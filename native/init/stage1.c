@@ -55,6 +55,13 @@ void container_main(void)
 
 	if (config.netlink_fd >= 0 && send_netlink_socket() < 0)
 		report_and_exit(BEFORE_PLAN, "netlink");
+	/* Stage 0 sends them right after clone(2); they must be here before the mounts. */
+	if (mount_sources_fd >= 0) {
+		if (receive_mount_sources(mount_sources_fd) < 0)
+			report_and_exit(BEFORE_PLAN, "mount-sources");
+		close(mount_sources_fd);
+		mount_sources_fd = -1;
+	}
 
 	uint32_t len;
 	uint8_t *payload = read_message(sync_fd, MSG_PLAN, &len);

@@ -30,6 +30,16 @@ static int run_mount_copy_up(const struct value *v)
 	return step_mount_copy_up(v[0].str, v[1].str, v[2].num, v[3].ints, v[3].count, v[4].str);
 }
 
+static int run_mount_setattr(const struct value *v)
+{
+	return step_mount_setattr(v[0].str, v[1].num, v[2].num);
+}
+
+static int run_remount_readonly(const struct value *v)
+{
+	return step_remount_readonly(v[0].str, v[1].num);
+}
+
 static int run_mkdir(const struct value *v)
 {
 	return step_mkdir(v[0].str, (mode_t)v[1].num);
@@ -212,6 +222,8 @@ const struct op ops[] = {
 	  run_mount },
 	{ "mount-copy-up", { S("target"), S("fstype"), I("flags"), INTS("propagation"), S("data") },
 	  run_mount_copy_up },
+	{ "mount-setattr", { S("target"), I("set"), I("clear") }, run_mount_setattr },
+	{ "remount-readonly", { S("target"), I("flags") }, run_remount_readonly },
 	{ "mkdir", { S("path"), I("mode") }, run_mkdir },
 	{ "mknod", { S("path"), S("type"), I("major"), I("minor"), I("mode"), I("uid"), I("gid") }, run_mknod },
 	{ "symlink", { S("target"), S("path") }, run_symlink },

@@ -27,9 +27,9 @@ import { cgroupViews } from '../cgroups/views.js';
 import { OomWatch, peakMemory } from '../cgroups/oom.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { compilePlan } from '../plan/compile.js';
-import type { CgroupView } from '../plan/mounts.js';
+import { bindSources, type CgroupView } from '../plan/mounts.js';
 import { ignoredSettings } from '../plan/ignored.js';
-import { namespaceCloneFlags } from '../plan/namespaces.js';
+import { CLONE_FLAGS, namespaceCloneFlags } from '../plan/namespaces.js';
 import { setLinkUp } from '../network/links.js';
 import type { Netlink } from '../network/netlink/socket.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
@@ -111,6 +111,12 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   checkSpecOnHost(spec);
   const { cloneFlags, join } = namespaceCloneFlags(spec);
   const newUserns = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
+  // Bind sources the new user namespace's root may not be able to read are opened by stage 0
+  // on the host's side (native/init/mount-sources.c); the list is the plan's, with the
+  // network's bind mounts in it.
+  const mountSources = newUserns && (cloneFlags & CLONE_FLAGS.mount) !== 0
+    ? bindSources((network ? planFor('{}', cgroupViews(cgroupName)) : checked).steps)
+    : [];
   // The id is ours from here (or another create's, and then nothing of its is touched).
   store.claim(options.id);
   const state: StoredState = {
@@ -167,6 +173,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
         consoleSocket: options.consoleSocket ? resolve(options.consoleSocket) : '',
         execSocket: store.execSocket(options.id),
         preserveFds: options.preserveFds ?? 0,
+        mountSources,
       },
       options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
     );

@@ -28,7 +28,7 @@ import { SpecError } from '../spec/errors.js';
 import { compileSeccomp, programBytes, SECCOMP_FILTER_FLAG_NEW_LISTENER } from '../seccomp/compile.js';
 import type { RootfsPropagation, Spec, SpecHook, SpecProcess, SpecSeccomp } from '../spec/schema.js';
 import { containerDevices, deviceSteps, devLinks } from './devices.js';
-import { cleanPath, isBindMount, mountSteps, type CgroupView } from './mounts.js';
+import { cleanPath, isBindMount, mountSteps, type CgroupView, type MountPlan } from './mounts.js';
 import { createsNamespace, hasNamespace } from './namespaces.js';
 import { execStep, processSteps, terminalSteps } from './process-steps.js';
 import type { Plan, Propagation, Step } from './steps.js';
@@ -74,9 +74,10 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
   }
   const ownMountNamespace = createsNamespace(spec, 'mount');
   const warnings: string[] = [];
+  const mounts = ownMountNamespace ? mountPlan(spec, opts) : undefined;
   const steps: Step[] = [
     // 1-5.
-    ...(ownMountNamespace ? rootfsSteps(spec, opts) : chrootSteps(spec, opts, warnings)),
+    ...(mounts ? rootfsSteps(spec, opts, mounts) : chrootSteps(spec, opts, warnings)),
     // 6.
     ...terminalSteps(process, opts.hasConsoleSocket),
     ...utsSteps(spec),
@@ -85,6 +86,8 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     // Both come after the sysctls, which write to /proc/sys before it turns read-only.
     ...(spec.linux?.readonlyPaths ?? []).map((path): Step => ({ op: 'readonly-path', path })),
     ...(spec.linux?.maskedPaths ?? []).map((path): Step => ({ op: 'mask-path', path })),
+    // runc's finalizeRootfs: a read-only tmpfs or /dev turns read-only only now.
+    ...(mounts?.finalize ?? []),
     ...(spec.root.readonly && ownMountNamespace ? [{ op: 'remount-root-readonly' } as const] : []),
     // 7.
     ...processSteps(process, warnings),
@@ -100,19 +103,14 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
 }
 
 /** Steps 1-5 in the container's own, new mount namespace. */
-function rootfsSteps(spec: Spec, opts: CompileOptions): Step[] {
+function rootfsSteps(spec: Spec, opts: CompileOptions, mounts: MountPlan): Step[] {
   const propagation = spec.linux?.rootfsPropagation || undefined;
   return [
     // 1. The new mount namespace starts as a copy of the host's, with the same peer groups.
     { op: 'set-root-propagation', propagation: initialPropagation(propagation) },
     { op: 'bind-rootfs', rootfs: opts.rootfs },
     // 2.
-    ...mountSteps(spec.mounts ?? [], {
-      bundle: opts.bundle,
-      file: FILE,
-      cgroups: opts.cgroups ?? [],
-      cgroupns: createsNamespace(spec, 'cgroup'),
-    }),
+    ...mounts.mounts,
     // 3.
     ...devSteps(spec),
     // 4.
@@ -158,6 +156,15 @@ function chrootSteps(spec: Spec, opts: CompileOptions, warnings: string[]): Step
     warnings.push('root.readonly is ignored without a mount namespace of its own (it would remount the host\'s mount read-only)');
   }
   return [...keyringAndHookSteps(spec, opts), { op: 'chroot', rootfs: opts.rootfs }];
+}
+
+function mountPlan(spec: Spec, opts: CompileOptions): MountPlan {
+  return mountSteps(spec.mounts ?? [], {
+    bundle: opts.bundle,
+    file: FILE,
+    cgroups: opts.cgroups ?? [],
+    cgroupns: createsNamespace(spec, 'cgroup'),
+  });
 }
 
 /** Step 4: the session keyring and the createContainer hooks. */

@@ -10,14 +10,25 @@
  * Decimal text keeps the C side to strtoll() and makes a hex dump readable. The field order
  * of each op is written once, here, and mirrored by the table of ops in native/init/steps.c.
  */
-import type { MountFlag, Plan, Propagation, Step } from './steps.js';
+import type { MountAttr, MountFlag, Plan, Propagation, Step } from './steps.js';
 
 /** MS_* values from <linux/mount.h>. */
 export const MOUNT_FLAGS: Record<MountFlag, number> = {
   ro: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, sync: 0x10, remount: 0x20, mand: 0x40,
   dirsync: 0x80, noatime: 0x400, nodiratime: 0x800, bind: 0x1000, rec: 0x4000,
   silent: 0x8000, relatime: 0x200000, strictatime: 0x1000000,
+  acl: 0x10000, iversion: 0x800000, lazytime: 0x2000000, nosymfollow: 0x100,
 };
+
+/** MOUNT_ATTR_* values from <linux/mount.h> (mount_setattr(2)). */
+export const MOUNT_ATTRS: Record<MountAttr, number> = {
+  ro: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, atime: 0x70, relatime: 0x0, noatime: 0x10,
+  strictatime: 0x20, nodiratime: 0x80, nosymfollow: 0x200000,
+};
+
+function mountAttrBits(attrs: MountAttr[]): number {
+  return attrs.reduce((bits, a) => bits | MOUNT_ATTRS[a], 0);
+}
 
 /** Propagation types; the r* forms add MS_REC. */
 export const PROPAGATION_FLAGS: Record<Propagation, number> = {
@@ -44,6 +55,8 @@ export function stepFields(step: Step): Field[] {
         ...list(step.propagation.map((p) => PROPAGATION_FLAGS[p])), step.data, step.create];
     case 'mount-copy-up':
       return [step.target, step.fstype, mountFlagBits(step.flags), ...list(step.propagation.map((p) => PROPAGATION_FLAGS[p])), step.data];
+    case 'mount-setattr': return [step.target, mountAttrBits(step.set), mountAttrBits(step.clear)];
+    case 'remount-readonly': return [step.target, mountFlagBits(step.flags)];
     case 'mkdir': return [step.path, step.mode];
     case 'mknod': return [step.path, step.type, step.major, step.minor, step.mode, step.uid, step.gid];
     case 'symlink': return [step.target, step.path];

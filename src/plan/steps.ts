@@ -16,7 +16,14 @@
 /** mount(2) flags by name; the encoder turns them into MS_* bits. */
 export type MountFlag =
   | 'ro' | 'nosuid' | 'nodev' | 'noexec' | 'sync' | 'dirsync' | 'remount' | 'mand'
-  | 'noatime' | 'nodiratime' | 'relatime' | 'strictatime' | 'bind' | 'rec' | 'silent';
+  | 'noatime' | 'nodiratime' | 'relatime' | 'strictatime' | 'bind' | 'rec' | 'silent'
+  | 'acl' | 'iversion' | 'lazytime' | 'nosymfollow';
+
+/** mount_setattr(2) MOUNT_ATTR_* by name; 'atime' is MOUNT_ATTR__ATIME, the whole access-time
+ *  field (cleared to change it), and 'relatime' is its value 0. */
+export type MountAttr =
+  | 'ro' | 'nosuid' | 'nodev' | 'noexec' | 'atime' | 'relatime' | 'noatime' | 'strictatime'
+  | 'nodiratime' | 'nosymfollow';
 
 /** Mount propagation, applied with a separate mount(2) call as the kernel requires. */
 export type Propagation =
@@ -47,6 +54,13 @@ export type Step =
    *  tmpfs over it, copy what the directory held into the tmpfs (the open fd still reads
    *  the hidden directory), then apply `ro` if asked. */
   | { op: 'mount-copy-up'; target: string; fstype: string; flags: MountFlag[]; propagation: Propagation[]; data: string }
+  /** runc's recursive options (`rro`, `rnosuid`...): mount_setattr(2) with AT_RECURSIVE on
+   *  the mount at `target` and every mount below it, setting `set` and clearing `clear`. */
+  | { op: 'mount-setattr'; target: string; set: MountAttr[]; clear: MountAttr[] }
+  /** A tmpfs or /dev asked for `ro`, made read-only only now that what goes inside it (device
+   *  nodes, /dev/pts, /dev/shm, masks) is in place, as runc's finalizeRootfs does:
+   *  mount(NULL, target, NULL, MS_REMOUNT|MS_BIND|MS_RDONLY|flags). */
+  | { op: 'remount-readonly'; target: string; flags: MountFlag[] }
   /** mkdir -p of a container path, then chmod to `mode`. */
   | { op: 'mkdir'; path: string; mode: number }
   /** mknod(2) of a device or fifo, then chown(2) to uid/gid (0 means container root). */
@@ -63,8 +77,9 @@ export type Step =
    *  joined by path): chroot(2) into `rootfs` (a path in that mount namespace), then
    *  chdir("/"). Nothing is mounted and nobody else's root moves. */
   | { op: 'chroot'; rootfs: string }
-  /** `--no-pivot`: chdir(rootfs); mount(rootfs, "/", MS_MOVE); chroot("."); chdir("/").
-   *  Weaker than pivot_root (the old root is still in the namespace), for ramdisk hosts. */
+  /** `--no-pivot`: detach the host's procfs and sysfs mounts (runc's msMoveRoot), then
+   *  chdir(rootfs); mount(rootfs, "/", MS_MOVE); chroot("."); chdir("/"). Weaker than
+   *  pivot_root (the old root is still in the namespace), for ramdisk hosts. */
   | { op: 'move-root' }
   /** OCI maskedPaths: bind /dev/null over a file, or a read-only empty tmpfs over a
    *  directory. A missing path is skipped. */
@@ -156,6 +171,7 @@ export type StepOp = Step['op'];
  *  is added to Step and not here. */
 const EVERY_OP: Record<StepOp, true> = {
   'set-root-propagation': true, 'bind-rootfs': true, mount: true, 'mount-copy-up': true,
+  'mount-setattr': true, 'remount-readonly': true,
   mkdir: true, mknod: true, symlink: true, 'pivot-root': true, 'move-root': true, chroot: true,
   'mask-path': true, 'readonly-path': true, 'remount-root-readonly': true, sethostname: true,
   setdomainname: true, sysctl: true, setrlimit: true, 'oom-score-adj': true,
@@ -182,6 +198,8 @@ export function describeStep(step: Step): string {
     case 'mount': return `mount ${step.fstype || 'bind'} ${step.source} on ${step.target}` +
       (step.flags.length ? ` (${step.flags.join(',')})` : '');
     case 'mount-copy-up': return `mount ${step.fstype} on ${step.target}, copying its contents up`;
+    case 'mount-setattr': return `set ${[...step.set, ...step.clear.map((a) => `no ${a}`)].join(', ')} on ${step.target} and every mount below it`;
+    case 'remount-readonly': return `remount ${step.target} read-only`;
     case 'mkdir': return `mkdir ${step.path}`;
     case 'mknod': return `mknod ${step.path} ${step.type} ${step.major}:${step.minor}`;
     case 'symlink': return `symlink ${step.path} -> ${step.target}`;

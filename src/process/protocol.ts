@@ -42,6 +42,11 @@
  *                   inside the new namespace and sends it on this fd with SCM_RIGHTS (not
  *                   on the sync socket: Node reads that as a stream, which drops fds).
  *                   Node sets the namespace up through it (InitProcess.netlink()).
+ *   mount-source    a bind mount source (host path), repeated; with a new user and mount
+ *                   namespace. Stage 0, still the host's root, opens each with O_PATH inside
+ *                   the new mount namespace and passes it to the container process, which
+ *                   mounts it by fd: the namespace's root may not be allowed to reach it
+ *                   (native/init/mount-sources.c, runc's mount sources).
  */
 import { encodeFields } from '../plan/encode.js';
 
@@ -60,6 +65,8 @@ export interface InitConfig {
   consoleSocket: string;
   execSocket: string;
   preserveFds: number;
+  /** see mount-source above */
+  mountSources?: string[];
   /** set by InitProcess, not by callers: see netlink-fd above */
   netlinkFd?: number;
 }
@@ -74,6 +81,7 @@ export function encodeConfig(config: InitConfig): Buffer {
   ];
   for (const j of config.join) fields.push('join', `${j.type}:${j.path}`);
   if (config.netlinkFd !== undefined) fields.push('netlink-fd', String(config.netlinkFd));
+  for (const source of config.mountSources ?? []) fields.push('mount-source', source);
   return encodeFields(fields);
 }
 

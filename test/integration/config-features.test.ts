@@ -61,12 +61,12 @@ suite('hooks, fds and the rest of config.json', () => {
 
   it('a mount option ts-runc cannot honour fails create before anything is made', () => {
     const bundle = box.bundle(['true'], (s) => {
-      s.mounts!.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['rro'] });
+      s.mounts!.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] });
       s.hooks = { prestart: [{ path: '/bin/false' }] }; // would fail create if anything had started
     });
     const r = box.run(['create', '-b', bundle, 'badopt']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/create badopt: config\.json: mounts\[\d+\]\.options\[0\]: "rro"/);
+    expect(r.stderr).toMatch(/create badopt: config\.json: mounts\[\d+\]\.options\[0\]: "idmap"/);
     expect(existsSync(join(box.root, 'badopt'))).toBe(false);
   });
 

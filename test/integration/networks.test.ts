@@ -346,8 +346,9 @@ suite('networks: bridges, names, NAT and ports (in a test netns)', () => {
     process.kill(pid, 'SIGKILL');
     expect(nb.run(['delete', '--force', 'b']).stderr).toBe('');
     nothingLeft();
-    // a create that fails after the network was attached (a mount the init cannot make)
-    const broken = nb.bundle(['true'], (spec) => spec.mounts!.push({ destination: '/proc/broken', type: 'no-such-fs', source: 'none' }));
+    // a create that fails after the network was attached (a mount the init cannot make;
+    // in /dev, a tmpfs by then: not /proc, where runc's checkProcMount refuses it up front)
+    const broken = nb.bundle(['true'], (spec) => spec.mounts!.push({ destination: '/dev/broken', type: 'no-such-fs', source: 'none' }));
     const failed = nb.run(['create', '-b', broken, '--network', 'tidy', '-p', '8083:80', 'c']);
     expect(failed.status).not.toBe(0);
     expect(failed.stderr).toContain('no-such-fs');

@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { encodeFields, encodePlan, mountFlagBits, PROPAGATION_FLAGS, u32 } from '../../src/plan/encode.js';
+import { encodeFields, encodePlan, MOUNT_ATTRS, mountFlagBits, PROPAGATION_FLAGS, u32 } from '../../src/plan/encode.js';
 import { STEP_OPS, type Step, type StepOp } from '../../src/plan/steps.js';
 import { initBinary } from '../../src/process/init-process.js';
 
@@ -26,6 +26,8 @@ const SAMPLES: { [K in StepOp]: Extract<Step, { op: K }> } = {
     op: 'mount-copy-up', target: '/etc', fstype: 'tmpfs', flags: ['ro', 'nosuid'],
     propagation: [], data: '',
   },
+  'mount-setattr': { op: 'mount-setattr', target: '/data', set: ['ro', 'noatime'], clear: ['atime', 'nosuid'] },
+  'remount-readonly': { op: 'remount-readonly', target: '/dev', flags: ['ro', 'nosuid', 'noexec'] },
   mkdir: { op: 'mkdir', path: '/dev/pts', mode: 0o755 },
   mknod: { op: 'mknod', path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o666, uid: 100000, gid: 100001 },
   symlink: { op: 'symlink', target: '/proc/self/fd', path: '/dev/fd' },
@@ -70,6 +72,11 @@ function decoded(step: Step): Record<string, unknown> {
   if (step.op === 'mount' || step.op === 'mount-copy-up') {
     out.flags = mountFlagBits(step.flags);
     out.propagation = step.propagation.map((p) => PROPAGATION_FLAGS[p]);
+  }
+  if (step.op === 'remount-readonly') out.flags = mountFlagBits(step.flags);
+  if (step.op === 'mount-setattr') {
+    out.set = step.set.reduce((bits, a) => bits | MOUNT_ATTRS[a], 0);
+    out.clear = step.clear.reduce((bits, a) => bits | MOUNT_ATTRS[a], 0);
   }
   if (step.op === 'set-root-propagation') out.propagation = PROPAGATION_FLAGS[step.propagation];
   return out;

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES, CAPABILITY_NAMES } from '../../src/plan/capabilities.js';
 import { compileExecPlan, compilePlan, type CompileOptions } from '../../src/plan/compile.js';
-import { encodePlan } from '../../src/plan/encode.js';
+import { encodePlan, stepFields } from '../../src/plan/encode.js';
 import { ignoredSettings } from '../../src/plan/ignored.js';
-import { parseMountOptions } from '../../src/plan/mount-options.js';
+import { KNOWN_MOUNT_OPTIONS, parseMountOptions } from '../../src/plan/mount-options.js';
+import { bindSources } from '../../src/plan/mounts.js';
 import { CLONE_FLAGS, namespaceCloneFlags } from '../../src/plan/namespaces.js';
 import { RLIM_INFINITY } from '../../src/plan/rlimits.js';
 import type { Plan, Step, StepOp } from '../../src/plan/steps.js';
@@ -359,16 +360,94 @@ describe('bind mounts', () => {
   });
 
   it('rejects options it cannot honour instead of ignoring them', () => {
-    const s = spec((x) => { x.mounts!.push({ destination: '/data', source: join(host, 'data'), options: ['rbind', 'rro'] }); });
-    expect(() => plan(s)).toThrow(/mounts\[7\].options\[1\]: "rro": recursive mount attributes/);
+    const s = spec((x) => { x.mounts!.push({ destination: '/data', source: join(host, 'data'), options: ['rbind', 'idmap'] }); });
+    expect(() => plan(s)).toThrow(/mounts\[7\].options\[1\]: "idmap": idmapped mounts/);
+  });
+
+  it('names each bind source once for stage 0 to open (a new user namespace), and no filesystem mount', () => {
+    const s = spec((x) => {
+      x.mounts!.push({ destination: '/a', source: join(host, 'data'), options: ['rbind'] });
+      x.mounts!.push({ destination: '/b', source: join(host, 'data'), options: ['bind', 'ro'] });
+    });
+    expect(bindSources(plan(s).steps)).toEqual([join(host, 'data')]);
+  });
+
+  it('refuses what runc\'s checkProcMount refuses: a non-proc on /proc, anything inside /proc but lxcfs\'s files', () => {
+    const withMount = (m: Spec['mounts']) => spec((x) => { x.mounts!.push(...m!); });
+    expect(() => plan(withMount([{ destination: '/proc/sys/kernel/core_pattern', source: join(host, 'data'), options: ['bind'] }])))
+      .toThrow('config.json: mounts[7].destination: "/proc/sys/kernel/core_pattern" cannot be mounted because it is inside /proc');
+    expect(() => plan(withMount([{ destination: '/proc/', source: join(host, 'data'), options: ['rbind'] }])))
+      .toThrow('mounts[7].destination: "/proc" cannot be mounted because it is not of type proc');
+    expect(() => plan(withMount([{ destination: '/proc/x', type: 'devpts', source: 'devpts' }]))).toThrow(/inside \/proc/);
+    // lxcfs's files, a procfs bind on /proc, and filesystems of their own kind are allowed.
+    expect(() => plan(withMount([{ destination: '/proc/meminfo', source: join(host, 'data'), options: ['bind'] }]))).not.toThrow();
+    expect(() => plan(withMount([{ destination: '/proc', source: '/proc', options: ['rbind'] }]))).not.toThrow();
+    expect(() => plan(withMount([{ destination: '/proc/scratch', type: 'tmpfs', source: 'tmpfs' }]))).not.toThrow();
+  });
+
+  it('applies rro after the bind mount, with mount_setattr on the whole tree', () => {
+    const s = spec((x) => { x.mounts!.push({ destination: '/data', source: join(host, 'data'), options: ['rbind', 'rro', 'rnosuid'] }); });
+    const p = plan(s);
+    const at = p.steps.findIndex((step) => step.op === 'mount' && step.target === '/data');
+    expect(p.steps[at + 1]).toEqual({ op: 'mount-setattr', target: '/data', set: ['ro', 'nosuid'], clear: [] });
+    expect(p.steps.findIndex((step) => step.op === 'pivot-root')).toBeGreaterThan(at + 1);
+  });
+
+  it('mounts a read-only tmpfs or /dev writable and makes it read-only after the masks, as runc', () => {
+    const s = spec((x) => {
+      x.mounts!.find((m) => m.destination === '/dev')!.options!.push('ro');
+      x.mounts!.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'rnoexec'] });
+    });
+    const p = plan(s);
+    expect(mountAt(p, '/dev')!.flags).not.toContain('ro');
+    expect(mountAt(p, '/scratch')!.flags).toEqual(['nosuid']);
+    const finals = p.steps.filter((step) => step.op === 'remount-readonly' || step.op === 'mount-setattr');
+    expect(finals).toEqual([
+      { op: 'remount-readonly', target: '/dev', flags: ['ro', 'nosuid', 'strictatime'] },
+      { op: 'remount-readonly', target: '/scratch', flags: ['ro', 'nosuid'] },
+      { op: 'mount-setattr', target: '/scratch', set: ['noexec'], clear: [] },
+    ]);
+    const ops = p.steps.map((step) => step.op);
+    expect(ops.indexOf('remount-readonly')).toBeGreaterThan(ops.lastIndexOf('mask-path'));
+    expect(ops.indexOf('remount-readonly')).toBeGreaterThan(ops.indexOf('pivot-root'));
   });
 });
 
 describe('mount options', () => {
   it('turns fstab options into flags, propagation and data, later options winning', () => {
     expect(parseMountOptions(['ro', 'rw', 'nosuid', 'suid', 'nodev', 'noexec', 'rshared', 'size=1m', 'defaults'])).toEqual({
-      flags: ['nodev', 'noexec'], propagation: ['rshared'], data: ['size=1m'], bind: false, copyUp: false, unsupported: [],
+      flags: ['nodev', 'noexec'], propagation: ['rshared'], data: ['size=1m'], bind: false, copyUp: false,
+      recursive: undefined, unsupported: [],
     });
+  });
+
+  it('takes runc\'s flags table: acl, iversion, lazytime, nosymfollow and their opposites', () => {
+    expect(parseMountOptions(['acl', 'iversion', 'lazytime', 'nosymfollow', 'noiversion']).flags).toEqual(['acl', 'lazytime', 'nosymfollow']);
+    expect(parseMountOptions(['nosymfollow', 'symfollow']).flags).toEqual([]);
+  });
+
+  it('turns runc\'s recursive options into what mount_setattr sets and clears, later options winning', () => {
+    expect(parseMountOptions(['rbind', 'rro', 'rnosuid', 'rdev', 'rnoexec', 'rnosymfollow']).recursive).toEqual({
+      set: ['ro', 'nosuid', 'noexec', 'nosymfollow'], clear: ['nodev'],
+    });
+    expect(parseMountOptions(['rro', 'rrw']).recursive).toEqual({ set: [], clear: ['ro'] });
+    expect(parseMountOptions(['rrw', 'rro']).recursive).toEqual({ set: ['ro'], clear: [] });
+    // mount_setattr(2): an access-time value needs the whole MOUNT_ATTR__ATIME field cleared.
+    expect(parseMountOptions(['rnoatime']).recursive).toEqual({ set: ['noatime'], clear: ['atime'] });
+    expect(parseMountOptions(['rnoatime', 'rstrictatime']).recursive).toEqual({ set: ['strictatime'], clear: ['atime'] });
+    expect(parseMountOptions(['ratime']).recursive).toEqual({ set: ['relatime'], clear: ['atime'] });
+    expect(parseMountOptions(['rro']).flags).toEqual([]);
+    expect(parseMountOptions(['ro']).recursive).toBeUndefined();
+  });
+
+  it('lists every option it takes for `features`, as runc\'s KnownMountOptions, and none it refuses', () => {
+    for (const option of ['rro', 'rnoatime', 'rbind', 'tmpcopyup', 'nosymfollow', 'rslave', 'defaults']) expect(KNOWN_MOUNT_OPTIONS).toContain(option);
+    expect(KNOWN_MOUNT_OPTIONS).not.toContain('idmap');
+    expect([...KNOWN_MOUNT_OPTIONS]).toEqual([...KNOWN_MOUNT_OPTIONS].sort());
+  });
+
+  it('encodes recursive attributes as MOUNT_ATTR_* bits (relatime is the value 0)', () => {
+    expect(stepFields({ op: 'mount-setattr', target: '/d', set: ['ro', 'relatime'], clear: ['atime', 'nodev'] })).toEqual(['/d', 0x1, 0x74]);
   });
 });
 

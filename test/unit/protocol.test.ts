@@ -32,6 +32,14 @@ describe('the sync protocol with native/init/', () => {
     ]);
   });
 
+  it('lists the bind sources stage 0 opens for a new user namespace, one mount-source each', () => {
+    const fields = decodeFields(encodeConfig({
+      cloneFlags: 0x10020000, join: [], foreground: false, consoleSocket: '', execSocket: '', preserveFds: 0,
+      mountSources: ['/srv/data', '/dev/null'],
+    }));
+    expect(fields.slice(-4)).toEqual(['mount-source', '/srv/data', 'mount-source', '/dev/null']);
+  });
+
   it('turns an ERROR into a sentence naming the step, its place in the plan and the errno', () => {
     const failure = decodeError(encodeFields(['1', 'mount', '1', 'mount(proc, /proc): Operation not permitted']));
     const error = stepError({ steps: [

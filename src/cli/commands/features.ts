@@ -1,5 +1,6 @@
 /** `ts-runc features`: what this runtime supports, in the JSON shape of runc's (features.md). */
 import { CAPABILITIES } from '../../plan/capabilities.js';
+import { KNOWN_MOUNT_OPTIONS } from '../../plan/mount-options.js';
 import { detectMode } from '../../cgroups/hierarchy.js';
 import { SUPPORTED_ACTIONS, SUPPORTED_ARCHES, SUPPORTED_FLAGS, SUPPORTED_OPERATORS } from '../../seccomp/compile.js';
 import { OCI_VERSION } from '../../spec/defaults.js';
@@ -19,12 +20,7 @@ export const command: Command = {
       ociVersionMin: '1.0.0',
       ociVersionMax: OCI_VERSION,
       hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-      mountOptions: [
-        'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'mand', 'noatime', 'nodev',
-        'nodiratime', 'noexec', 'nomand', 'norelatime', 'nostrictatime', 'nosuid', 'private', 'rbind', 'relatime',
-        'remount', 'ro', 'rprivate', 'rshared', 'rslave', 'runbindable', 'rw', 'shared', 'slave', 'strictatime',
-        'suid', 'sync', 'unbindable',
-      ],
+      mountOptions: [...KNOWN_MOUNT_OPTIONS],
       linux: {
         namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
         capabilities: Object.keys(CAPABILITIES),
