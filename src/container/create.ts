@@ -125,6 +125,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
     userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
+    resources: spec.linux?.resources,
   };
   let init: InitProcess | undefined;
   let netns: Netlink | undefined;
