@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { SpecResources } from '../spec/schema.js';
-import { attachCgroupDeviceProgram, loadCgroupDeviceProgram, closeFd } from '../sys/libc.js';
+import { attachCgroupDeviceProgram, attachedCgroupDevicePrograms, detachCgroupDeviceProgram, loadCgroupDeviceProgram, closeFd } from '../sys/libc.js';
 import { deviceFilter, isWildcard } from './device-bpf.js';
 import type { CgroupMode } from './hierarchy.js';
 
@@ -127,4 +127,27 @@ function applyV2(paths: Record<string, string>, rules: DeviceRule[]): void {
     closeSync(cgroupFd);
   }
   log().debug('device filter attached', { dir, instructions: program.length / 8 });
+}
+
+/**
+ * `update` on v2: the new filter is attached beside the old ones, then they are detached.
+ * With BPF_F_ALLOW_MULTI every attached program must allow an access, so between the two
+ * steps a device is allowed only if both the old and the new rules allow it: never more
+ * than either (src/cgroups/device-transition.ts).
+ */
+export function replaceV2DeviceFilter(paths: Record<string, string>, rules: DeviceRule[]): void {
+  const dir = paths['unified'];
+  if (!dir) throw new RuntimeError('linux.resources.devices: the container has no cgroup v2 directory');
+  const cgroupFd = openSync(dir, 'r');
+  try {
+    const old = attachedCgroupDevicePrograms(cgroupFd, `linux.resources.devices: ${dir}`);
+    try {
+      applyV2(paths, rules);
+      for (const fd of old) detachCgroupDeviceProgram(cgroupFd, fd, `linux.resources.devices: detach the old device filter from ${dir}`);
+    } finally {
+      for (const fd of old) closeFd(fd);
+    }
+  } finally {
+    closeSync(cgroupFd);
+  }
 }

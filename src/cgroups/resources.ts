@@ -34,12 +34,39 @@ function applyV1(paths: Record<string, string>, writes: CgroupWrite[]): void {
     if (!key) throw new RuntimeError(`${write.setting}: the ${write.controller} cgroup controller is not mounted on this host`);
     return paths[key]!;
   };
-  for (const write of orderMemoryV1(writes, dirOf)) {
+  const ordered = orderMemoryV1(writes, dirOf);
+  const deferred = new Map<string, CgroupWrite>(); // partner file → the period write waiting for it
+  for (const write of ordered) {
     const dir = dirOf(write);
     if (write.controller === 'cpuset') checkCpuset(write, dirname(dir), 1);
+    const partner = PERIOD_PARTNER[write.file];
+    if (partner && ordered.some((w) => w.file === partner)) {
+      try {
+        writeOne(dir, write);
+      } catch (error) {
+        if (!(error instanceof RuntimeError) || error.code !== 'EINVAL') throw error;
+        deferred.set(partner, write);
+      }
+      continue;
+    }
     writeOne(dir, write);
+    const waiting = deferred.get(write.file);
+    if (waiting) writeOne(dir, waiting);
   }
 }
+
+/**
+ * A period is written before its quota (or rt runtime), as runc fs/cpu.go does, but the
+ * kernel checks every write against the other value and the parent's: lowering the period
+ * under a quota can give the cgroup more CPU than its parent (a pod cgroup with a limit)
+ * has, and a period below the rt runtime is refused; both are EINVAL (sched_group_set_
+ * cfs_bandwidth, tg_set_rt_bandwidth). Then, as runc does for cfs, the period is written
+ * again after the quota or runtime, which makes the pair valid.
+ */
+const PERIOD_PARTNER: Record<string, string> = {
+  'cpu.cfs_period_us': 'cpu.cfs_quota_us',
+  'cpu.rt_period_us': 'cpu.rt_runtime_us',
+};
 
 /**
  * memory.memsw.limit_in_bytes (memory+swap) may never be below memory.limit_in_bytes, so

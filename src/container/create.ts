@@ -136,6 +136,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
     userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
     network: network?.record,
+    resources: spec.linux?.resources,
   };
   let init: InitProcess | undefined;
   let netns: Netlink | undefined;

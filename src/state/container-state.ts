@@ -17,6 +17,7 @@ import { RuntimeError, errorCode } from '../errors.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
 import type { Hook } from '../hooks/run-hooks.js';
 import type { NetworkRecord } from '../network/container-network.js';
+import type { SpecResources } from '../spec/schema.js';
 
 export const DEFAULT_ROOT = '/run/ts-runc';
 
@@ -51,6 +52,9 @@ export interface StoredState {
   namespaces: string[];
   /** whether a user namespace was created (exec must join it first) */
   userns: boolean;
+  /** linux.resources as last applied (create, then each `update` merged in), as runc keeps
+   *  them in its state.json config: a later `update` completes pairs (quota/period) from them */
+  resources?: SpecResources;
   /** ts-runc's networking (--network): address, veth, ports, hosts files; undone on delete */
   network?: NetworkRecord;
 }

@@ -79,6 +79,11 @@ function load(): Libc {
     target_fd: 'uint32', attach_bpf_fd: 'uint32', attach_type: 'uint32', attach_flags: 'uint32',
     pad: koffi.array('uint8', BPF_ATTR_SIZE - 16),
   });
+  koffi.struct('bpf_prog_query_attr', {
+    target_fd: 'uint32', attach_type: 'uint32', query_flags: 'uint32', attach_flags: 'uint32',
+    prog_ids: 'void *', prog_cnt: 'uint32', pad: koffi.array('uint8', BPF_ATTR_SIZE - 28),
+  });
+  koffi.struct('bpf_get_fd_by_id_attr', { prog_id: 'uint32', next_id: 'uint32', open_flags: 'uint32', pad: koffi.array('uint8', BPF_ATTR_SIZE - 12) });
   const fn = (prototype: string): Fn => lib.func(prototype) as Fn;
   libc = {
     errno: () => koffi.errno(),
@@ -456,6 +461,9 @@ export function unlock(fd: number): void {
 const SYS_BPF: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64: 280 };
 const BPF_PROG_LOAD = 5;
 const BPF_PROG_ATTACH = 8;
+const BPF_PROG_DETACH = 9;
+const BPF_PROG_GET_FD_BY_ID = 13;
+const BPF_PROG_QUERY = 16;
 const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
 const BPF_CGROUP_DEVICE = 6;
 /** another program attached to the same cgroup (systemd's, say) keeps running too: all must allow */
@@ -488,6 +496,34 @@ export function loadCgroupDeviceProgram(instructions: Buffer, what: string): num
     if (!verifier || !(error instanceof RuntimeError)) throw error;
     throw new RuntimeError(`${error.message} (verifier: ${verifier.split('\n').slice(-3).join('; ')})`, { cause: error, code: error.code });
   }
+}
+
+/**
+ * The fds of the device programs attached to a cgroup v2 directory itself (not inherited):
+ * bpf(BPF_PROG_QUERY) for their ids, then bpf(BPF_PROG_GET_FD_BY_ID) for each. The ids are
+ * read from the zero-filled array (an id is never 0), as koffi does not copy prog_cnt back.
+ */
+export function attachedCgroupDevicePrograms(cgroupFd: number, what: string): number[] {
+  const ids = Buffer.alloc(64 * 4);
+  bpf(BPF_PROG_QUERY, 'bpf_prog_query_attr', {
+    target_fd: cgroupFd, attach_type: BPF_CGROUP_DEVICE, query_flags: 0, attach_flags: 0,
+    prog_ids: ids, prog_cnt: 64, pad: new Array(BPF_ATTR_SIZE - 28).fill(0),
+  }, `${what}: list the attached device filters`);
+  const fds: number[] = [];
+  for (let i = 0; i < 64 && ids.readUInt32LE(i * 4) !== 0; i++) {
+    fds.push(bpf(BPF_PROG_GET_FD_BY_ID, 'bpf_get_fd_by_id_attr', {
+      prog_id: ids.readUInt32LE(i * 4), next_id: 0, open_flags: 0, pad: new Array(BPF_ATTR_SIZE - 12).fill(0),
+    }, `${what}: open device filter ${ids.readUInt32LE(i * 4)}`));
+  }
+  return fds;
+}
+
+/** bpf(BPF_PROG_DETACH) of one device program from a cgroup v2 directory. */
+export function detachCgroupDeviceProgram(cgroupFd: number, programFd: number, what: string): void {
+  bpf(BPF_PROG_DETACH, 'bpf_prog_attach_attr', {
+    target_fd: cgroupFd, attach_bpf_fd: programFd, attach_type: BPF_CGROUP_DEVICE, attach_flags: 0,
+    pad: new Array(BPF_ATTR_SIZE - 16).fill(0),
+  }, what);
 }
 
 /** bpf(BPF_PROG_ATTACH) of a device program to a cgroup v2 directory opened O_RDONLY. */

@@ -22,6 +22,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'cpu-share', type: 'string', help: 'runc\'s spelling of --cpu-shares' },
   { name: 'cpu-quota', type: 'string', help: 'CPU time in microseconds per period (-1 for unlimited)' },
   { name: 'cpu-period', type: 'string', help: 'CPU CFS period in microseconds' },
+  { name: 'cpu-rt-period', type: 'string', help: 'CPU real-time period in microseconds (cgroup v1 cpu.rt_period_us)' },
+  { name: 'cpu-rt-runtime', type: 'string', help: 'CPU real-time runtime in microseconds per rt period (-1 for unlimited)' },
   { name: 'cpuset-cpus', type: 'string', help: 'CPUs to run on (e.g. 0-3,6)' },
   { name: 'cpuset-mems', type: 'string', help: 'memory nodes to allocate from (e.g. 0)' },
   { name: 'pids-limit', type: 'string', help: 'maximum number of pids (-1 for unlimited)' },
@@ -52,6 +54,8 @@ export function resourcesFromFlags(parsed: Parsed): SpecResources {
     shares: shares === undefined ? undefined : nonNegative(shares, 'cpu-shares'),
     quota: integer('cpu-quota'),
     period: mapDefined(integer('cpu-period'), (v) => nonNegative(v, 'cpu-period')),
+    realtimePeriod: mapDefined(integer('cpu-rt-period'), (v) => nonNegative(v, 'cpu-rt-period')),
+    realtimeRuntime: integer('cpu-rt-runtime'),
     cpus: str(parsed, 'cpuset-cpus'),
     mems: str(parsed, 'cpuset-mems'),
   };
