@@ -34,9 +34,12 @@ setup-vm:
 # --- build -------------------------------------------------------------------------
 build: ts native
 
+# tsc checks the types and writes dist/ (which the tests and benchmarks import); esbuild then
+# bundles the CLI into dist/bundle/, which bin/ts-runc runs (scripts/bundle.mjs says why).
 ts: dist/.built
-dist/.built: $(TS_SOURCES) tsconfig.json package.json
+dist/.built: $(TS_SOURCES) tsconfig.json package.json scripts/bundle.mjs
 	tsc -p tsconfig.json
+	node scripts/bundle.mjs
 	@touch $@
 
 native: $(INIT_BIN)
