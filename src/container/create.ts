@@ -15,7 +15,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
-import { createCgroups, joinCgroups, removeCgroups } from '../cgroups/cgroup.js';
+import { createCgroups, joinCgroupsInBackground, removeCgroups } from '../cgroups/cgroup.js';
 import { applyDeviceRules } from '../cgroups/devices.js';
 import { detectMode } from '../cgroups/hierarchy.js';
 import { applyResources } from '../cgroups/resources.js';
@@ -129,6 +129,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   let init: InitProcess | undefined;
   let netns: Netlink | undefined;
   let oom: OomWatch | undefined;
+  let joined: Promise<void> | undefined;
   try {
     state.cgroupPaths = createCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: options.id, root: store.root });
     store.write(state);
@@ -157,6 +158,11 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
       options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
     );
     state.pid = await init.pid();
+    // Joined on the thread pool while the state is written and the network set up: the
+    // first cgroup.procs write waits for an RCU grace period (joinCgroupsInBackground).
+    // Awaited before anything runs in the container, hooks included.
+    joined = joinCgroupsInBackground(state.cgroupPaths, state.pid);
+    joined.catch(() => {}); // awaited below; a failure before then must not go unhandled
     state.pidStartTime = pidStartTime(state.pid);
     log().debug('container process cloned', { id: options.id, pid: state.pid });
     store.write(state);
@@ -165,7 +171,6 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     // not own, and must not run anything before it is mapped and in its cgroup.
     if (newUserns) writeIdMaps(state.pid, spec);
     oom = new OomWatch(state.cgroupPaths);
-    joinCgroups(state.cgroupPaths, state.pid);
 
     // A new network namespace is set up through the netlink socket the init opened inside
     // it (Node never setns(2)s). lo comes up first, as runc does: a fresh namespace has lo DOWN.
@@ -175,6 +180,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
       const { attachNetwork } = await import('../network/container-network.js');
       attachNetwork(network, state.pid, netns);
     }
+    await joined;
 
     const hookState = JSON.stringify(ociState(store, state, 'creating'));
     await runHooks('prestart', spec.hooks?.prestart, hookState);
@@ -189,6 +195,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   } catch (error) {
     // Read before the cgroup goes: was the init killed for want of memory?
     const cause = oom?.check() ? memoryTooSmall(spec, state.cgroupPaths, error) : error;
+    await joined?.catch(() => {}); // no cgroup.procs write still under way while the cgroups go
     await undoCreate(store, state, init);
     if (network) await undoNetwork(network);
     throw cause;
