@@ -102,7 +102,7 @@ $MARK
 # Runs the installation in $LIB, whatever this file's own path and the cwd are.
 lib=$(quote "$LIB")
 [ -x "\$lib/bin/node" ] || { echo "ts-runc: \$lib is missing; run make install again" >&2; exit 1; }
-exec "\$lib/bin/node" "\$lib/dist/bundle/entry.js" "\$@"
+exec "\$lib/bin/node" --preserve-symlinks "\$lib/dist/bundle/entry.js" "\$@"
 EOF
 chmod 0755 "$LAUNCHER"
 
