@@ -20,7 +20,7 @@ DEMO_BUNDLE := $(FIXTURE)/demo-bundle
 VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
-.PHONY: all setup setup-vm build ts native fixture demo test test-unit test-integration \
+.PHONY: FORCE all setup setup-vm build ts native fixture demo test test-unit test-integration \
         test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack install uninstall clean distclean
 
 all: build
@@ -34,11 +34,20 @@ setup-vm:
 # --- build -------------------------------------------------------------------------
 build: ts native
 
-ts: dist/.built
-	@scripts/write-commit.sh dist/version.js
+# tsc checks the types and writes dist/ (which the tests and benchmarks import); esbuild then
+# bundles the CLI into dist/bundle/, which bin/ts-runc runs (scripts/bundle.mjs says why).
+ts: dist/bundle/.built
 dist/.built: $(TS_SOURCES) tsconfig.json package.json
 	tsc -p tsconfig.json
 	@touch $@
+# --version's commit goes into dist/version.js (rewritten only when it changed); the bundle
+# takes that file in place of src/version.ts, so it is rebuilt when the commit changes.
+dist/version.js: dist/.built FORCE
+	@scripts/write-commit.sh $@
+dist/bundle/.built: dist/.built dist/version.js scripts/bundle.mjs
+	node scripts/bundle.mjs
+	@touch $@
+FORCE:
 
 native: $(INIT_BIN)
 INIT_SOURCES := $(wildcard native/init/*.c)

@@ -38,7 +38,8 @@
 //
 //   node bench/lifecycle.mjs [--iterations=N] [--warmup=N] [--runtimes=ts-runc,runc,crun]
 //                            [--json=PATH]
-// or the same as BENCH_ITERATIONS, BENCH_WARMUP, BENCH_RUNTIMES, BENCH_JSON.
+// or the same as BENCH_ITERATIONS, BENCH_WARMUP, BENCH_RUNTIMES, BENCH_JSON. A runtime given as
+// NAME=PATH is another build under a name of its own, for before/after in one run.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -89,7 +90,7 @@ function parseOptions(argv) {
   }
   opts.runtimes = opts.runtimes.map((r) => r.trim()).filter(Boolean);
   for (const r of opts.runtimes) {
-    if (!ALL_RUNTIMES.includes(r)) throw new BenchError(`unknown runtime ${r}`);
+    if (!ALL_RUNTIMES.includes(r) && !r.includes('=')) throw new BenchError(`unknown runtime ${r}`);
   }
   if (opts.runtimes.length === 0) throw new BenchError('no runtime to measure');
   return opts;
@@ -169,8 +170,13 @@ function which(name) {
   return null;
 }
 
-function makeRuntime(name, work) {
-  const bin = name === 'ts-runc' ? path.join(REPO, 'bin/ts-runc') : which(name);
+/**
+ * NAME, or NAME=PATH for another build of a runtime under a name of its own (say
+ * `--runtimes=ts-runc,before=/tmp/old/bin/ts-runc,runc`), to compare two builds in one run.
+ */
+function makeRuntime(spec, work) {
+  const [name, given] = spec.includes('=') ? spec.split(/=(.*)/s) : [spec, ''];
+  const bin = given ? path.resolve(given) : name === 'ts-runc' ? path.join(REPO, 'bin/ts-runc') : which(name);
   if (!bin) throw new BenchError(`${name} not found in PATH (apt-get install ${name})`);
   const root = path.join(work, `root-${name}`);
   fs.mkdirSync(root, { mode: 0o700 });

@@ -28,7 +28,8 @@ import path from 'node:path';
 
 const REPO = path.join(import.meta.dirname, '..');
 const NODE = process.execPath;
-const MAIN = path.join(REPO, 'dist/cli/main.js');
+// What bin/ts-runc runs (the bundle); section 1 still imports tsc's dist/ module by module.
+const MAIN = path.join(REPO, 'dist/bundle/entry.js');
 const SAMPLES = Number(process.argv.find((a) => a.startsWith('--samples='))?.split('=')[1] ?? 10);
 const say = (s = '') => process.stdout.write(s + '\n');
 const f1 = (x) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
@@ -227,7 +228,7 @@ function timeline(verb, bundle) {
   const mark = [];
   const add = (what, c) => { if (c) mark.push([what, c.t - t0]); };
   add('execve node', calls[0]);
-  add('open dist/cli/main.js', at((c) => c.name === 'openat' && c.rest.includes('dist/cli/main.js')));
+  add('open dist/bundle/main.js', at((c) => c.name === 'openat' && c.rest.includes('dist/bundle/main.js')));
   const cfg = at((c) => c.name === 'openat' && c.rest.includes('config.json') && c.rest.includes(work));
   const jsOpens = calls.filter((c) => c.pid === top && c.name === 'openat' && /\.(m?js|json|node)"/.test(c.rest) && /dist\/|node_modules\//.test(c.rest) && !c.rest.includes('ENOENT'));
   const lastJsBeforeCfg = jsOpens.filter((c) => !cfg || c.t < cfg.t).at(-1);

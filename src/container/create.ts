@@ -19,7 +19,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
-import { cgroupPathsFor, createCgroups, joinCgroups, removeCgroups } from '../cgroups/cgroup.js';
+import { cgroupPathsFor, createCgroups, joinCgroupsInBackground, removeCgroups } from '../cgroups/cgroup.js';
 import { applyDeviceRules } from '../cgroups/devices.js';
 import { detectMode } from '../cgroups/hierarchy.js';
 import { applyResources } from '../cgroups/resources.js';
@@ -142,6 +142,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   let netns: Netlink | undefined;
   let cgroupsMade = false;
   let oom: OomWatch | undefined;
+  let joined: Promise<void> | undefined;
   try {
     // The state names everything before it is made (cgroup directories, name files, the
     // network), so a create killed (SIGKILL) at any moment from here leaves nothing that
@@ -179,6 +180,13 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
       options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
     );
     state.pid = await init.pid();
+    // The OOM counter is read before the init joins: a kill during the join must count.
+    oom = new OomWatch(state.cgroupPaths);
+    // Joined on the thread pool while the state is written and the network set up: the
+    // first cgroup.procs write waits for an RCU grace period (joinCgroupsInBackground).
+    // Awaited before anything runs in the container, hooks included.
+    joined = joinCgroupsInBackground(state.cgroupPaths, state.pid);
+    joined.catch(() => {}); // awaited below; a failure before then must not go unhandled
     state.pidStartTime = pidStartTime(state.pid);
     log().debug('container process cloned', { id: options.id, pid: state.pid });
     store.write(state);
@@ -186,8 +194,6 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     // The parent writes the maps (user_namespaces(7)): the child cannot map ids it does
     // not own, and must not run anything before it is mapped and in its cgroup.
     if (newUserns) writeIdMaps(state.pid, spec);
-    oom = new OomWatch(state.cgroupPaths);
-    joinCgroups(state.cgroupPaths, state.pid);
 
     // A new network namespace is set up through the netlink socket the init opened inside
     // it (Node never setns(2)s). lo comes up first, as runc does: a fresh namespace has lo DOWN.
@@ -197,6 +203,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
       const { attachNetwork } = await import('../network/container-network.js');
       attachNetwork(network, state.pid, netns);
     }
+    await joined;
 
     const hookState = JSON.stringify(ociState(store, state, 'creating'));
     const plan = planFor(hookState, cgroupViews(state.cgroupPaths));
@@ -216,6 +223,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   } catch (error) {
     // Read before the cgroup goes: was the init killed for want of memory?
     const cause = oom?.check() ? memoryTooSmall(spec, state.cgroupPaths, error) : error;
+    await joined?.catch(() => {}); // no cgroup.procs write still under way while the cgroups go
     // A cgroup that was already there (createCgroups refused it) is not ours to remove.
     await undoCreate(state, init, cgroupsMade);
     if (network) await undoNetwork(network);

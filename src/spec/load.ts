@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { formatLine, jsonPath, SpecError } from './errors.js';
 import { parseJson } from './json.js';
 import { ProcessSchema, SpecSchema, type Spec, type SpecProcess } from './schema.js';
@@ -51,7 +51,7 @@ function parseJsonFile(path: string, file: string): unknown {
   }
 }
 
-function validate<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
+function validate<S extends z.ZodMiniType>(schema: S, value: unknown, file: string): z.output<S> {
   const result = schema.safeParse(value, { error: describeIssue, reportInput: true });
   if (result.success) return result.data;
   const [first, ...rest] = result.error.issues;

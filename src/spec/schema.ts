@@ -1,5 +1,5 @@
 /**
- * config.json as zod schemas, following OCI runtime-spec 1.2 (config.md, config-linux.md).
+ * config.json as zod schemas (zod/mini), following OCI runtime-spec 1.2 (config.md, config-linux.md).
  *
  * Three choices shape this file:
  *
@@ -16,10 +16,17 @@
  * Rules that relate fields to each other (a user namespace for uid mappings, a UTS
  * namespace for a hostname...) are in rules.ts; they run after the shapes here pass.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { isCapabilityName } from '../plan/capabilities.js';
 import { RLIMIT_TYPES } from '../plan/rlimits.js';
 import { specRuleProblems } from './rules.js';
+
+// zod/mini rather than zod: the same checks and issues (zod/v4/core), without the ~50
+// methods classic zod attaches to every schema object, so the schemas build in a third of
+// the time (issue 14). `import * as` lets a bundler keep only what is used here; zod's own
+// text for the issues load.ts does not word itself is English, as classic zod sets it.
+z.config(en());
 
 // ---------------------------------------------------------------------------------------
 // Building blocks
@@ -36,22 +43,22 @@ const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
-const uint16 = z.int().min(0).max(0xffff);
-const int32 = z.int().min(-(2 ** 31)).max(2 ** 31 - 1);
-const uint32 = z.int().min(0).max(U32_MAX);
+const uint16 = z.int().check(z.minimum(0), z.maximum(0xffff));
+const int32 = z.int().check(z.minimum(-(2 ** 31)), z.maximum(2 ** 31 - 1));
+const uint32 = z.int().check(z.minimum(0), z.maximum(U32_MAX));
 /** int64: a safe-integer number, or a bigint when the JSON text had more digits. */
-const int64 = z.union([z.int(), z.bigint().min(I64_MIN).max(I64_MAX)], {
+const int64 = z.union([z.int(), z.bigint().check(z.minimum(I64_MIN), z.maximum(I64_MAX))], {
   error: 'must be an integer between -2^63 and 2^63-1',
 });
 /** uint64, same representation as int64. */
-const uint64 = z.union([z.int().min(0), z.bigint().min(0n).max(U64_MAX)], {
+const uint64 = z.union([z.int().check(z.minimum(0)), z.bigint().check(z.minimum(0n), z.maximum(U64_MAX))], {
   error: 'must be an integer between 0 and 2^64-1',
 });
 
 /** A path in the container (or on the host) that the spec says MUST be absolute. */
-const absolutePath = z.string().refine((p) => p.startsWith('/'), {
+const absolutePath = z.string().check(z.refine((p) => p.startsWith('/'), {
   error: (issue) => `${JSON.stringify(issue.input)} must be an absolute path`,
-});
+}));
 
 const stringList = z.array(z.string());
 
@@ -76,7 +83,7 @@ export const IdMappingSchema = z.looseObject({
  * and so does ts-runc, for config.json, `exec --process` and `exec --user`.
  */
 const ID_MAX = 2 ** 31 - 1;
-const processId = z.int().min(0).max(ID_MAX, { error: (issue) => `must be in range 0-${ID_MAX}, as uids and gids are in runc, not ${describeId(issue.input)}` });
+const processId = z.int().check(z.minimum(0), z.maximum(ID_MAX, { error: (issue) => `must be in range 0-${ID_MAX}, as uids and gids are in runc, not ${describeId(issue.input)}` }));
 function describeId(input: unknown): string {
   return input === U32_MAX ? `${U32_MAX} ((uid_t)-1, which setresuid(2) and setresgid(2) read as "leave unchanged")` : String(input);
 }
@@ -84,20 +91,20 @@ function describeId(input: unknown): string {
 export const UserSchema = z.looseObject({
   uid: processId,
   gid: processId,
-  umask: uint32.optional(),
-  additionalGids: z.array(processId).optional(),
+  umask: z.optional(uint32),
+  additionalGids: z.optional(z.array(processId)),
   /** Windows only; parsed so a shared config does not fail. */
-  username: z.string().optional(),
+  username: z.optional(z.string()),
 });
 
 /**
  * A capability name. Typed as a plain string (what a user writes, what `exec --cap` builds)
  * but checked against the kernel's list, so the compiler can look every name up.
  */
-const capabilityName = z.string().refine((name): boolean => isCapabilityName(name), {
+const capabilityName = z.string().check(z.refine((name): boolean => isCapabilityName(name), {
   error: (issue) => `${JSON.stringify(issue.input)} is not a Linux capability (capabilities(7): CAP_CHOWN ... CAP_CHECKPOINT_RESTORE)`,
-});
-const capabilityList = z.array(capabilityName).optional();
+}));
+const capabilityList = z.optional(z.array(capabilityName));
 
 export const CapabilitiesSchema = z.looseObject({
   bounding: capabilityList,
@@ -117,7 +124,7 @@ export const ConsoleSizeSchema = z.looseObject({ height: uint32, width: uint32 }
 
 export const IoPrioritySchema = z.looseObject({
   class: oneOf(['IOPRIO_CLASS_RT', 'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE'], 'an I/O priority class'),
-  priority: z.int().min(0).max(7),
+  priority: z.int().check(z.minimum(0), z.maximum(7)),
 });
 
 export const SchedulerSchema = z.looseObject({
@@ -125,39 +132,39 @@ export const SchedulerSchema = z.looseObject({
     ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE'],
     'a scheduling policy',
   ),
-  nice: int32.optional(),
-  priority: int32.optional(),
-  flags: z.array(oneOf(
+  nice: z.optional(int32),
+  priority: z.optional(int32),
+  flags: z.optional(z.array(oneOf(
     ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_RECLAIM', 'SCHED_FLAG_DL_OVERRUN', 'SCHED_FLAG_KEEP_POLICY',
       'SCHED_FLAG_KEEP_PARAMS', 'SCHED_FLAG_UTIL_CLAMP_MIN', 'SCHED_FLAG_UTIL_CLAMP_MAX'],
     'a scheduler flag',
-  )).optional(),
-  runtime: uint64.optional(),
-  deadline: uint64.optional(),
-  period: uint64.optional(),
+  ))),
+  runtime: z.optional(uint64),
+  deadline: z.optional(uint64),
+  period: z.optional(uint64),
 });
 
 export const ProcessSchema = z.looseObject({
-  terminal: z.boolean().optional(),
+  terminal: z.optional(z.boolean()),
   /** config.md#process: ignored unless `terminal` is true. */
-  consoleSize: ConsoleSizeSchema.optional(),
+  consoleSize: z.optional(ConsoleSizeSchema),
   user: UserSchema,
   /** config.md#process: "at least one entry is REQUIRED (non-Windows)". */
-  args: z.array(z.string()).min(1),
-  commandLine: z.string().optional(),
-  env: stringList.optional(),
+  args: z.array(z.string()).check(z.minLength(1)),
+  commandLine: z.optional(z.string()),
+  env: z.optional(stringList),
   /** config.md#process: "This value MUST be an absolute path." */
   cwd: absolutePath,
-  capabilities: CapabilitiesSchema.optional(),
-  rlimits: z.array(RlimitSchema).optional(),
-  noNewPrivileges: z.boolean().optional(),
-  apparmorProfile: z.string().optional(),
+  capabilities: z.optional(CapabilitiesSchema),
+  rlimits: z.optional(z.array(RlimitSchema)),
+  noNewPrivileges: z.optional(z.boolean()),
+  apparmorProfile: z.optional(z.string()),
   /** The kernel accepts -1000..1000 in /proc/<pid>/oom_score_adj (proc(5)). */
-  oomScoreAdj: z.int().min(-1000).max(1000).optional(),
-  selinuxLabel: z.string().optional(),
-  ioPriority: IoPrioritySchema.optional(),
-  scheduler: SchedulerSchema.optional(),
-}).superRefine((process, ctx) => {
+  oomScoreAdj: z.optional(z.int().check(z.minimum(-1000), z.maximum(1000))),
+  selinuxLabel: z.optional(z.string()),
+  ioPriority: z.optional(IoPrioritySchema),
+  scheduler: z.optional(SchedulerSchema),
+}).check(z.superRefine((process, ctx) => {
   // config.md#posix-process: "If rlimits contains duplicated entries with same type, the
   // runtime MUST generate an error." A soft limit above the hard one would make setrlimit(2)
   // fail with EINVAL inside the container; saying so here is clearer.
@@ -171,40 +178,40 @@ export const ProcessSchema = z.looseObject({
       ctx.addIssue({ code: 'custom', path: ['rlimits', i, 'soft'], message: `soft limit ${rlimit.soft} is above the hard limit ${rlimit.hard}` });
     }
   });
-});
+}));
 
 // ---------------------------------------------------------------------------------------
 // root, mounts, hooks (config.md#root, #mounts, #posix-platform-hooks)
 
 export const RootSchema = z.looseObject({
   /** Absolute, or relative to the bundle (config.md#root). */
-  path: z.string().min(1),
-  readonly: z.boolean().optional(),
+  path: z.string().check(z.minLength(1)),
+  readonly: z.optional(z.boolean()),
 });
 
 export const MountSchema = z.looseObject({
   /** config.md#mounts: "This value MUST be an absolute path." (runc accepts a relative
    *  path with a warning; ts-runc follows the spec.) */
   destination: absolutePath,
-  type: z.string().optional(),
+  type: z.optional(z.string()),
   /** For bind mounts: a host path, absolute or relative to the bundle. */
-  source: z.string().optional(),
-  options: stringList.optional(),
+  source: z.optional(z.string()),
+  options: z.optional(stringList),
   /** Idmapped mounts (runtime-spec 1.1+); parsed, not supported yet. */
-  uidMappings: z.array(IdMappingSchema).optional(),
-  gidMappings: z.array(IdMappingSchema).optional(),
+  uidMappings: z.optional(z.array(IdMappingSchema)),
+  gidMappings: z.optional(z.array(IdMappingSchema)),
 });
 
 export const HookSchema = z.looseObject({
   /** "path MUST be absolute", resolved in the runtime namespace. */
   path: absolutePath,
-  args: stringList.optional(),
-  env: stringList.optional(),
+  args: z.optional(stringList),
+  env: z.optional(stringList),
   /** "If set, timeout MUST be greater than zero." */
-  timeout: z.int().min(1, { error: 'must be greater than zero (seconds)' }).optional(),
+  timeout: z.optional(z.int().check(z.minimum(1, { error: 'must be greater than zero (seconds)' }))),
 });
 
-const hookList = z.array(HookSchema).optional();
+const hookList = z.optional(z.array(HookSchema));
 
 export const HooksSchema = z.looseObject({
   /** Deprecated by the spec in favour of the next three; still run by runc. */
@@ -227,83 +234,83 @@ export const NamespaceSchema = z.looseObject({
   type: oneOf(NAMESPACE_TYPES, 'a namespace type'),
   /** "This value MUST be an absolute path in the runtime mount namespace." An empty
    *  string (Go's zero value) means no path, as in runc. */
-  path: z.string().refine((p) => p === '' || p.startsWith('/'), {
+  path: z.optional(z.string().check(z.refine((p) => p === '' || p.startsWith('/'), {
     error: (issue) => `${JSON.stringify(issue.input)} must be an absolute path`,
-  }).optional(),
+  }))),
 });
 
 /** config-linux.md#devices. `u` is an unbuffered character device, made like `c`. */
 export const DeviceSchema = z.looseObject({
   type: oneOf(['c', 'b', 'u', 'p'], 'a device type'),
   path: absolutePath,
-  major: z.int().min(0).optional(),
-  minor: z.int().min(0).optional(),
-  fileMode: uint32.optional(),
-  uid: uint32.optional(),
-  gid: uint32.optional(),
-}).superRefine((device, ctx) => {
+  major: z.optional(z.int().check(z.minimum(0))),
+  minor: z.optional(z.int().check(z.minimum(0))),
+  fileMode: z.optional(uint32),
+  uid: z.optional(uint32),
+  gid: z.optional(uint32),
+}).check(z.superRefine((device, ctx) => {
   // "major, minor (int64, REQUIRED unless type is p)"
   if (device.type !== 'p') {
     if (device.major === undefined) ctx.addIssue({ code: 'custom', path: ['major'], message: `is required for a "${device.type}" device` });
     if (device.minor === undefined) ctx.addIssue({ code: 'custom', path: ['minor'], message: `is required for a "${device.type}" device` });
   }
-});
+}));
 
 /** config-linux.md#allowed-device-list: one rule for the devices cgroup. */
 export const DeviceCgroupSchema = z.looseObject({
   allow: z.boolean(),
-  type: oneOf(['a', 'c', 'b'], 'a device rule type').optional(),
-  major: int64.optional(),
-  minor: int64.optional(),
-  access: z.string().regex(/^[rwm]*$/, { error: 'must be made of r, w and m' }).optional(),
+  type: z.optional(oneOf(['a', 'c', 'b'], 'a device rule type')),
+  major: z.optional(int64),
+  minor: z.optional(int64),
+  access: z.optional(z.string().check(z.regex(/^[rwm]*$/, { error: 'must be made of r, w and m' }))),
 });
 
 /** config-linux.md#memory. Limits are bytes, -1 for unlimited. */
 export const MemorySchema = z.looseObject({
-  limit: int64.optional(),
-  reservation: int64.optional(),
-  swap: int64.optional(),
-  kernel: int64.optional(),
-  kernelTCP: int64.optional(),
-  swappiness: uint64.optional(),
-  disableOOMKiller: z.boolean().optional(),
-  useHierarchy: z.boolean().optional(),
-  checkBeforeUpdate: z.boolean().optional(),
+  limit: z.optional(int64),
+  reservation: z.optional(int64),
+  swap: z.optional(int64),
+  kernel: z.optional(int64),
+  kernelTCP: z.optional(int64),
+  swappiness: z.optional(uint64),
+  disableOOMKiller: z.optional(z.boolean()),
+  useHierarchy: z.optional(z.boolean()),
+  checkBeforeUpdate: z.optional(z.boolean()),
 });
 
 /** config-linux.md#cpu (cpu and cpuset controllers). */
 export const CpuSchema = z.looseObject({
-  shares: uint64.optional(),
-  quota: int64.optional(),
-  burst: uint64.optional(),
-  period: uint64.optional(),
-  realtimeRuntime: int64.optional(),
-  realtimePeriod: uint64.optional(),
-  cpus: z.string().optional(),
-  mems: z.string().optional(),
-  idle: int64.optional(),
+  shares: z.optional(uint64),
+  quota: z.optional(int64),
+  burst: z.optional(uint64),
+  period: z.optional(uint64),
+  realtimeRuntime: z.optional(int64),
+  realtimePeriod: z.optional(uint64),
+  cpus: z.optional(z.string()),
+  mems: z.optional(z.string()),
+  idle: z.optional(int64),
 });
 
 /** config-linux.md#pids. Optional here: newer specs allow leaving the limit unset. */
-export const PidsSchema = z.looseObject({ limit: int64.optional() });
+export const PidsSchema = z.looseObject({ limit: z.optional(int64) });
 
 const blockIoDevice = { major: int64, minor: int64 };
 export const WeightDeviceSchema = z.looseObject({
   ...blockIoDevice,
-  weight: uint16.optional(),
-  leafWeight: uint16.optional(),
+  weight: z.optional(uint16),
+  leafWeight: z.optional(uint16),
 });
 export const ThrottleDeviceSchema = z.looseObject({ ...blockIoDevice, rate: uint64 });
 
 /** config-linux.md#block-io. */
 export const BlockIoSchema = z.looseObject({
-  weight: uint16.optional(),
-  leafWeight: uint16.optional(),
-  weightDevice: z.array(WeightDeviceSchema).optional(),
-  throttleReadBpsDevice: z.array(ThrottleDeviceSchema).optional(),
-  throttleWriteBpsDevice: z.array(ThrottleDeviceSchema).optional(),
-  throttleReadIOPSDevice: z.array(ThrottleDeviceSchema).optional(),
-  throttleWriteIOPSDevice: z.array(ThrottleDeviceSchema).optional(),
+  weight: z.optional(uint16),
+  leafWeight: z.optional(uint16),
+  weightDevice: z.optional(z.array(WeightDeviceSchema)),
+  throttleReadBpsDevice: z.optional(z.array(ThrottleDeviceSchema)),
+  throttleWriteBpsDevice: z.optional(z.array(ThrottleDeviceSchema)),
+  throttleReadIOPSDevice: z.optional(z.array(ThrottleDeviceSchema)),
+  throttleWriteIOPSDevice: z.optional(z.array(ThrottleDeviceSchema)),
 });
 
 /** config-linux.md#huge-page-limits. pageSize like "2MB". */
@@ -311,25 +318,25 @@ export const HugepageLimitSchema = z.looseObject({ pageSize: z.string(), limit: 
 
 /** config-linux.md#network (net_cls / net_prio). */
 export const NetworkResourcesSchema = z.looseObject({
-  classID: uint32.optional(),
-  priorities: z.array(z.looseObject({ name: z.string(), priority: uint32 })).optional(),
+  classID: z.optional(uint32),
+  priorities: z.optional(z.array(z.looseObject({ name: z.string(), priority: uint32 }))),
 });
 
 /** config-linux.md#rdma, keyed by device name. */
-export const RdmaSchema = z.looseObject({ hcaHandles: uint32.optional(), hcaObjects: uint32.optional() });
+export const RdmaSchema = z.looseObject({ hcaHandles: z.optional(uint32), hcaObjects: z.optional(uint32) });
 
 /** config-linux.md#control-groups: parsed now, applied by src/cgroups. */
 export const ResourcesSchema = z.looseObject({
-  devices: z.array(DeviceCgroupSchema).optional(),
-  memory: MemorySchema.optional(),
-  cpu: CpuSchema.optional(),
-  pids: PidsSchema.optional(),
-  blockIO: BlockIoSchema.optional(),
-  hugepageLimits: z.array(HugepageLimitSchema).optional(),
-  network: NetworkResourcesSchema.optional(),
-  rdma: z.record(z.string(), RdmaSchema).optional(),
+  devices: z.optional(z.array(DeviceCgroupSchema)),
+  memory: z.optional(MemorySchema),
+  cpu: z.optional(CpuSchema),
+  pids: z.optional(PidsSchema),
+  blockIO: z.optional(BlockIoSchema),
+  hugepageLimits: z.optional(z.array(HugepageLimitSchema)),
+  network: z.optional(NetworkResourcesSchema),
+  rdma: z.optional(z.record(z.string(), RdmaSchema)),
   /** cgroup v2 files written as-is: {"memory.high": "1G"}. */
-  unified: z.record(z.string(), z.string()).optional(),
+  unified: z.optional(z.record(z.string(), z.string())),
 });
 
 /** config-linux.md#seccomp: the names libseccomp's seccomp.h uses. */
@@ -342,7 +349,7 @@ const seccompAction = oneOf(SECCOMP_ACTIONS, 'a seccomp action');
 export const SeccompArgSchema = z.looseObject({
   index: uint32,
   value: uint64,
-  valueTwo: uint64.optional(),
+  valueTwo: z.optional(uint64),
   op: oneOf(
     ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'],
     'a seccomp operator',
@@ -351,46 +358,46 @@ export const SeccompArgSchema = z.looseObject({
 
 export const SeccompSyscallSchema = z.looseObject({
   /** "names MUST contain at least one entry." */
-  names: z.array(z.string()).min(1),
+  names: z.array(z.string()).check(z.minLength(1)),
   action: seccompAction,
-  errnoRet: uint32.optional(),
-  args: z.array(SeccompArgSchema).optional(),
+  errnoRet: z.optional(uint32),
+  args: z.optional(z.array(SeccompArgSchema)),
 });
 
 export const SeccompSchema = z.looseObject({
   defaultAction: seccompAction,
-  defaultErrnoRet: uint32.optional(),
+  defaultErrnoRet: z.optional(uint32),
   /** The spec lists libseccomp 2.5's architectures; newer libseccomp has more, so only
    *  the prefix is checked. */
-  architectures: z.array(z.string().regex(/^SCMP_ARCH_[A-Z0-9_]+$/, { error: 'must be a libseccomp architecture (SCMP_ARCH_*)' })).optional(),
-  flags: z.array(oneOf(
+  architectures: z.optional(z.array(z.string().check(z.regex(/^SCMP_ARCH_[A-Z0-9_]+$/, { error: 'must be a libseccomp architecture (SCMP_ARCH_*)' })))),
+  flags: z.optional(z.array(oneOf(
     ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
       'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
     'a seccomp filter flag',
-  )).optional(),
-  listenerPath: z.string().optional(),
-  listenerMetadata: z.string().optional(),
-  syscalls: z.array(SeccompSyscallSchema).optional(),
+  ))),
+  listenerPath: z.optional(z.string()),
+  listenerMetadata: z.optional(z.string()),
+  syscalls: z.optional(z.array(SeccompSyscallSchema)),
 });
 
 /** config-linux.md#intelrdt. */
 export const IntelRdtSchema = z.looseObject({
-  closID: z.string().optional(),
-  l3CacheSchema: z.string().optional(),
-  memBwSchema: z.string().optional(),
-  schemata: z.string().optional(),
-  enableCMT: z.boolean().optional(),
-  enableMBM: z.boolean().optional(),
+  closID: z.optional(z.string()),
+  l3CacheSchema: z.optional(z.string()),
+  memBwSchema: z.optional(z.string()),
+  schemata: z.optional(z.string()),
+  enableCMT: z.optional(z.boolean()),
+  enableMBM: z.optional(z.boolean()),
 });
 
 /** config-linux.md#personality. */
 export const PersonalitySchema = z.looseObject({
   domain: oneOf(['LINUX', 'LINUX32'], 'a personality domain'),
-  flags: stringList.optional(),
+  flags: z.optional(stringList),
 });
 
 /** config-linux.md#offset-for-time-namespace, keyed by clock ("monotonic", "boottime"). */
-export const TimeOffsetSchema = z.looseObject({ secs: int64.optional(), nanosecs: uint32.optional() });
+export const TimeOffsetSchema = z.looseObject({ secs: z.optional(int64), nanosecs: z.optional(uint32) });
 
 /**
  * config-linux.md#rootfs-mount-propagation names shared, slave, private and unbindable;
@@ -401,22 +408,22 @@ export const ROOTFS_PROPAGATIONS = [
 ] as const;
 
 export const LinuxSchema = z.looseObject({
-  namespaces: z.array(NamespaceSchema).optional(),
-  uidMappings: z.array(IdMappingSchema).optional(),
-  gidMappings: z.array(IdMappingSchema).optional(),
-  devices: z.array(DeviceSchema).optional(),
+  namespaces: z.optional(z.array(NamespaceSchema)),
+  uidMappings: z.optional(z.array(IdMappingSchema)),
+  gidMappings: z.optional(z.array(IdMappingSchema)),
+  devices: z.optional(z.array(DeviceSchema)),
   /** "The values MUST be absolute paths in the container namespace." */
-  maskedPaths: z.array(absolutePath).optional(),
-  readonlyPaths: z.array(absolutePath).optional(),
-  rootfsPropagation: oneOf([...ROOTFS_PROPAGATIONS, ''], 'a mount propagation', ROOTFS_PROPAGATIONS.join(', ')).optional(),
-  sysctl: z.record(z.string(), z.string()).optional(),
-  resources: ResourcesSchema.optional(),
-  cgroupsPath: z.string().optional(),
-  seccomp: SeccompSchema.optional(),
-  mountLabel: z.string().optional(),
-  intelRdt: IntelRdtSchema.optional(),
-  personality: PersonalitySchema.optional(),
-  timeOffsets: z.record(z.string(), TimeOffsetSchema).optional(),
+  maskedPaths: z.optional(z.array(absolutePath)),
+  readonlyPaths: z.optional(z.array(absolutePath)),
+  rootfsPropagation: z.optional(oneOf([...ROOTFS_PROPAGATIONS, ''], 'a mount propagation', ROOTFS_PROPAGATIONS.join(', '))),
+  sysctl: z.optional(z.record(z.string(), z.string())),
+  resources: z.optional(ResourcesSchema),
+  cgroupsPath: z.optional(z.string()),
+  seccomp: z.optional(SeccompSchema),
+  mountLabel: z.optional(z.string()),
+  intelRdt: z.optional(IntelRdtSchema),
+  personality: z.optional(PersonalitySchema),
+  timeOffsets: z.optional(z.record(z.string(), TimeOffsetSchema)),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -424,25 +431,25 @@ export const LinuxSchema = z.looseObject({
 
 /** The shape alone; `Spec` is its type, so rules.ts can take a `Spec` without a cycle. */
 const SpecShape = z.looseObject({
-  ociVersion: z.string().regex(semver, { error: (issue) => `${JSON.stringify(issue.input)} is not a SemVer 2.0.0 version` }),
-  process: ProcessSchema.optional(),
+  ociVersion: z.string().check(z.regex(semver, { error: (issue) => `${JSON.stringify(issue.input)} is not a SemVer 2.0.0 version` })),
+  process: z.optional(ProcessSchema),
   /** Optional only on Windows/VMs (config.md#root); ts-runc is Linux-only. */
   root: RootSchema,
-  hostname: z.string().optional(),
-  domainname: z.string().optional(),
-  mounts: z.array(MountSchema).optional(),
-  hooks: HooksSchema.optional(),
+  hostname: z.optional(z.string()),
+  domainname: z.optional(z.string()),
+  mounts: z.optional(z.array(MountSchema)),
+  hooks: z.optional(HooksSchema),
   /** config.md#annotations: "Keys MUST NOT be an empty string." */
-  annotations: z.record(z.string().min(1, { error: 'annotation keys must not be empty' }), z.string()).optional(),
-  linux: LinuxSchema.optional(),
+  annotations: z.optional(z.record(z.string().check(z.minLength(1, { error: 'annotation keys must not be empty' })), z.string())),
+  linux: z.optional(LinuxSchema),
 });
 
 /** The shape plus the cross-field rules of rules.ts. */
-export const SpecSchema = SpecShape.superRefine((spec, ctx) => {
+export const SpecSchema = SpecShape.check(z.superRefine((spec, ctx) => {
   for (const problem of specRuleProblems(spec)) {
     ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
   }
-});
+}));
 
 export type Spec = z.infer<typeof SpecShape>;
 export type SpecProcess = z.infer<typeof ProcessSchema>;
