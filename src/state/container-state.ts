@@ -51,6 +51,13 @@ export interface StoredState {
   namespaces: string[];
   /** whether a user namespace was created (exec must join it first) */
   userns: boolean;
+  /**
+   * true when the container has no mount namespace of its own and its init chroot(2)ed into
+   * rootfs (plan/compile.ts chrootSteps): exec must chroot too. Decided at create and kept
+   * here, not read again from config.json, which may have changed since. Absent in states
+   * written before it existed.
+   */
+  chroot?: boolean;
   /** ts-runc's networking (--network): address, veth, ports, hosts files; undone on delete */
   network?: NetworkRecord;
 }
