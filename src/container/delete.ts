@@ -60,9 +60,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
       throw new RuntimeError(`delete ${id}: process ${pid} did not die after SIGKILL`);
     }
   }
-  // A container without its own pid namespace can leave processes behind its init.
-  for (const member of cgroupPids(state.cgroupPaths)) signal(member, 'SIGKILL');
-  await removeCgroups(state.cgroupPaths);
+  await removeOwnCgroups(state);
 
   // The netns died with the last process; its veth, lease, DNAT rules and hosts files
   // are ours to remove (src/network/container-network.ts). A failure keeps the state, so
@@ -85,6 +83,24 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
     removeContainerBundle(state.bundle, id);
   }
   store.remove(id);
+}
+
+/**
+ * What is left in the cgroup is killed and the directories removed. A container without its
+ * own pid namespace can leave processes behind its init. But a state still at pid 0 never
+ * had a process in its cgroup: create records the init's pid before the init joins it
+ * (create.ts). Whatever is in it then belongs to another container given the same
+ * linux.cgroupsPath (an existing cgroup is joined, as runc does), and is not ours to kill:
+ * the directories are left to that container.
+ */
+async function removeOwnCgroups(state: StoredState): Promise<void> {
+  const members = cgroupPids(state.cgroupPaths);
+  if (state.pid === 0 && members.length > 0) {
+    log().warn(`delete ${state.id}: its cgroup holds processes that are not its own (${members.join(' ')}); left in place`);
+    return;
+  }
+  for (const member of members) signal(member, 'SIGKILL');
+  await removeCgroups(state.cgroupPaths);
 }
 
 /**
