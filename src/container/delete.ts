@@ -34,7 +34,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
   if (!store.exists(id)) {
     if (force) {
       store.remove(id); // a directory a crashed create may have left
-      if (options.storage) await removeOrphanedImageBundle(options.storage, id);
+      if (options.storage) await removeOrphanedImageBundle(options.storage, id, store.root);
       return;
     }
     throw new RuntimeError(`container ${id} does not exist`);
@@ -129,10 +129,17 @@ async function waitWhileCreating(store: StateStore, state: StoredState, timeoutM
  * directory holds nothing but an unfinished `.ts-runc/`: nothing was mounted or held yet.
  * A directory with anything else (a bundle container's hosts files) is not touched.
  */
-async function removeOrphanedImageBundle(storage: string, id: string): Promise<void> {
+async function removeOrphanedImageBundle(storage: string, id: string, root: string): Promise<void> {
   const dir = containerDir(storage, id);
   if (existsSync(imageBundleRecord(dir))) {
-    const { removeContainerBundle } = await import('../image/bundle.js');
+    const { readImageBundleRecord, removeContainerBundle } = await import('../image/bundle.js');
+    // Another --root sharing this storage may run a container of this id from it: no state
+    // here does not make it an orphan (records made before `root` existed are taken as ours).
+    const owner = readImageBundleRecord(dir)?.root;
+    if (owner !== undefined && owner !== root) {
+      log().warn(`delete ${id}: ${dir} belongs to container ${id} of --root ${owner}; left in place`);
+      return;
+    }
     removeContainerBundle(dir, id);
     return;
   }

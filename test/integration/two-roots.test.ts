@@ -2,13 +2,15 @@
  * Two --roots that share one --storage (issue 9 item 7: a container's resources are its own,
  * whatever another root holds under the same id). The hosts, hostname and resolv.conf files
  * ts-runc writes for --network live in the storage; named by the id alone, the second
- * root's container wrote over the first's, and deleting it removed them.
+ * root's container wrote over the first's, and deleting it removed them. A container made
+ * from an image has its bundle there too: `delete --force` of that id in the other root,
+ * where no state names it, took it for an orphan and removed it under the running container.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TS_RUNC, haveFixture, isRoot, sandbox, type Result, type Sandbox } from './helpers.js';
+import { REPO, TS_RUNC, haveFixture, isRoot, sandbox, type Result, type Sandbox } from './helpers.js';
 
 const suite = isRoot && haveFixture ? describe : describe.skip;
 
@@ -44,6 +46,20 @@ suite('two roots sharing one storage', () => {
 
     expect(inOtherRoot(['delete', '--force', 'same']).status).toBe(0);
     expect(readFileSync(files.hostname, 'utf8')).toBe('first\n');
+    expect(box.run(['delete', '--force', 'same']).status).toBe(0);
+  });
+
+  it('delete --force of an id another root runs from an image leaves that container\'s bundle alone', () => {
+    expect(box.run(['image', 'load', '-i', join(REPO, 'rootfs-fixtures/out/image.tar')]).status).toBe(0);
+    expect(box.run(['run', '-d', '--image', 'fixture:3layers', '--network', 'none', 'same', 'sleep', '60']).status).toBe(0);
+    const refused = inOtherRoot(['run', '-d', '--image', 'fixture:3layers', '--network', 'none', 'same', 'sleep', '60']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('already has a directory');
+    // nothing of "same" in the other root: before the fix, this removed the first root's bundle
+    expect(inOtherRoot(['delete', '--force', 'same']).status).toBe(0);
+    const r = box.run(['exec', 'same', 'cat', '/etc/hostname']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
     expect(box.run(['delete', '--force', 'same']).status).toBe(0);
   });
 });
