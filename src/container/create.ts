@@ -13,7 +13,7 @@
  * and the state directory removed. The container's mounts live in its own mount
  * namespace, so they go with its last process. If the create itself is killed (SIGKILL)
  * at any moment, the state names all it made and `delete --force` removes it; the init,
- * left without its parent, exits when its sync socket reaches EOF (native/init.c).
+ * left without its parent, exits when its sync socket reaches EOF (native/init/stage1.c).
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
