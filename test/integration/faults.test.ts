@@ -125,7 +125,7 @@ suite('a create killed or raced leaves nothing delete cannot remove', () => {
   // still at pid 0 never had a process there. With a linux.cgroupsPath another container
   // already uses (runc joins an existing cgroup, and so does ts-runc), delete --force of such
   // a state killed that other container's processes, as members of "its" cgroup.
-  it('delete --force of a create killed at pid 0 leaves alone the processes of a container sharing its cgroupsPath', async () => {
+  it('kill --all and delete --force of a create at pid 0 leave alone the processes of a container sharing its cgroupsPath', async () => {
     const shared = `ts-runc-review-shared-${process.pid}`;
     const owner = box.bundle(['sleep', '100'], (s) => { s.linux!.cgroupsPath = shared; });
     expect(box.run(['run', '-d', '-b', owner, 'owner']).status).toBe(0);
@@ -138,6 +138,10 @@ suite('a create killed or raced leaves nothing delete cannot remove', () => {
       { detached: true, stdio: 'ignore', env: { ...process.env, TSRUNC_INIT: fakeInit } });
     try {
       await until(() => existsSync(fakePid), 'the stand-in init');
+      // kill --all of it while it is being created: before the fix, this SIGKILLed the owner
+      const killAll = isolated(box, ['kill', '--all', 'late', 'KILL']);
+      expect(killAll.signal).toBeNull();
+      expect(JSON.parse(box.run(['state', 'owner']).stdout)).toMatchObject({ status: 'running', pid: ownerPid });
       creator.kill('SIGKILL');
       await until(() => creator.exitCode !== null || creator.signalCode !== null, 'the create to die');
       expect(JSON.parse(readFileSync(join(box.root, 'late/state.json'), 'utf8')).pid).toBe(0);
