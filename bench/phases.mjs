@@ -115,7 +115,7 @@ function importScript(verb, count) {
     if (!process.env.NODE_DISABLE_COMPILE_CACHE) enableCompileCache();
     await Promise.all([${statics.join(',')}].map((m) => import(m)));
     const t1 = performance.now();
-    const { loadVerb } = await import('${path.join(REPO, 'dist/cli/command.js')}');
+    const { loadVerb } = await import('${path.join(REPO, 'dist/cli/verbs.js')}');
     await loadVerb('${verb}');
     const t2 = performance.now();
     process.stdout.write(JSON.stringify({ main: t1 - t0, verb: t2 - t1, files, deps, boot: performance.nodeTiming.bootstrapComplete }));`;

@@ -10,7 +10,8 @@ import { DEFAULT_ROOT, StateStore } from '../state/container-state.js';
 import { DEFAULT_STORAGE } from '../storage.js';
 import { BUILD_COMMIT, TS_RUNC_VERSION } from '../version.js';
 import { HelpRequested, parseFlags, str, bool, type FlagSpec } from './args.js';
-import { EXIT_PIPE_CLOSED, VERBS, loadVerb, type Context, type Verb } from './command.js';
+import { EXIT_PIPE_CLOSED, type Context } from './command.js';
+import { VERBS, loadVerb, type Verb } from './verbs.js';
 import { columns, commandHelp, flagTable, groupHelp } from './help.js';
 import { didYouMean } from './suggest.js';
 

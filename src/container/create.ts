@@ -13,7 +13,7 @@
  * and the state directory removed. The container's mounts live in its own mount
  * namespace, so they go with its last process. If the create itself is killed (SIGKILL)
  * at any moment, the state names all it made and `delete --force` removes it; the init,
- * left without its parent, exits when its sync socket reaches EOF (native/init.c).
+ * left without its parent, exits when its sync socket reaches EOF (native/init/stage1.c).
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -29,7 +29,7 @@ import { runHooks } from '../hooks/run-hooks.js';
 import { compilePlan } from '../plan/compile.js';
 import { bindSources, type CgroupView } from '../plan/mounts.js';
 import { ignoredSettings } from '../plan/ignored.js';
-import { CLONE_FLAGS, namespaceCloneFlags } from '../plan/namespaces.js';
+import { CLONE_FLAGS, createsNamespace, namespaceCloneFlags } from '../plan/namespaces.js';
 import { setLinkUp } from '../network/links.js';
 import type { Netlink } from '../network/netlink/socket.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
@@ -135,6 +135,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
     userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
+    chroot: !createsNamespace(spec, 'mount'),
     network: network?.record,
     resources: spec.linux?.resources,
   };

@@ -34,7 +34,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
   if (!store.exists(id)) {
     if (force) {
       store.remove(id); // a directory a crashed create may have left
-      if (options.storage) await removeOrphanedImageBundle(options.storage, id);
+      if (options.storage) await removeOrphanedImageBundle(options.storage, id, store.root);
       return;
     }
     throw new RuntimeError(`container ${id} does not exist`);
@@ -60,9 +60,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
       throw new RuntimeError(`delete ${id}: process ${pid} did not die after SIGKILL`);
     }
   }
-  // A container without its own pid namespace can leave processes behind its init.
-  for (const member of cgroupPids(state.cgroupPaths)) signal(member, 'SIGKILL');
-  await removeCgroups(state.cgroupPaths);
+  await removeOwnCgroups(state);
 
   // The netns died with the last process; its veth, lease, DNAT rules and hosts files
   // are ours to remove (src/network/container-network.ts). A failure keeps the state, so
@@ -85,6 +83,24 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
     removeContainerBundle(state.bundle, id);
   }
   store.remove(id);
+}
+
+/**
+ * What is left in the cgroup is killed and the directories removed. A container without its
+ * own pid namespace can leave processes behind its init. But a state still at pid 0 never
+ * had a process in its cgroup: create records the init's pid before the init joins it
+ * (create.ts). Whatever is in it then belongs to another container given the same
+ * linux.cgroupsPath (an existing cgroup is joined, as runc does), and is not ours to kill:
+ * the directories are left to that container.
+ */
+async function removeOwnCgroups(state: StoredState): Promise<void> {
+  const members = cgroupPids(state.cgroupPaths);
+  if (state.pid === 0 && members.length > 0) {
+    log().warn(`delete ${state.id}: its cgroup holds processes that are not its own (${members.join(' ')}); left in place`);
+    return;
+  }
+  for (const member of members) signal(member, 'SIGKILL');
+  await removeCgroups(state.cgroupPaths);
 }
 
 /**
@@ -113,10 +129,17 @@ async function waitWhileCreating(store: StateStore, state: StoredState, timeoutM
  * directory holds nothing but an unfinished `.ts-runc/`: nothing was mounted or held yet.
  * A directory with anything else (a bundle container's hosts files) is not touched.
  */
-async function removeOrphanedImageBundle(storage: string, id: string): Promise<void> {
+async function removeOrphanedImageBundle(storage: string, id: string, root: string): Promise<void> {
   const dir = containerDir(storage, id);
   if (existsSync(imageBundleRecord(dir))) {
-    const { removeContainerBundle } = await import('../image/bundle.js');
+    const { readImageBundleRecord, removeContainerBundle } = await import('../image/bundle.js');
+    // Another --root sharing this storage may run a container of this id from it: no state
+    // here does not make it an orphan (records made before `root` existed are taken as ours).
+    const owner = readImageBundleRecord(dir)?.root;
+    if (owner !== undefined && owner !== root) {
+      log().warn(`delete ${id}: ${dir} belongs to container ${id} of --root ${owner}; left in place`);
+      return;
+    }
     removeContainerBundle(dir, id);
     return;
   }

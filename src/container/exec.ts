@@ -71,7 +71,9 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   const seccomp = spec.linux?.seccomp;
   // Without a mount namespace of its own the container was chroot'ed (compile.ts
   // chrootSteps); joining its namespaces does not give us its root, so chroot as it did.
-  const chroot = createsNamespace(spec, 'mount') ? undefined : state.rootfs;
+  // The state says so as create decided it: config.json may have been edited since, and
+  // an exec that skipped the chroot would run at the root of the host's mount namespace.
+  const chroot = (state.chroot ?? !createsNamespace(spec, 'mount')) ? state.rootfs : undefined;
   const plan = compileExecPlan(options.process, {
     hasConsoleSocket: Boolean(consoleSocket),
     ...(seccomp ? { seccomp } : {}),

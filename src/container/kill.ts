@@ -14,7 +14,11 @@ export function killContainer(store: StateStore, id: string, signal: number | un
   const state = store.read(id);
   signal ??= parseSignal(state.annotations['org.opencontainers.image.stopSignal'] ?? 'SIGTERM');
   if (all) {
-    // The cgroup holds only this container's processes, whatever its init's state.
+    // The cgroup holds this container's processes, whatever its init's state. But at pid 0
+    // (being created, or its create killed) none of its processes ever joined it: create
+    // records the pid before the init joins. Whatever is there then belongs to another
+    // container given the same linux.cgroupsPath, and is not ours to signal.
+    if (state.pid === 0) return;
     for (const pid of cgroupPids(state.cgroupPaths)) signalProcess(pid, signal);
     return;
   }

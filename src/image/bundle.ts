@@ -37,6 +37,11 @@ export interface ImageBundleRecord {
   storage: string;
   /** set when `create/run --image` made it: `delete` of that container removes it */
   container?: string;
+  /**
+   * the --root of that container. Two roots may share one storage: `delete --force` of an
+   * id that has no state removes the bundle as an orphan only for the root that made it.
+   */
+  root?: string;
 }
 
 export interface MakeBundleOptions {
@@ -46,6 +51,8 @@ export interface MakeBundleOptions {
   dir: string;
   /** the container this bundle is for (create/run --image); the whole dir is then ours */
   container?: string;
+  /** that container's --root (ImageBundleRecord.root) */
+  root?: string;
   run: Omit<ImageRunOptions, 'mounts'>;
   volumes: VolumeFlag[];
 }
@@ -69,6 +76,7 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
     holder: options.container ? `container:${options.container}` : `bundle:${dir}`,
     storage: options.storage,
     container: options.container,
+    ...(options.root !== undefined ? { root: options.root } : {}),
   };
   const rootfs = join(dir, 'rootfs');
   if (options.container) {

@@ -137,7 +137,7 @@ export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, 
 }
 
 function ownFiles(spec: Spec, prepared: Prepared, hostname: string, hosts: string, resolv: string): void {
-  const files = nameFilesFor(prepared.request.storage, prepared.id);
+  const files = nameFilesFor(prepared.request.storage, prepared.id, prepared.root);
   prepared.contents = { hostname, hosts, resolv };
   prepared.record.files = files;
   prepared.record.ownFiles = true;
@@ -303,9 +303,13 @@ export function teardownNetwork(record: NetworkRecord, id: string, root: string)
 
 function removeNameFiles(files: NameFiles): void {
   for (const path of [files.hosts, files.hostname, files.resolv]) rmSync(path, { force: true });
-  try {
-    rmdirSync(dirname(files.hosts)); // only if nothing else (an image container's layers) is in it
-  } catch {
-    /* not empty, or gone */
+  // Their directory (names-<root>), then <storage>/containers/<id>, each only if nothing
+  // else is in it (another root's name files, an image container's layers).
+  for (const dir of [dirname(files.hosts), dirname(dirname(files.hosts))]) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return; // not empty, or gone
+    }
   }
 }

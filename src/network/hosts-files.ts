@@ -1,12 +1,15 @@
 /**
  * The name files a container sees: /etc/hosts, /etc/hostname and /etc/resolv.conf, kept
- * on the host under `<storage>/containers/<id>/` and bind-mounted over the rootfs's own
- * (as Docker and podman do), so the image is never written to.
+ * on the host under `<storage>/containers/<id>/names-<root>/` and bind-mounted over the
+ * rootfs's own (as Docker and podman do), so the image is never written to. `<root>` is a
+ * hash of the --root: two roots may share one storage and hold containers of one id, and
+ * each must keep its own files (as each has its own cgroup and veth names).
  *
  * A peer coming or going changes the hosts files of every container on its network. They
  * are rewritten in place (open with O_TRUNC, write): a bind mount pins the inode, so
  * replacing the file by rename, as one would elsewhere, would go unseen inside.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../errors.js';
@@ -23,8 +26,8 @@ export interface NameFiles {
   resolv: string;
 }
 
-export function nameFilesFor(storage: string, id: string): NameFiles {
-  const dir = containerDir(storage, id);
+export function nameFilesFor(storage: string, id: string, root: string): NameFiles {
+  const dir = join(containerDir(storage, id), `names-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
   return { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf') };
 }
 

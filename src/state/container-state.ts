@@ -55,6 +55,13 @@ export interface StoredState {
   /** linux.resources as last applied (create, then each `update` merged in), as runc keeps
    *  them in its state.json config: a later `update` completes pairs (quota/period) from them */
   resources?: SpecResources;
+  /**
+   * true when the container has no mount namespace of its own and its init chroot(2)ed into
+   * rootfs (plan/compile.ts chrootSteps): exec must chroot too. Decided at create and kept
+   * here, not read again from config.json, which may have changed since. Absent in states
+   * written before it existed.
+   */
+  chroot?: boolean;
   /** ts-runc's networking (--network): address, veth, ports, hosts files; undone on delete */
   network?: NetworkRecord;
 }

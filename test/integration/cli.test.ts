@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { VERBS } from '../../src/cli/command.js';
+import { VERBS } from '../../src/cli/verbs.js';
 import { REPO, TS_RUNC, haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');

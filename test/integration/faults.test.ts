@@ -121,6 +121,43 @@ suite('a create killed or raced leaves nothing delete cannot remove', () => {
     }
   });
 
+  // A create records the init's pid before the init joins the cgroup (create.ts), so a state
+  // still at pid 0 never had a process there. With a linux.cgroupsPath another container
+  // already uses (runc joins an existing cgroup, and so does ts-runc), delete --force of such
+  // a state killed that other container's processes, as members of "its" cgroup.
+  it('kill --all and delete --force of a create at pid 0 leave alone the processes of a container sharing its cgroupsPath', async () => {
+    const shared = `ts-runc-review-shared-${process.pid}`;
+    const owner = box.bundle(['sleep', '100'], (s) => { s.linux!.cgroupsPath = shared; });
+    expect(box.run(['run', '-d', '-b', owner, 'owner']).status).toBe(0);
+    const ownerPid = JSON.parse(box.run(['state', 'owner']).stdout).pid as number;
+    const fakeInit = join(box.dir, 'fake-init');
+    const fakePid = join(box.dir, 'fake-init.pid');
+    writeFileSync(fakeInit, `#!/bin/sh\necho $$ > ${fakePid}\nexec sleep 300\n`);
+    chmodSync(fakeInit, 0o755);
+    const creator = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'create', '-b', box.bundle(['sleep', '30'], (s) => { s.linux!.cgroupsPath = shared; }), 'late'],
+      { detached: true, stdio: 'ignore', env: { ...process.env, TSRUNC_INIT: fakeInit } });
+    try {
+      await until(() => existsSync(fakePid), 'the stand-in init');
+      // kill --all of it while it is being created: before the fix, this SIGKILLed the owner
+      const killAll = isolated(box, ['kill', '--all', 'late', 'KILL']);
+      expect(killAll.signal).toBeNull();
+      expect(JSON.parse(box.run(['state', 'owner']).stdout)).toMatchObject({ status: 'running', pid: ownerPid });
+      creator.kill('SIGKILL');
+      await until(() => creator.exitCode !== null || creator.signalCode !== null, 'the create to die');
+      expect(JSON.parse(readFileSync(join(box.root, 'late/state.json'), 'utf8')).pid).toBe(0);
+      const deleted = isolated(box, ['delete', '--force', 'late']);
+      expect(deleted.signal).toBeNull();
+      expect(deleted.status).toBe(0);
+      expect(existsSync(join(box.root, 'late'))).toBe(false);
+      // before the fix: the owner's init was SIGKILLed by the delete of "late"
+      expect(JSON.parse(box.run(['state', 'owner']).stdout)).toMatchObject({ status: 'running', pid: ownerPid });
+      expect(box.run(['delete', '--force', 'owner']).status).toBe(0);
+    } finally {
+      creator.kill('SIGKILL');
+      if (existsSync(fakePid)) try { process.kill(Number(readFileSync(fakePid, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+    }
+  });
+
   it('a create killed while it makes its cgroup directories: delete --force removes every one', () => {
     const paths = Object.values(cgroupPathsFor({ cgroupsPath: undefined, id: 'midcg', root: box.root }));
     const victim = paths[Math.floor(paths.length / 2)]!;

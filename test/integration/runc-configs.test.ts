@@ -181,6 +181,26 @@ suite('configs runc runs', () => {
     expect(hostMounts(box.dir)).toEqual(before);
   });
 
+  // The root exec chroots into is decided at create and kept in the state: read again from
+  // the bundle, a config.json edited after create (a mount namespace added) sent exec's
+  // process to the host's root, in the host's mount namespace (it printed the host's /etc).
+  it('exec into a container without a mount namespace stays in its rootfs when config.json changed after create', () => {
+    const rootfs = rootfsCopy();
+    const bundle = box.bundle(['sleep', '100'], (s) => {
+      s.root = { path: rootfs, readonly: false };
+      s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'mount');
+      withoutMounts(s);
+    });
+    expect(box.run(['run', '-d', '-b', bundle, 'edited']).status).toBe(0);
+    const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as Spec;
+    spec.linux!.namespaces!.push({ type: 'mount' });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    const r = box.run(['exec', 'edited', 'cat', '/etc/marker']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('in the copy\n');
+    expect(box.run(['delete', '--force', 'edited']).status).toBe(0);
+  });
+
   it('joins the mount namespace of a running container by path, without changing its mounts', () => {
     const first = box.bundle(['sleep', '100'], (s) => { s.hostname = 'first'; });
     expect(box.run(['run', '-d', '-b', first, 'owner']).status).toBe(0);

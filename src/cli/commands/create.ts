@@ -62,7 +62,7 @@ export async function withImageBundle<T>(
   if (store.exists(id)) throw new RuntimeError(`container with id ${id} already exists`);
   const { makeImageBundle, removeImageBundle } = await import('../../image/bundle.js');
   const dir = containerDir(globals.storage, id);
-  makeImageBundle({ storage: globals.storage, image: invocation.image, dir, container: id, run: invocation.run, volumes: invocation.volumes });
+  makeImageBundle({ storage: globals.storage, image: invocation.image, dir, container: id, root: store.root, run: invocation.run, volumes: invocation.volumes });
   try {
     return await use(createOptions(parsed, verb, globals.storage, { id, bundle: dir }), invocation);
   } catch (error) {
