@@ -2,7 +2,8 @@
  * `exec`: one more process in a running container. The init joins every namespace the
  * container's init is in (setns(2) on /proc/<pid>/ns/*, user namespace first), forks once
  * so the pid namespace takes effect, and the new process is put in the container's cgroup
- * before its plan (user, capabilities, cwd, execve) runs.
+ * (every v1 hierarchy and the cgroup2 one, or the sub-cgroups `--cgroup` names) before its
+ * plan (user, capabilities, cwd, execve) runs.
  */
 import { statSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
