@@ -192,7 +192,9 @@ suite('cgroups as runc has them (exec, create, kill, delete)', () => {
       spec.linux!.cgroupsPath = `${top}/middle/leaf`;
       writeFileSync(config, JSON.stringify(spec));
       // a new v1 cpuset starts with empty cpus and mems
-      for (const dir of [top, `${top}/middle`]) { mkdirSync(join('/sys/fs/cgroup/cpuset', dir)); made.push(join('/sys/fs/cgroup/cpuset', dir)); }
+      for (const dir of [top, `${top}/middle`]) mkdirSync(join('/sys/fs/cgroup/cpuset', dir));
+      // the runtimes remove only the leaf; the levels above it, in every hierarchy, are the test's
+      for (const root of hierarchyDirs()) made.push(join(root, top), join(root, top, 'middle'));
       expect(readFileSync(join('/sys/fs/cgroup/cpuset', top, 'middle', 'cpuset.cpus'), 'utf8').trim()).toBe('');
       const r = runtime.run(['run', '-b', runtime.bundle, 'c']);
       expect(r.status, `${runtime.name}: ${r.stderr}`).toBe(0);
