@@ -6,10 +6,10 @@
  * On v1 the container gets one directory per hierarchy; on v2 one directory in the single
  * tree. The directories are recorded in state.json, so later verbs don't recompute them.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { join, posix, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { listHierarchies, type Hierarchy } from './hierarchy.js';
 
@@ -72,7 +72,6 @@ export function createCgroups(name: CgroupName): Record<string, string> {
       let dir = hierarchy.mountPoint;
       const parts = relative.split('/').filter(Boolean);
       for (const [index, part] of parts.entries()) {
-        const parent = dir;
         dir = join(dir, part);
         if (existsSync(dir)) {
           if (ownLeaf && index === parts.length - 1) {
@@ -82,9 +81,8 @@ export function createCgroups(name: CgroupName): Record<string, string> {
         }
         mkdirSync(dir);
         made.push(dir);
-        // A v1 cpuset starts with empty cpus/mems and refuses tasks until they are set.
-        if (hierarchy.key.split(',').includes('cpuset')) inheritCpuset(parent, dir);
       }
+      if (hierarchy.key.split(',').includes('cpuset')) fillCpuset(dir, hierarchy.mountPoint);
       paths[hierarchy.key] = dir;
     }
   } catch (error) {
@@ -95,7 +93,17 @@ export function createCgroups(name: CgroupName): Record<string, string> {
   return paths;
 }
 
-function inheritCpuset(parent: string, dir: string): void {
+/**
+ * A v1 cpuset starts with empty cpuset.cpus and cpuset.mems, and a task cannot join it
+ * (ENOSPC) until both are set; a parent that was made empty (by another tool, or an
+ * earlier create) makes its new child empty too. So, as runc's fs/cpuset.go ensureParent
+ * and copyIfNeeded do, every level from the hierarchy's root down to `dir` that has an
+ * empty value takes its parent's.
+ */
+function fillCpuset(dir: string, mountPoint: string): void {
+  if (dir === mountPoint || !dir.startsWith(`${mountPoint}/`)) return;
+  const parent = dirname(dir);
+  fillCpuset(parent, mountPoint);
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
     if (readFileSync(join(dir, file), 'utf8').trim() === '') {
       writeFileSync(join(dir, file), readFileSync(join(parent, file), 'utf8').trim());
@@ -131,38 +139,94 @@ export async function joinCgroupsInBackground(paths: Record<string, string>, pid
   }
 }
 
-/** Every process in the container's cgroup, as host pids. */
+/**
+ * `exec --cgroup`: the directories an exec'd process joins when it asks for sub-cgroups of
+ * the container's (runc 1.1's flag). `sub` maps a controller ("memory", "name=systemd") to
+ * a path below the container's cgroup in that controller's hierarchy; the key "" (a path
+ * with no controller) applies to every hierarchy, the only form on cgroup v2. As runc's
+ * newSetnsProcess: the path may not climb out, an unknown controller is an error, and the
+ * directory must already exist (it is joined, not made).
+ */
+export function subCgroupPaths(paths: Record<string, string>, sub: Record<string, string>): Record<string, string> {
+  const result = { ...paths };
+  const chosen = new Map<string, string>();
+  for (const [controller, path] of Object.entries(sub)) {
+    const keys = controller === '' ? Object.keys(paths) : Object.keys(paths).filter((key) => key.split(',').includes(controller));
+    if (keys.length === 0) {
+      throw new RuntimeError(`--cgroup ${controller}:${path}: the container has no ${controller} cgroup (its hierarchies: ${Object.keys(paths).join(' ')})`);
+    }
+    for (const key of keys) {
+      const base = paths[key]!;
+      const dir = posix.join(base, path);
+      if (dir !== base && !dir.startsWith(`${base}/`)) throw new RuntimeError(`--cgroup ${path}: not a sub-cgroup of ${base}`);
+      // co-mounted controllers (cpu,cpuacct) share one directory: two paths for it conflict
+      const earlier = chosen.get(key);
+      if (earlier !== undefined && earlier !== dir) throw new RuntimeError(`--cgroup: ${key} is given two paths (${earlier} and ${dir})`);
+      if (!existsSync(dir)) throw new RuntimeError(`--cgroup ${controller === '' ? '' : `${controller}:`}${path}: ${dir} does not exist (a sub-cgroup is joined, not made)`);
+      chosen.set(key, dir);
+      result[key] = dir;
+    }
+  }
+  return result;
+}
+
+/** Every process in the container's cgroup and its sub-cgroups, as host pids. */
 export function cgroupPids(paths: Record<string, string>): number[] {
   // Any one hierarchy holds every process; prefer v2 when it's the only one, else a v1 one
-  // (on hybrid hosts the cgroup2 tree is joined too, so either works).
+  // (on hybrid hosts the cgroup2 tree is joined too, so either works). A process the
+  // container moved into a sub-cgroup (its cgroup namespace and a writable cgroupfs) is
+  // listed there only: cgroup.procs is per directory, so the tree is walked, as runc's
+  // GetAllPids does for `kill --all` and `delete`.
   const dir = paths['pids'] ?? paths['unified'] ?? Object.values(paths)[0];
   if (!dir) return [];
+  const pids: number[] = [];
+  for (const cgroup of [dir, ...subCgroupsBelow(dir)]) {
+    try {
+      pids.push(...readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+  }
+  return pids;
+}
+
+/** The directories below `dir`, deepest first (every child before its parent); none if it is gone. */
+function subCgroupsBelow(dir: string): string[] {
+  let children: string[];
   try {
-    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    children = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(dir, entry.name));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return [];
     throw error;
   }
+  return children.flatMap((child) => [...subCgroupsBelow(child), child]);
 }
 
 /**
- * Remove the directories. rmdir(2) of a cgroup fails with EBUSY while it still has
- * processes (even zombies being reaped), so retry briefly; the caller killed them first.
+ * Remove the directories, with every sub-cgroup below them, deepest first (rmdir(2) of a
+ * cgroup with children is EBUSY; runc's RemovePath walks the same way): a container with
+ * its own cgroup namespace and a writable cgroupfs may have made some. rmdir also fails with
+ * EBUSY while a cgroup still has processes (even zombies being reaped), so retry briefly;
+ * the caller killed them first.
  */
 export async function removeCgroups(paths: Record<string, string>): Promise<void> {
-  for (const dir of Object.values(paths)) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        rmdirSync(dir);
-        break;
-      } catch (error) {
-        const code = errorCode(error);
-        if (code === 'ENOENT') break;
-        if (code !== 'EBUSY' || attempt >= 100) {
-          throw new RuntimeError(`remove cgroup ${dir}: ${errorMessage(error)}`, { cause: error, code });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
+  for (const top of Object.values(paths)) {
+    for (const dir of [...subCgroupsBelow(top), top]) await removeOne(dir);
+  }
+}
+
+async function removeOne(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || attempt >= 100) {
+        throw new RuntimeError(`remove cgroup ${dir}: ${errorMessage(error)}`, { cause: error, code });
       }
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 }

@@ -19,7 +19,8 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
-import { cgroupPathsFor, createCgroups, joinCgroupsInBackground, removeCgroups } from '../cgroups/cgroup.js';
+import { cgroupPathsFor, cgroupPids, createCgroups, joinCgroupsInBackground, removeCgroups, type CgroupName } from '../cgroups/cgroup.js';
+import { freezerState } from '../cgroups/freezer.js';
 import { applyDeviceRules } from '../cgroups/devices.js';
 import { detectMode } from '../cgroups/hierarchy.js';
 import { applyResources } from '../cgroups/resources.js';
@@ -109,6 +110,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   // The checks that look at the host (a joined namespace that is the host's own), on the
   // spec as --network left it.
   checkSpecOnHost(spec);
+  checkCgroupsOnHost(spec, cgroupName);
   const { cloneFlags, join } = namespaceCloneFlags(spec);
   const newUserns = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
   // Bind sources the new user namespace's root may not be able to read are opened by stage 0
@@ -233,6 +235,29 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
   } finally {
     netns?.close();
   }
+}
+
+/**
+ * Before anything is made, what the host's cgroups allow (runc's factory Create and
+ * validator): `linux.resources.unified` names cgroup v2 files, which a v1 or hybrid host's
+ * controllers do not have ("invalid configuration: cannot use unified on cgroup v1"). A
+ * cgroupsPath the user gave may exist already: one holding processes is used with a warning
+ * (runc 1.1 does the same, and 1.2 refuses it), a frozen one is refused, as its init would
+ * freeze on joining and `run -d` would wait for it forever.
+ */
+function checkCgroupsOnHost(spec: Spec, name: CgroupName): void {
+  if (spec.linux?.resources?.unified !== undefined && detectMode() !== 'unified') {
+    throw new SpecError('config.json', 'linux.resources.unified',
+      `invalid configuration: cannot use unified on cgroup v1 (this host is ${detectMode()}: its controllers are v1 hierarchies)`);
+  }
+  if (name.cgroupsPath === undefined || name.cgroupsPath === '') return; // the default leaf must be new (createCgroups)
+  const paths = cgroupPathsFor(name);
+  const freezer = freezerState(paths);
+  if (freezer === 'frozen' || freezer === 'freezing') {
+    throw new RuntimeError(`container's cgroup is ${freezer} (linux.cgroupsPath ${name.cgroupsPath}): a process joining it would stop; thaw it first`);
+  }
+  const pids = cgroupPids(paths);
+  if (pids.length > 0) log().warn(`container's cgroup is not empty: ${pids.length} process(es) found (linux.cgroupsPath ${name.cgroupsPath})`);
 }
 
 /**

@@ -2,12 +2,13 @@
  * `exec`: one more process in a running container. The init joins every namespace the
  * container's init is in (setns(2) on /proc/<pid>/ns/*, user namespace first), forks once
  * so the pid namespace takes effect, and the new process is put in the container's cgroup
- * before its plan (user, capabilities, cwd, execve) runs.
+ * (every v1 hierarchy and the cgroup2 one, or the sub-cgroups `--cgroup` names) before its
+ * plan (user, capabilities, cwd, execve) runs.
  */
 import { statSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
-import { joinCgroups } from '../cgroups/cgroup.js';
+import { joinCgroups, subCgroupPaths } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
 import { createsNamespace } from '../plan/namespaces.js';
 import { seccompAgentHandoff } from '../seccomp/agent.js';
@@ -28,6 +29,10 @@ export interface ExecOptions {
   consoleSocket?: string;
   preserveFds?: number;
   stdio?: InitStdio;
+  /** --ignore-paused: exec into a paused container; the process stays frozen until `resume` */
+  ignorePaused?: boolean;
+  /** --cgroup: sub-cgroups to join instead, by controller ("" for every hierarchy) */
+  subCgroups?: Record<string, string>;
 }
 
 /** OCI namespace type → the name under /proc/<pid>/ns. */
@@ -54,11 +59,17 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   const state = store.read(id);
   const current = statusOf(store, state);
   if (current === 'stopped') throw new RuntimeError(`cannot exec in a stopped container`);
-  if (current === 'paused') throw new RuntimeError(`cannot exec in a paused container`);
+  // runc exec.go: a process joining a frozen cgroup is frozen at once, so the exec would
+  // wait for a `resume`; runc refuses unless asked, with the same words.
+  if (current === 'paused' && options.ignorePaused !== true) {
+    throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
+  }
   // Without a live init there are no namespaces to join: /proc/0/ns/* does not exist, and
   // an exec that joined nothing would run in the host's namespaces.
   const target = liveInitPid(state);
   if (current === 'creating' || target === undefined) throw new RuntimeError(`cannot exec in container ${id}: it has no running init (${current})`);
+  // Checked before the process exists: a sub-cgroup that is missing or climbs out is refused.
+  const cgroupPaths = subCgroupPaths(state.cgroupPaths, options.subCgroups ?? {});
   // exec -t in the foreground: the pty is attached to our own terminal (process/console.ts).
   const attach = options.process.terminal === true && !options.consoleSocket;
   if (attach && options.detach) throw new RuntimeError('cannot allocate a tty for a detached exec without --console-socket');
@@ -95,7 +106,7 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   let pid = 0;
   try {
     pid = await init.pid();
-    joinCgroups(state.cgroupPaths, pid);
+    joinCgroups(cgroupPaths, pid);
     init.sendPlan(plan);
     // runc (setnsProcess): the exec'd process's pid, and the container's state as "running".
     await init.finished(plan, { onSeccompFd: seccompAgentHandoff(seccomp, () => pid, () => ociState(store, state, 'running')) });

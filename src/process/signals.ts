@@ -4,10 +4,14 @@ import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 
 const byName = constants.signals as Record<string, number>;
 
-export function parseSignal(text: string): number {
+/**
+ * `allowZero`: signal 0 sends nothing but still checks that the process exists and may be
+ * signalled (kill(2)), so `kill ID 0` is a liveness probe; runc's kill takes any number.
+ */
+export function parseSignal(text: string, allowZero = false): number {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
-    if (n >= 1 && n <= 64) return n;
+    if ((n >= 1 || (allowZero && n === 0)) && n <= 64) return n;
   } else {
     const upper = text.toUpperCase();
     const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;

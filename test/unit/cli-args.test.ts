@@ -83,4 +83,8 @@ describe('signals', () => {
     expect(() => parseSignal('0')).toThrow('invalid signal');
     expect(() => parseSignal('65')).toThrow('invalid signal');
   });
+  it('take 0 (a liveness probe) only when asked, as `kill` does', () => {
+    expect(parseSignal('0', true)).toBe(0);
+    expect(() => parseSignal('SIG0', true)).toThrow('invalid signal');
+  });
 });

@@ -3,8 +3,10 @@
  * Without --process the container's own config.json process is the base (as runc does):
  * its env, cwd, user and capabilities, with the flags applied on top.
  */
+import { readFileSync } from 'node:fs';
 import { execInContainer } from '../../container/exec.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
+import { parseJson } from '../../spec/json.js';
 import { loadProcess, loadSpec, parseProcess } from '../../spec/load.js';
 import type { SpecProcess } from '../../spec/schema.js';
 import { bool, flagLabel, int, list, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
@@ -29,8 +31,48 @@ const FLAGS: FlagSpec[] = [
   { name: 'preserve-fds', type: 'string', help: 'pass N more fds to the process' },
   { name: 'process-label', type: 'string', help: 'accepted for compatibility (SELinux)' },
   { name: 'apparmor', type: 'string', help: 'accepted for compatibility' },
-  { name: 'ignore-paused', type: 'bool', help: 'accepted for compatibility' },
+  { name: 'ignore-paused', type: 'bool', help: 'exec into a paused container (the process is frozen until resume)' },
+  { name: 'cgroup', type: 'list', help: 'join a sub-cgroup of the container\'s: [controller[,controller]:]path (repeatable)' },
 ];
+
+/**
+ * --cgroup values as runc's getSubCgroupPaths reads them: `ctrl[,ctrl]:path` per controller,
+ * or a single bare `path` for every hierarchy (the only form on cgroup v2).
+ */
+export function parseSubCgroups(values: string[]): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const value of values) {
+    const colon = value.indexOf(':');
+    if (colon < 0) {
+      if (values.length !== 1) throw new RuntimeError(`exec: invalid --cgroup argument: ${value} (missing <controller>: prefix)`);
+      paths[''] = value;
+      continue;
+    }
+    for (const controller of value.slice(0, colon).split(',')) {
+      if (controller === '') throw new RuntimeError(`exec: invalid --cgroup argument: ${value} (empty <controller> prefix)`);
+      if (controller in paths) throw new RuntimeError(`exec: invalid --cgroup argument(s): controller ${controller} specified multiple times`);
+      paths[controller] = value.slice(colon + 1);
+    }
+  }
+  return paths;
+}
+
+/**
+ * process.json as runc reads it: a process without "user" runs as root (runc's newProcess
+ * takes the zero uid and gid), though config.json's process must name one.
+ */
+function loadExecProcess(file: string): SpecProcess {
+  let raw: unknown;
+  try {
+    raw = parseJson(readFileSync(file, 'utf8'));
+  } catch {
+    return loadProcess(file); // unreadable or not JSON: its error says which
+  }
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('user' in raw)) {
+    return parseProcess({ ...raw, user: { uid: 0, gid: 0 } }, 'process.json');
+  }
+  return parseProcess(raw, 'process.json');
+}
 
 /** The flags that shape the process; process.json replaces them all, so they do not mix with --process. */
 const PROCESS_FLAGS = ['env', 'cwd', 'user', 'additional-gids', 'cap', 'no-new-privs', 'console-size'];
@@ -58,7 +100,7 @@ function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess
     if (args.length > 0) throw new RuntimeError(`exec: --process ${file} gives the command; the words ${JSON.stringify(args.join(' '))} would be ignored`);
     const mixed = PROCESS_FLAGS.filter((name) => parsed.flags.has(name)).map(flagLabel);
     if (mixed.length > 0) throw new RuntimeError(`exec: ${mixed.join(', ')} cannot be combined with --process (put it in ${file})`);
-    const fromFile = loadProcess(file);
+    const fromFile = loadExecProcess(file);
     // --tty beside --process is accepted when it says what the file says (a caller may pass both)
     if (parsed.flags.has('tty') && bool(parsed, 'tty') !== (fromFile.terminal ?? false)) {
       throw new RuntimeError(`exec: --tty=${bool(parsed, 'tty')} contradicts "terminal": ${fromFile.terminal ?? false} in ${file}`);
@@ -119,6 +161,8 @@ export const command: Command = {
         pidFile: str(parsed, 'pid-file'),
         consoleSocket: str(parsed, 'console-socket'),
         preserveFds: int(parsed, 'preserve-fds', 0),
+        ignorePaused: bool(parsed, 'ignore-paused'),
+        subCgroups: parseSubCgroups(list(parsed, 'cgroup')),
       });
     } catch (error) {
       // runc exec.go: the process's own status when it ran, 255 ("exec failed: …") when

@@ -1,4 +1,7 @@
-/** `ts-runc kill [--all] <id> [signal]`: signal by name ("TERM", "SIGKILL") or number; default SIGTERM (or the image's StopSignal). */
+/**
+ * `ts-runc kill [--all] <id> [signal]`: signal by name ("TERM", "SIGKILL") or number; default
+ * SIGTERM (or the image's StopSignal). 0 probes: it fails only if the container has no live process.
+ */
 import { killContainer } from '../../container/kill.js';
 import { parseSignal } from '../../process/signals.js';
 import { bool, parseFlags, type FlagSpec } from '../args.js';
@@ -15,7 +18,7 @@ export const command: Command = {
     const parsed = parseFlags(argv, FLAGS, 'kill');
     const [id, signal] = checkArgs(parsed, 'kill', command.synopsis);
     // No signal: the image's StopSignal, else SIGTERM (container/kill.ts).
-    killContainer(store, id!, signal === undefined ? undefined : parseSignal(signal), bool(parsed, 'all'));
+    killContainer(store, id!, signal === undefined ? undefined : parseSignal(signal, true), bool(parsed, 'all'));
     return 0;
   },
 };
