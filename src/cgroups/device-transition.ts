@@ -21,13 +21,12 @@
  * default-deny cgroup and only "a *:* rwm" for a default-allow one (whose deny exceptions it
  * does not show: those are taken from the rules last applied, kept in the state).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RuntimeError, errorCode, errorMessage } from '../errors.js';
-import { log } from '../log.js';
+import { RuntimeError } from '../errors.js';
 import type { SpecResources } from '../spec/schema.js';
 import { isWildcard } from './device-bpf.js';
-import { normaliseDeviceRules, replaceV2DeviceFilter, type DeviceRule } from './devices.js';
+import { normaliseDeviceRules, replaceV2DeviceFilter, v1DevicesDir, writeV1DeviceLines, type DeviceRule } from './devices.js';
 import type { CgroupMode } from './hierarchy.js';
 
 type SpecDeviceRule = NonNullable<SpecResources['devices']>[number];
@@ -109,25 +108,13 @@ export function applyDeviceUpdate(paths: Record<string, string>, previous: reado
     replaceV2DeviceFilter(paths, rules);
     return;
   }
-  const key = Object.keys(paths).find((k) => k !== 'unified' && k.split(',').includes('devices'));
-  if (!key) throw new RuntimeError('linux.resources.devices: the devices cgroup controller is not mounted on this host');
-  const dir = paths[key]!;
+  const dir = v1DevicesDir(paths);
   const listed = parseDevicesList(readFileSync(join(dir, 'devices.list'), 'utf8'));
   // A default-allow cgroup hides its deny exceptions: take them from the rules last applied.
   const kept = previous ? emulate(normaliseDeviceRules(previous)) : undefined;
   const current = listed.defaultAllow && kept?.defaultAllow ? kept : listed;
   const target = emulate(rules);
-  for (const [file, line] of transition(current, target)) {
-    const path = join(dir, file);
-    try {
-      writeFileSync(path, line);
-    } catch (error) {
-      const code = errorCode(error);
-      throw new RuntimeError(`linux.resources.devices: write ${JSON.stringify(line)} to ${path}: ${errorMessage(error)}` +
-        (code === 'EPERM' ? ' (the parent cgroup does not allow it)' : ''), { cause: error, code });
-    }
-    log().debug('cgroup write', { file: path, value: line });
-  }
+  writeV1DeviceLines(dir, transition(current, target));
   // As runc checks: a default-deny result must list exactly the exceptions wanted.
   const after = parseDevicesList(readFileSync(join(dir, 'devices.list'), 'utf8'));
   const same = after.defaultAllow === target.defaultAllow && (target.defaultAllow ||

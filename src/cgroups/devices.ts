@@ -96,10 +96,20 @@ export function applyDeviceRules(paths: Record<string, string>, specRules: reado
 }
 
 function applyV1(paths: Record<string, string>, rules: DeviceRule[]): void {
+  writeV1DeviceLines(v1DevicesDir(paths), v1DeviceWrites(rules));
+}
+
+/** The container's directory in the v1 devices hierarchy. */
+export function v1DevicesDir(paths: Record<string, string>): string {
   const key = Object.keys(paths).find((k) => k !== 'unified' && k.split(',').includes('devices'));
   if (!key) throw new RuntimeError('linux.resources.devices: the devices cgroup controller is not mounted on this host');
-  for (const [file, line] of v1DeviceWrites(rules)) {
-    const path = join(paths[key]!, file);
+  return paths[key]!;
+}
+
+/** devices.allow/deny lines, written in order (each write is one rule: cgroups-v1/devices.rst). */
+export function writeV1DeviceLines(dir: string, writes: Iterable<readonly [file: string, line: string]>): void {
+  for (const [file, line] of writes) {
+    const path = join(dir, file);
     try {
       writeFileSync(path, line);
     } catch (error) {
