@@ -21,7 +21,20 @@
  *   u8 opcode, u8 dst_reg (low 4 bits) | src_reg (high 4), s16 offset, s32 imm
  * A jump's offset counts instructions from the one after the jump.
  */
-import type { DeviceRule } from './devices.js';
+
+/**
+ * One rule with its defaults filled in; `major`/`minor` undefined means any ("*"). The
+ * filter's input, so it is declared here; devices.ts normalises the spec's rules into it.
+ */
+export interface DeviceRule {
+  allow: boolean;
+  /** a: both kinds; c: character; b: block */
+  type: 'a' | 'c' | 'b';
+  major?: number;
+  minor?: number;
+  /** a non-empty subset of "rwm", in that order */
+  access: string;
+}
 
 export interface BpfInsn {
   code: number;

@@ -25,8 +25,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import type { SpecResources } from '../spec/schema.js';
-import { isWildcard } from './device-bpf.js';
-import { normaliseDeviceRules, replaceV2DeviceFilter, v1DevicesDir, writeV1DeviceLines, type DeviceRule } from './devices.js';
+import { isWildcard, type DeviceRule } from './device-bpf.js';
+import { normaliseDeviceRules, replaceV2DeviceFilter, v1DevicesDir, writeV1DeviceLines } from './devices.js';
 import type { CgroupMode } from './hierarchy.js';
 
 type SpecDeviceRule = NonNullable<SpecResources['devices']>[number];

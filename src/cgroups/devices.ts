@@ -19,19 +19,8 @@ import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { SpecResources } from '../spec/schema.js';
 import { attachCgroupDeviceProgram, attachedCgroupDevicePrograms, detachCgroupDeviceProgram, loadCgroupDeviceProgram, closeFd } from '../sys/libc.js';
-import { deviceFilter, isWildcard } from './device-bpf.js';
+import { deviceFilter, isWildcard, type DeviceRule } from './device-bpf.js';
 import type { CgroupMode } from './hierarchy.js';
-
-/** One rule with its defaults filled in; `major`/`minor` undefined means any ("*"). */
-export interface DeviceRule {
-  allow: boolean;
-  /** a: both kinds; c: character; b: block */
-  type: 'a' | 'c' | 'b';
-  major?: number;
-  minor?: number;
-  /** a non-empty subset of "rwm", in that order */
-  access: string;
-}
 
 /**
  * What runc allows in every container, whatever the spec says: runc

@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { isAlive } from '../process/liveness.js';
-import { validateId } from '../state/container-state.js';
+import { StateStore, validateId, type StoredState } from '../state/container-state.js';
 import type { Spec } from '../spec/schema.js';
 import { attachVeth, detachVeth, ensureBridge, hostVethName } from './attach.js';
 import { refreshHosts } from './peers.js';
@@ -27,30 +27,10 @@ import { filterResolvConf, nameFilesFor, readHostResolvConf, renderHosts, writeN
 import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, type NetworkDef } from './networks.js';
 import { containerTag, deleteScript, deleteStaleRules, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
 import { EXPOSED_PORTS_ANNOTATION, checkNoDuplicateHostPorts, collides, exposedPorts, formatHostAddress, freePort, type HostPort, type PortMapping } from './ports.js';
+import type { NetworkRecord } from './record.js';
 import type { NetworkRequest } from './request.js';
 import { Netlink } from './netlink/socket.js';
 import { withFileLock } from '../sys/file-lock.js';
-
-/** What state.json remembers of a container's network (StoredState.network). */
-export interface NetworkRecord {
-  mode: 'none' | 'host' | 'container' | 'bridge';
-  storage: string;
-  /** bridge: the network's name, bridge, address and gateway */
-  network?: string;
-  bridge?: string;
-  ip?: string;
-  prefix?: number;
-  gateway?: string;
-  hostVeth?: string;
-  aliases: string[];
-  /** published ports, host ports resolved */
-  ports: PortMapping[];
-  /** the hosts/hostname/resolv.conf files bind-mounted in; removed on delete when `ownFiles` */
-  files?: NameFiles;
-  ownFiles: boolean;
-  /** container:<id>: whose namespace was joined */
-  joined?: string;
-}
 
 export interface Prepared {
   record: NetworkRecord;
@@ -92,7 +72,7 @@ export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, 
   const { mode } = request;
   // The files live at a path named by the id: never write over another container's.
   validateId(id);
-  if (existsSync(join(root, id))) throw new RuntimeError(`container with id ${id} already exists`);
+  if (existsSync(new StateStore(root).dir(id))) throw new RuntimeError(`container with id ${id} already exists`);
   if (mode.kind !== 'bridge' && (request.publish.length > 0 || request.publishAll)) {
     throw new RuntimeError(`--network ${mode.kind}: published ports need a bridge network`);
   }
@@ -162,17 +142,11 @@ function safeRead(path: string): string {
   }
 }
 
-interface OtherState {
-  pid: number;
-  pidStartTime: string;
-  network?: NetworkRecord;
-}
-
 /** container:<id>: it must exist and be running, or its /proc/<pid>/ns/net is not there to join. */
-function readOtherState(root: string, other: string): OtherState {
-  let state: OtherState;
+function readOtherState(root: string, other: string): StoredState {
+  let state: StoredState;
   try {
-    state = JSON.parse(readFileSync(join(root, other, 'state.json'), 'utf8')) as OtherState;
+    state = new StateStore(root).read(other);
   } catch {
     throw new RuntimeError(`--network container:${other}: no such container`);
   }

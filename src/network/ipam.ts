@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
+import { StateStore } from '../state/container-state.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
 
 /** An IPv4 subnet as numbers: `base` is the network address, `prefix` its length. */
@@ -88,11 +89,10 @@ export interface Lease {
 
 /** Does the lease's container still exist? (A create in progress has its directory already.) */
 export function leaseIsLive(lease: Lease): boolean {
-  const dir = join(lease.root, lease.container);
-  if (!existsSync(dir)) return false;
+  const store = new StateStore(lease.root);
+  if (!existsSync(store.dir(lease.container))) return false;
   try {
-    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { created?: string };
-    return state.created === lease.created;
+    return store.read(lease.container).created === lease.created;
   } catch {
     // Claimed but state.json not written yet: a create is in progress, the lease is its.
     return true;

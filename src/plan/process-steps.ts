@@ -20,8 +20,8 @@
  */
 import { RuntimeError } from '../errors.js';
 import type { SpecProcess } from '../spec/schema.js';
-import { CAPABILITY_NAMES, capabilityNumbers } from './capabilities.js';
-import { rlimitResource, rlimitValue } from './rlimits.js';
+import { CAPABILITY_NAMES, capabilityNumbers } from '../spec/capabilities.js';
+import { rlimitResource, rlimitValue } from '../spec/rlimits.js';
 import type { Step } from './steps.js';
 
 /** runc's umask when process.user.umask is unset. */

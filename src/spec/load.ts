@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type * as z from 'zod/mini';
 import { formatLine, jsonPath, SpecError } from './errors.js';
 import { parseJson } from './json.js';
-import { ProcessSchema, SpecSchema, type Spec, type SpecProcess } from './schema.js';
+import { SpecSchema } from './rules.js';
+import { ProcessSchema, type Spec, type SpecProcess } from './schema.js';
 
 export { SpecError } from './errors.js';
 

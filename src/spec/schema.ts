@@ -18,9 +18,8 @@
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { isCapabilityName } from '../plan/capabilities.js';
-import { RLIMIT_TYPES } from '../plan/rlimits.js';
-import { specRuleProblems } from './rules.js';
+import { isCapabilityName } from './capabilities.js';
+import { RLIMIT_TYPES } from './rlimits.js';
 
 // zod/mini rather than zod: the same checks and issues (zod/v4/core), without the ~50
 // methods classic zod attaches to every schema object, so the schemas build in a third of
@@ -429,8 +428,8 @@ export const LinuxSchema = z.looseObject({
 // ---------------------------------------------------------------------------------------
 // The whole file (config.md)
 
-/** The shape alone; `Spec` is its type, so rules.ts can take a `Spec` without a cycle. */
-const SpecShape = z.looseObject({
+/** The shape alone; `Spec` is its type. rules.ts adds the cross-field rules (SpecSchema) on top. */
+export const SpecShape = z.looseObject({
   ociVersion: z.string().check(z.regex(semver, { error: (issue) => `${JSON.stringify(issue.input)} is not a SemVer 2.0.0 version` })),
   process: z.optional(ProcessSchema),
   /** Optional only on Windows/VMs (config.md#root); ts-runc is Linux-only. */
@@ -443,13 +442,6 @@ const SpecShape = z.looseObject({
   annotations: z.optional(z.record(z.string().check(z.minLength(1, { error: 'annotation keys must not be empty' })), z.string())),
   linux: z.optional(LinuxSchema),
 });
-
-/** The shape plus the cross-field rules of rules.ts. */
-export const SpecSchema = SpecShape.check(z.superRefine((spec, ctx) => {
-  for (const problem of specRuleProblems(spec)) {
-    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-  }
-}));
 
 export type Spec = z.infer<typeof SpecShape>;
 export type SpecProcess = z.infer<typeof ProcessSchema>;

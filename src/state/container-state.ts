@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
 import type { Hook } from '../hooks/run-hooks.js';
-import type { NetworkRecord } from '../network/container-network.js';
+import type { NetworkRecord } from '../network/record.js';
 import type { SpecResources } from '../spec/schema.js';
 
 export const DEFAULT_ROOT = '/run/ts-runc';

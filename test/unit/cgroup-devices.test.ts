@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   BPF, DEVCG_ACC_MKNOD, DEVCG_ACC_READ, DEVCG_ACC_WRITE, DEVCG_DEV_BLOCK, DEVCG_DEV_CHAR, deviceFilter, deviceProgram,
+  type DeviceRule,
 } from '../../src/cgroups/device-bpf.js';
-import { ALWAYS_ALLOWED, normaliseDeviceRules, v1DeviceWrites, type DeviceRule } from '../../src/cgroups/devices.js';
+import { ALWAYS_ALLOWED, normaliseDeviceRules, v1DeviceWrites } from '../../src/cgroups/devices.js';
 
 /**
  * Just enough of an eBPF interpreter for the instructions device-bpf.ts emits, reading the

@@ -1,5 +1,5 @@
 /** `ts-runc features`: what this runtime supports, in the JSON shape of runc's (features.md). */
-import { CAPABILITIES } from '../../plan/capabilities.js';
+import { CAPABILITIES } from '../../spec/capabilities.js';
 import { KNOWN_MOUNT_OPTIONS } from '../../plan/mount-options.js';
 import { detectMode } from '../../cgroups/hierarchy.js';
 import { SUPPORTED_ACTIONS, SUPPORTED_ARCHES, SUPPORTED_FLAGS, SUPPORTED_OPERATORS } from '../../seccomp/compile.js';
