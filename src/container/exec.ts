@@ -16,7 +16,7 @@ import { ConsoleListener } from '../process/console.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { signalProcess } from '../process/signals.js';
 import { loadSpec } from '../spec/load.js';
-import type { SpecProcess } from '../spec/schema.js';
+import { PROC_NS_NAMES, type SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
 import { writePidFile } from './create.js';
 import { waitInForeground } from './foreground.js';
@@ -35,15 +35,10 @@ export interface ExecOptions {
   subCgroups?: Record<string, string>;
 }
 
-/** OCI namespace type → the name under /proc/<pid>/ns. */
-const PROC_NS: Record<string, string> = {
-  user: 'user', mount: 'mnt', pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', time: 'time',
-};
-
 /** The container's namespaces that differ from ours: joining one we're already in is EINVAL. */
 function namespacesToJoin(pid: number): { type: string; path: string }[] {
   const join: { type: string; path: string }[] = [];
-  for (const name of Object.values(PROC_NS)) {
+  for (const name of Object.values(PROC_NS_NAMES)) {
     const theirs = `/proc/${pid}/ns/${name}`;
     try {
       if (statSync(theirs).ino !== statSync(`/proc/self/ns/${name}`).ino) join.push({ type: name, path: theirs });

@@ -5,7 +5,7 @@
  * type"; with `path` the runtime "MUST place the container process in the namespace
  * associated with that path"; a type not listed is inherited from the runtime.
  */
-import type { NamespaceType, Spec } from '../spec/schema.js';
+import { PROC_NS_NAMES, type NamespaceType, type ProcNamespaceName, type Spec } from '../spec/schema.js';
 
 /** CLONE_NEW* from <linux/sched.h>; see namespaces(7). */
 export const CLONE_FLAGS: Record<NamespaceType, number> = {
@@ -17,13 +17,6 @@ export const CLONE_FLAGS: Record<NamespaceType, number> = {
   network: 0x4000_0000, // CLONE_NEWNET
   cgroup: 0x0200_0000, // CLONE_NEWCGROUP
   time: 0x0000_0080, // CLONE_NEWTIME
-};
-
-/** The names /proc/<pid>/ns/ uses, which is what the init's CONFIG "join" key carries. */
-export type ProcNamespaceName = 'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup' | 'time';
-
-export const PROC_NS_NAMES: Record<NamespaceType, ProcNamespaceName> = {
-  mount: 'mnt', uts: 'uts', ipc: 'ipc', user: 'user', pid: 'pid', network: 'net', cgroup: 'cgroup', time: 'time',
 };
 
 export interface NamespaceJoin {

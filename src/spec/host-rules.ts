@@ -17,12 +17,7 @@
 import { statSync } from 'node:fs';
 import { jsonPath, SpecError, formatLine } from './errors.js';
 import { specRuleProblems, sysctlNamespace, type RuleProblem } from './rules.js';
-import type { NamespaceType, Spec } from './schema.js';
-
-/** The /proc/self/ns entry of each namespace type (namespaces(7)). */
-const PROC_NS: Record<NamespaceType, string> = {
-  mount: 'mnt', uts: 'uts', ipc: 'ipc', pid: 'pid', network: 'net', user: 'user', cgroup: 'cgroup', time: 'time',
-};
+import { PROC_NS_NAMES, type NamespaceType, type Spec } from './schema.js';
 
 /** Throws a SpecError naming every problem, or returns. */
 export function checkSpecOnHost(spec: Spec, file = 'config.json'): void {
@@ -59,10 +54,10 @@ export function hostNamespaceProblems(spec: Spec): RuleProblem[] {
     if (!ns.path || settings === undefined) return;
     const identity = namespaceIdentity(ns.path);
     if (typeof identity !== 'string') {
-      problems.push({ path: ['linux', 'namespaces', i, 'path'], message: `invalid ${PROC_NS[ns.type]}ns path: stat ${ns.path}: ${identity.code}` });
+      problems.push({ path: ['linux', 'namespaces', i, 'path'], message: `invalid ${PROC_NS_NAMES[ns.type]}ns path: stat ${ns.path}: ${identity.code}` });
       return;
     }
-    if (identity !== namespaceIdentity(`/proc/self/ns/${PROC_NS[ns.type]}`)) return;
+    if (identity !== namespaceIdentity(`/proc/self/ns/${PROC_NS_NAMES[ns.type]}`)) return;
     for (const path of settings) {
       problems.push({
         path,

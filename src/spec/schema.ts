@@ -229,6 +229,16 @@ export const HooksSchema = z.looseObject({
 export const NAMESPACE_TYPES = ['mount', 'uts', 'ipc', 'pid', 'network', 'user', 'cgroup', 'time'] as const;
 export type NamespaceType = (typeof NAMESPACE_TYPES)[number];
 
+/**
+ * Each type's name under /proc/<pid>/ns/ (namespaces(7)): the paths setns(2) opens, and the
+ * init's CONFIG "join" key. User first: exec joins in this order, and setns(2) into the
+ * others needs the capabilities joining the user namespace grants (user_namespaces(7)).
+ */
+export const PROC_NS_NAMES = {
+  user: 'user', mount: 'mnt', pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', time: 'time',
+} as const satisfies Record<NamespaceType, string>;
+export type ProcNamespaceName = (typeof PROC_NS_NAMES)[NamespaceType];
+
 export const NamespaceSchema = z.looseObject({
   type: oneOf(NAMESPACE_TYPES, 'a namespace type'),
   /** "This value MUST be an absolute path in the runtime mount namespace." An empty

@@ -4,6 +4,7 @@ import { KNOWN_MOUNT_OPTIONS } from '../../plan/mount-options.js';
 import { detectMode } from '../../cgroups/hierarchy.js';
 import { SUPPORTED_ACTIONS, SUPPORTED_ARCHES, SUPPORTED_FLAGS, SUPPORTED_OPERATORS } from '../../seccomp/compile.js';
 import { OCI_VERSION } from '../../spec/defaults.js';
+import { NAMESPACE_TYPES } from '../../spec/schema.js';
 import { TS_RUNC_VERSION } from '../../version.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
@@ -22,7 +23,7 @@ export const command: Command = {
       hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
       mountOptions: [...KNOWN_MOUNT_OPTIONS],
       linux: {
-        namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
+        namespaces: [...NAMESPACE_TYPES].sort(),
         capabilities: Object.keys(CAPABILITIES),
         cgroup: { v1: mode !== 'unified', v2: mode !== 'legacy', systemd: false, systemdUser: false, rdma: false },
         seccomp: {
