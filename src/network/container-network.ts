@@ -14,7 +14,7 @@
  *                      it can run again
  */
 import { existsSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { isAlive } from '../process/liveness.js';

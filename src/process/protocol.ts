@@ -51,7 +51,6 @@
 import { encodeFields } from '../plan/encode.js';
 
 export const MSG = { CONFIG: 1, PID: 2, PLAN: 3, READY: 4, ERROR: 5, SECCOMP: 6, SECCOMP_DONE: 7, HOOKS: 8, RESUME: 9 } as const;
-export type MessageType = (typeof MSG)[keyof typeof MSG];
 
 export interface Message {
   type: number;

@@ -57,9 +57,6 @@ export type CapabilityName = keyof typeof CAPABILITIES;
 /** Every name, in number order. */
 export const CAPABILITY_NAMES = Object.keys(CAPABILITIES) as CapabilityName[];
 
-/** The highest capability number this table knows (cf. /proc/sys/kernel/cap_last_cap). */
-export const LAST_CAPABILITY = CAPABILITIES.CAP_CHECKPOINT_RESTORE;
-
 export function isCapabilityName(name: string): name is CapabilityName {
   return Object.hasOwn(CAPABILITIES, name);
 }
