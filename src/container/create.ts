@@ -138,6 +138,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
     userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
     chroot: !createsNamespace(spec, 'mount'),
+    seccomp: spec.linux?.seccomp ?? null,
     network: network?.record,
     resources: spec.linux?.resources,
   };

@@ -17,7 +17,7 @@ import { RuntimeError, errorCode } from '../errors.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
 import type { Hook } from '../hooks/run-hooks.js';
 import type { NetworkRecord } from '../network/container-network.js';
-import type { SpecResources } from '../spec/schema.js';
+import type { SpecResources, SpecSeccomp } from '../spec/schema.js';
 
 export const DEFAULT_ROOT = '/run/ts-runc';
 
@@ -62,6 +62,12 @@ export interface StoredState {
    * written before it existed.
    */
   chroot?: boolean;
+  /**
+   * linux.seccomp as create applied it (null: none), which `exec` applies to its processes
+   * too. Kept here as runc keeps its config in its state.json: config.json may be edited or
+   * deleted once the container exists. Absent (undefined) in states written before it existed.
+   */
+  seccomp?: SpecSeccomp | null;
   /** ts-runc's networking (--network): address, veth, ports, hosts files; undone on delete */
   network?: NetworkRecord;
 }

@@ -4,7 +4,7 @@
  * sysctl / oom_score_adj / no_new_privs, JSON logs, spec and features.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/schema.js';
@@ -152,6 +152,28 @@ suite('hooks, fds and the rest of config.json', () => {
     expect(r.stdout.replace(/[ \t]+/g, ' ').trim().split('\n')).toEqual(['ok', 'Seccomp: 2']);
     expect(r.stderr).toMatch(/Operation not permitted/);
   });
+
+  // runc keeps the config in its state: exec uses the filter the container was created
+  // with, not whatever config.json says (or no longer says) by then. (Without --process,
+  // runc's exec reads config.json's process as its base, so a deleted one needs --process.)
+  for (const edit of ['deleted', 'rewritten without linux.seccomp'] as const) {
+    it(`exec applies the filter recorded at create when config.json was ${edit} since`, () => {
+      const bundle = box.bundle(['sleep', '30'], denyMkdir(true));
+      expect(box.run(['run', '-d', '-b', bundle, 'scy']).status).toBe(0);
+      const configPath = join(bundle, 'config.json');
+      const processFile = join(box.dir, 'process.json');
+      writeFileSync(processFile, JSON.stringify({ args: ['sh', '-c', script], cwd: '/', env: ['PATH=/bin:/usr/bin'], user: { uid: 0, gid: 0 } }));
+      if (edit === 'deleted') rmSync(configPath);
+      else {
+        const spec = JSON.parse(readFileSync(configPath, 'utf8')) as Spec;
+        delete spec.linux!.seccomp;
+        writeFileSync(configPath, JSON.stringify(spec));
+      }
+      const r = box.run(['exec', '--process', processFile, 'scy']);
+      expect(r.stdout.replace(/[ \t]+/g, ' ').trim().split('\n')).toEqual(['ok', 'Seccomp: 2']);
+      expect(r.stderr).toMatch(/Operation not permitted/);
+    });
+  }
 });
 
 suite('CLI contract', () => {
