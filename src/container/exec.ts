@@ -19,6 +19,7 @@ import { loadSpec } from '../spec/load.js';
 import type { SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
 import { writePidFile } from './create.js';
+import { writeOomScoreAdj } from './oom-score-adj.js';
 import { waitInForeground } from './foreground.js';
 import { liveInitPid, ociState, statusOf } from './status.js';
 
@@ -108,6 +109,9 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   try {
     pid = await init.pid();
     joinCgroups(cgroupPaths, pid);
+    // runc sets the exec'd process's oom_score_adj from process.oomScoreAdj too; from here,
+    // as for the container's init (oom-score-adj.ts).
+    writeOomScoreAdj(pid, options.process.oomScoreAdj);
     init.sendPlan(plan);
     // runc (setnsProcess): the exec'd process's pid, and the container's state as "running".
     await init.finished(plan, { onSeccompFd: seccompAgentHandoff(seccomp, () => pid, () => ociState(store, state, 'running')) });

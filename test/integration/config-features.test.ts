@@ -127,6 +127,34 @@ suite('hooks, fds and the rest of config.json', () => {
     expect(r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual(['1', '123', 'NoNewPrivs: 1']);
   });
 
+  // config.md#linux-process oomScoreAdj. In a new user namespace the init is not dumpable
+  // (becoming root there makes it so), and /proc/self/oom_score_adj then belongs to the
+  // host's root, unmapped inside: runc writes it from outside, and so does ts-runc, for
+  // the container's init and for an exec'd process alike. (Values above 0: lowering one
+  // needs CAP_SYS_RESOURCE, which a runtime run without it, as on this CI host, lacks.)
+  for (const userns of [false, true]) {
+    it(`sets process.oomScoreAdj of the init and of an exec'd process${userns ? ' in a new user namespace' : ''}`, () => {
+      const bundle = box.bundle(['sleep', '30'], (s) => {
+        s.process!.oomScoreAdj = 500;
+        if (userns) {
+          s.linux!.namespaces!.push({ type: 'user' });
+          s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+          s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+          s.mounts = s.mounts!.filter((m) => m.destination !== '/sys/fs/cgroup');
+        }
+      });
+      const r = box.run(['run', '-d', '-b', bundle, 'oom']);
+      expect(r.stderr).toBe('');
+      const pid = JSON.parse(box.run(['state', 'oom']).stdout).pid;
+      expect(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8').trim()).toBe('500');
+      const processFile = join(box.dir, 'oom-process.json');
+      writeFileSync(processFile, JSON.stringify({ args: ['cat', '/proc/self/oom_score_adj'], cwd: '/', user: { uid: 0, gid: 0 }, oomScoreAdj: 300 }));
+      const exec = box.run(['exec', '--process', processFile, 'oom']);
+      expect(exec.stderr).toBe('');
+      expect(exec.stdout.trim()).toBe('300');
+    });
+  }
+
   // config-linux.md#seccomp: a deny-list profile; EPERM is errno 1.
   const denyMkdir = (nnp: boolean) => (spec: Spec) => {
     spec.process!.noNewPrivileges = nnp;
