@@ -138,6 +138,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
     userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
+    newPidNamespace: createsNamespace(spec, 'pid'),
     chroot: !createsNamespace(spec, 'mount'),
     seccomp: spec.linux?.seccomp ?? null,
     network: network?.record,

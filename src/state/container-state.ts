@@ -52,6 +52,13 @@ export interface StoredState {
   namespaces: string[];
   /** whether a user namespace was created (exec must join it first) */
   userns: boolean;
+  /**
+   * true when the container has a new pid namespace of its own (not the caller's, not one
+   * joined by path): its init's death kills every other process in it (pid_namespaces(7)),
+   * so `delete` has no other process of its cgroup to kill, and must not, as another
+   * container may share that cgroup. Absent in states written before it existed.
+   */
+  newPidNamespace?: boolean;
   /** linux.resources as last applied (create, then each `update` merged in), as runc keeps
    *  them in its state.json config: a later `update` completes pairs (quota/period) from them */
   resources?: SpecResources;
