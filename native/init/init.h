@@ -252,7 +252,6 @@ int step_sethostname(const char *name);
 int step_setdomainname(const char *name);
 int step_sysctl(const char *key, const char *value);
 int step_setrlimit(const char *resource, unsigned long long soft, unsigned long long hard);
-int step_oom_score_adj(long long value);
 int step_join_session_keyring(const char *name);
 int step_umask(mode_t mask);
 int step_chdir(const char *path);

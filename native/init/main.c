@@ -48,7 +48,7 @@
  *   mount-sources.c     bind sources opened by stage 0, outside the user namespace
  *   pivot-root.c        pivot_root(2), and move-root and chroot where it cannot be used
  *   masked-paths.c      masked and read-only paths, the read-only root
- *   process-settings.c  hostname, sysctls, rlimits, oom_score_adj, keyring, umask, cwd
+ *   process-settings.c  hostname, sysctls, rlimits, keyring, umask, cwd
  *   capabilities.c      bounding set, capset(2), ambient set, no_new_privs
  *   user.c              switch-user, HOME from /etc/passwd
  *   terminal.c, hooks.c the console pty, OCI hooks

@@ -1,5 +1,5 @@
 /* Settings of the container process and its namespaces: hostname, domain name, sysctls,
- * rlimits, oom_score_adj, the session keyring, umask and working directory (chdir twice,
+ * rlimits, the session keyring, umask and working directory (chdir twice,
  * around the user switch, as runc does). */
 #include "init.h"
 
@@ -55,15 +55,6 @@ int step_setrlimit(const char *resource, unsigned long long soft, unsigned long 
 		return 0;
 	}
 	return fail(EINVAL, "setrlimit: unknown resource \"%s\"", resource);
-}
-
-int step_oom_score_adj(long long value)
-{
-	char text[24];
-	snprintf(text, sizeof text, "%lld", value);
-	if (write_file("/proc/self/oom_score_adj", text) < 0)
-		return fail_sys(errno, "write %s to /proc/self/oom_score_adj", text);
-	return 0;
 }
 
 int step_join_session_keyring(const char *name)

@@ -120,11 +120,6 @@ static int run_setrlimit(const struct value *v)
 	return step_setrlimit(v[0].str, v[1].u64, v[2].u64);
 }
 
-static int run_oom_score_adj(const struct value *v)
-{
-	return step_oom_score_adj(v[0].num);
-}
-
 static int run_join_session_keyring(const struct value *v)
 {
 	return step_join_session_keyring(v[0].str);
@@ -239,7 +234,6 @@ const struct op ops[] = {
 	{ "setdomainname", { S("name") }, run_setdomainname },
 	{ "sysctl", { S("key"), S("value") }, run_sysctl },
 	{ "setrlimit", { S("resource"), U64("soft"), U64("hard") }, run_setrlimit },
-	{ "oom-score-adj", { I("value") }, run_oom_score_adj },
 	{ "join-session-keyring", { S("name") }, run_join_session_keyring },
 	{ "terminal", { I("width"), I("height") }, run_terminal },
 	{ "run-hook", { S("name"), S("path"), STRS("args"), STRS("env"), I("timeout"), S("state") }, run_run_hook },

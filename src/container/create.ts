@@ -5,7 +5,7 @@
  *   2. claim <root>/<id>, write the state naming the cgroup directories and the network
  *      files before they are made; make them and write the limits (linux.resources)
  *   3. spawn the init; it clones the namespaces and reports the pid
- *   4. write uid/gid maps, put the pid in its cgroup
+ *   4. write uid/gid maps and oom_score_adj, put the pid in its cgroup
  *   5. send the plan; the init mounts, stops while we run the prestart/createRuntime
  *      hooks, pivots, drops privileges and waits at the barrier
  *
@@ -43,6 +43,7 @@ import type { Spec } from '../spec/schema.js';
 import type { StateStore, StoredState } from '../state/container-state.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
 import { writeIdMaps } from './id-maps.js';
+import { writeOomScoreAdj } from './oom-score-adj.js';
 import { liveInitPid, ociState } from './status.js';
 import type { NetworkRequest } from '../network/request.js';
 import type { Prepared } from '../network/container-network.js';
@@ -137,7 +138,9 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
     userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
+    newPidNamespace: createsNamespace(spec, 'pid'),
     chroot: !createsNamespace(spec, 'mount'),
+    seccomp: spec.linux?.seccomp ?? null,
     network: network?.record,
     resources: spec.linux?.resources,
   };
@@ -197,6 +200,8 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     // The parent writes the maps (user_namespaces(7)): the child cannot map ids it does
     // not own, and must not run anything before it is mapped and in its cgroup.
     if (newUserns) writeIdMaps(state.pid, spec);
+    // From here too, before the plan runs: the init could not write its own (oom-score-adj.ts).
+    writeOomScoreAdj(state.pid, spec.process?.oomScoreAdj);
 
     // A new network namespace is set up through the netlink socket the init opened inside
     // it (Node never setns(2)s). lo comes up first, as runc does: a fresh namespace has lo DOWN.

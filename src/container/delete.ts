@@ -2,8 +2,9 @@
  * `delete`: remove a stopped (or created) container; with --force, kill a running (or
  * paused) one first. A frozen task cannot act on SIGKILL, so a paused container is thawed
  * right after the signal (runc's signalAllProcesses does freeze, kill, thaw).
- * Whatever is still in the cgroup is killed, the cgroup removed, poststop hooks run, and
- * the state directory goes last, so an interrupted delete can be run again.
+ * Without a pid namespace of its own, whatever is still in the cgroup is killed; then the
+ * cgroup is removed, poststop hooks run, and the state directory goes last, so an
+ * interrupted delete can be run again.
  *
  * Only the init `liveInitPid` vouches for and the processes in the container's cgroup are
  * ever signalled: a state left by a create killed before its init existed (pid 0) has
@@ -53,7 +54,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
   if (pid !== undefined) {
     signal(pid, 'SIGKILL');
     if (status === 'paused') {
-      for (const member of cgroupPids(state.cgroupPaths)) signal(member, 'SIGKILL');
+      if (!ownsPidNamespace(state)) for (const member of cgroupPids(state.cgroupPaths)) signal(member, 'SIGKILL');
       thaw(state.cgroupPaths);
     }
     if (!(await waitForExit(pid, state.pidStartTime, 10_000))) {
@@ -86,21 +87,32 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
 }
 
 /**
- * What is left in the cgroup is killed and the directories removed. A container without its
- * own pid namespace can leave processes behind its init. But a state still at pid 0 never
- * had a process in its cgroup: create records the init's pid before the init joins it
- * (create.ts). Whatever is in it then belongs to another container given the same
+ * What is left in the cgroup is killed and the directories removed, when it can be the
+ * container's: runc (libcontainer destroy, signalAllProcesses) kills the cgroup's processes
+ * only when the container has no new pid namespace of its own (it shares the caller's or
+ * joined one by path), as then processes can outlive its init. With its own, the kernel
+ * killed every other process of the namespace when the init died, before the init became a
+ * zombie (zap_pid_ns_processes; pid_namespaces(7)), which waitForExit waited for.
+ *
+ * Whatever is in the cgroup then belongs to another container given the same
  * linux.cgroupsPath (an existing cgroup is joined, as runc does), and is not ours to kill:
- * the directories are left to that container.
+ * the directories are left to that container, whose own delete removes them. The same holds
+ * for a state still at pid 0, which never had a process in its cgroup: create records the
+ * init's pid before the init joins it (create.ts).
  */
 async function removeOwnCgroups(state: StoredState): Promise<void> {
   const members = cgroupPids(state.cgroupPaths);
-  if (state.pid === 0 && members.length > 0) {
+  if ((state.pid === 0 || ownsPidNamespace(state)) && members.length > 0) {
     log().warn(`delete ${state.id}: its cgroup holds processes that are not its own (${members.join(' ')}); left in place`);
     return;
   }
   for (const member of members) signal(member, 'SIGKILL');
   await removeCgroups(state.cgroupPaths);
+}
+
+/** A state written before newPidNamespace was recorded: kill what is left, as before. */
+function ownsPidNamespace(state: StoredState): boolean {
+  return state.newPidNamespace === true;
 }
 
 /**

@@ -19,6 +19,7 @@ import { loadSpec } from '../spec/load.js';
 import { PROC_NS_NAMES, type SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
 import { writePidFile } from './create.js';
+import { writeOomScoreAdj } from './oom-score-adj.js';
 import { waitInForeground } from './foreground.js';
 import { liveInitPid, ociState, statusOf } from './status.js';
 
@@ -71,15 +72,16 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   const listener = attach ? new ConsoleListener() : undefined;
   const consoleSocket = listener?.path ?? options.consoleSocket;
 
-  // runc applies the container's seccomp filter to exec'd processes too; the profile is
-  // read again from the bundle's config.json (the state keeps only its path).
-  const spec = loadSpec(state.bundle);
-  const seccomp = spec.linux?.seccomp;
+  // Both come from the state, as create decided them: config.json may have been edited or
+  // deleted since (runc keeps its config in its state too). Only a state written before
+  // they were recorded sends us back to the bundle's config.json.
+  const legacy = state.seccomp === undefined || state.chroot === undefined ? loadSpec(state.bundle) : undefined;
+  // runc applies the container's seccomp filter to exec'd processes too.
+  const seccomp = (state.seccomp === undefined ? legacy?.linux?.seccomp : state.seccomp) ?? undefined;
   // Without a mount namespace of its own the container was chroot'ed (compile.ts
-  // chrootSteps); joining its namespaces does not give us its root, so chroot as it did.
-  // The state says so as create decided it: config.json may have been edited since, and
+  // chrootSteps); joining its namespaces does not give us its root, so chroot as it did:
   // an exec that skipped the chroot would run at the root of the host's mount namespace.
-  const chroot = (state.chroot ?? !createsNamespace(spec, 'mount')) ? state.rootfs : undefined;
+  const chroot = (state.chroot ?? (legacy !== undefined && !createsNamespace(legacy, 'mount'))) ? state.rootfs : undefined;
   const plan = compileExecPlan(options.process, {
     hasConsoleSocket: Boolean(consoleSocket),
     ...(seccomp ? { seccomp } : {}),
@@ -102,6 +104,9 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   try {
     pid = await init.pid();
     joinCgroups(cgroupPaths, pid);
+    // runc sets the exec'd process's oom_score_adj from process.oomScoreAdj too; from here,
+    // as for the container's init (oom-score-adj.ts).
+    writeOomScoreAdj(pid, options.process.oomScoreAdj);
     init.sendPlan(plan);
     // runc (setnsProcess): the exec'd process's pid, and the container's state as "running".
     await init.finished(plan, { onSeccompFd: seccompAgentHandoff(seccomp, () => pid, () => ociState(store, state, 'running')) });

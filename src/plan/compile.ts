@@ -17,7 +17,7 @@
  *   see chrootSteps)
  *   after it, inside the container's root:
  *     6. terminal, hostname, sysctls, read-only and masked paths, read-only root
- *     7. the process: rlimits, oom score, umask, capabilities, user, cwd, no_new_privs
+ *     7. the process: rlimits, umask, capabilities, user, cwd, no_new_privs
  *     8. wait for `start`, startContainer hooks, inherited fds marked close-on-exec, the
  *        seccomp filter, execve (see withSeccomp)
  *

@@ -70,7 +70,6 @@ export function stepFields(step: Step): Field[] {
     case 'setdomainname': return [step.name];
     case 'sysctl': return [step.key, step.value];
     case 'setrlimit': return [step.resource, step.soft, step.hard];
-    case 'oom-score-adj': return [step.value];
     case 'join-session-keyring': return [step.name];
     case 'terminal': return [step.width, step.height];
     case 'run-hook':

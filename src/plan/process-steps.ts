@@ -3,8 +3,10 @@
  * the create plan and the exec plan.
  *
  * Order matters, and follows runc (libcontainer/init_linux.go: finalizeNamespace):
- *   1. setrlimit and oom_score_adj while still privileged: raising a hard limit needs
- *      CAP_SYS_RESOURCE, and so does lowering oom_score_adj (proc(5)).
+ *   1. setrlimit while still privileged: raising a hard limit needs CAP_SYS_RESOURCE.
+ *      (process.oomScoreAdj is not a step: ts-runc writes it from the host's side,
+ *      src/container/oom-score-adj.ts, as the container's own /proc/self file may not be
+ *      its to write.)
  *   2. umask.
  *   3. chdir as root ("First, attempt the chdir before setting up the user"), so a cwd
  *      only root may enter works, as in runc; a refusal is tried again as the user in 5.
@@ -49,9 +51,6 @@ export function processSteps(process: SpecProcess, warnings: string[]): Step[] {
   for (const rlimit of process.rlimits ?? []) {
     steps.push({ op: 'setrlimit', resource: rlimitResource(rlimit.type), soft: rlimitValue(rlimit.soft), hard: rlimitValue(rlimit.hard) });
   }
-  // config.md#linux-process: "If oomScoreAdj is not set, the runtime MUST NOT change the
-  // value of oom_score_adj."
-  if (process.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: process.oomScoreAdj });
   steps.push({ op: 'umask', mask: process.user.umask ?? DEFAULT_UMASK });
   steps.push({ op: 'chdir', path: process.cwd });
 

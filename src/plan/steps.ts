@@ -96,8 +96,6 @@ export type Step =
   | { op: 'sysctl'; key: string; value: string }
   /** setrlimit(2); `resource` is the OCI name without RLIMIT_ ("NOFILE"). */
   | { op: 'setrlimit'; resource: string; soft: bigint; hard: bigint }
-  /** write /proc/self/oom_score_adj. */
-  | { op: 'oom-score-adj'; value: number }
   /** ioctl(SIOCSIFFLAGS, IFF_UP) on "lo": a new network namespace starts with lo down. */
   /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a fresh session keyring per container
    *  (skipped by --no-new-keyring). */
@@ -174,7 +172,7 @@ const EVERY_OP: Record<StepOp, true> = {
   'mount-setattr': true, 'remount-readonly': true,
   mkdir: true, mknod: true, symlink: true, 'pivot-root': true, 'move-root': true, chroot: true,
   'mask-path': true, 'readonly-path': true, 'remount-root-readonly': true, sethostname: true,
-  setdomainname: true, sysctl: true, setrlimit: true, 'oom-score-adj': true,
+  setdomainname: true, sysctl: true, setrlimit: true,
   'join-session-keyring': true, terminal: true, 'run-hook': true, 'drop-bounding-caps': true,
   'switch-user': true, 'set-capabilities': true, 'lookup-home': true, umask: true, chdir: true,
   'chdir-as-user': true,
@@ -213,7 +211,6 @@ export function describeStep(step: Step): string {
     case 'setdomainname': return `setdomainname ${step.name}`;
     case 'sysctl': return `sysctl ${step.key}=${step.value}`;
     case 'setrlimit': return `setrlimit ${step.resource} ${step.soft}:${step.hard}`;
-    case 'oom-score-adj': return `oom_score_adj ${step.value}`;
     case 'join-session-keyring': return `join session keyring ${step.name}`;
     case 'terminal': return 'open a pty and send its master to the console socket';
     case 'run-hook': return `${step.name} hook ${step.path}`;

@@ -17,7 +17,7 @@ import { RuntimeError, errorCode } from '../errors.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
 import type { Hook } from '../hooks/run-hooks.js';
 import type { NetworkRecord } from '../network/record.js';
-import type { SpecResources } from '../spec/schema.js';
+import type { SpecResources, SpecSeccomp } from '../spec/schema.js';
 
 export const DEFAULT_ROOT = '/run/ts-runc';
 
@@ -52,6 +52,13 @@ export interface StoredState {
   namespaces: string[];
   /** whether a user namespace was created (exec must join it first) */
   userns: boolean;
+  /**
+   * true when the container has a new pid namespace of its own (not the caller's, not one
+   * joined by path): its init's death kills every other process in it (pid_namespaces(7)),
+   * so `delete` has no other process of its cgroup to kill, and must not, as another
+   * container may share that cgroup. Absent in states written before it existed.
+   */
+  newPidNamespace?: boolean;
   /** linux.resources as last applied (create, then each `update` merged in), as runc keeps
    *  them in its state.json config: a later `update` completes pairs (quota/period) from them */
   resources?: SpecResources;
@@ -62,6 +69,12 @@ export interface StoredState {
    * written before it existed.
    */
   chroot?: boolean;
+  /**
+   * linux.seccomp as create applied it (null: none), which `exec` applies to its processes
+   * too. Kept here as runc keeps its config in its state.json: config.json may be edited or
+   * deleted once the container exists. Absent (undefined) in states written before it existed.
+   */
+  seccomp?: SpecSeccomp | null;
   /** ts-runc's networking (--network): address, veth, ports, hosts files; undone on delete */
   network?: NetworkRecord;
 }

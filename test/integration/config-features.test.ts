@@ -4,7 +4,7 @@
  * sysctl / oom_score_adj / no_new_privs, JSON logs, spec and features.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/schema.js';
@@ -127,6 +127,34 @@ suite('hooks, fds and the rest of config.json', () => {
     expect(r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual(['1', '123', 'NoNewPrivs: 1']);
   });
 
+  // config.md#linux-process oomScoreAdj. In a new user namespace the init is not dumpable
+  // (becoming root there makes it so), and /proc/self/oom_score_adj then belongs to the
+  // host's root, unmapped inside: runc writes it from outside, and so does ts-runc, for
+  // the container's init and for an exec'd process alike. (Values above 0: lowering one
+  // needs CAP_SYS_RESOURCE, which a runtime run without it, as on this CI host, lacks.)
+  for (const userns of [false, true]) {
+    it(`sets process.oomScoreAdj of the init and of an exec'd process${userns ? ' in a new user namespace' : ''}`, () => {
+      const bundle = box.bundle(['sleep', '30'], (s) => {
+        s.process!.oomScoreAdj = 500;
+        if (userns) {
+          s.linux!.namespaces!.push({ type: 'user' });
+          s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+          s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+          s.mounts = s.mounts!.filter((m) => m.destination !== '/sys/fs/cgroup');
+        }
+      });
+      const r = box.run(['run', '-d', '-b', bundle, 'oom']);
+      expect(r.stderr).toBe('');
+      const pid = JSON.parse(box.run(['state', 'oom']).stdout).pid;
+      expect(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8').trim()).toBe('500');
+      const processFile = join(box.dir, 'oom-process.json');
+      writeFileSync(processFile, JSON.stringify({ args: ['cat', '/proc/self/oom_score_adj'], cwd: '/', user: { uid: 0, gid: 0 }, oomScoreAdj: 300 }));
+      const exec = box.run(['exec', '--process', processFile, 'oom']);
+      expect(exec.stderr).toBe('');
+      expect(exec.stdout.trim()).toBe('300');
+    });
+  }
+
   // config-linux.md#seccomp: a deny-list profile; EPERM is errno 1.
   const denyMkdir = (nnp: boolean) => (spec: Spec) => {
     spec.process!.noNewPrivileges = nnp;
@@ -152,6 +180,28 @@ suite('hooks, fds and the rest of config.json', () => {
     expect(r.stdout.replace(/[ \t]+/g, ' ').trim().split('\n')).toEqual(['ok', 'Seccomp: 2']);
     expect(r.stderr).toMatch(/Operation not permitted/);
   });
+
+  // runc keeps the config in its state: exec uses the filter the container was created
+  // with, not whatever config.json says (or no longer says) by then. (Without --process,
+  // runc's exec reads config.json's process as its base, so a deleted one needs --process.)
+  for (const edit of ['deleted', 'rewritten without linux.seccomp'] as const) {
+    it(`exec applies the filter recorded at create when config.json was ${edit} since`, () => {
+      const bundle = box.bundle(['sleep', '30'], denyMkdir(true));
+      expect(box.run(['run', '-d', '-b', bundle, 'scy']).status).toBe(0);
+      const configPath = join(bundle, 'config.json');
+      const processFile = join(box.dir, 'process.json');
+      writeFileSync(processFile, JSON.stringify({ args: ['sh', '-c', script], cwd: '/', env: ['PATH=/bin:/usr/bin'], user: { uid: 0, gid: 0 } }));
+      if (edit === 'deleted') rmSync(configPath);
+      else {
+        const spec = JSON.parse(readFileSync(configPath, 'utf8')) as Spec;
+        delete spec.linux!.seccomp;
+        writeFileSync(configPath, JSON.stringify(spec));
+      }
+      const r = box.run(['exec', '--process', processFile, 'scy']);
+      expect(r.stdout.replace(/[ \t]+/g, ' ').trim().split('\n')).toEqual(['ok', 'Seccomp: 2']);
+      expect(r.stderr).toMatch(/Operation not permitted/);
+    });
+  }
 });
 
 suite('CLI contract', () => {

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TS_RUNC, cgroupDirsFor, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
+import { RUNC, runcFor, sharedBundle } from './side-by-side.js';
 
 const suite = isRoot && haveFixture ? describe : describe.skip;
 if (!isRoot || !haveFixture) console.warn('integration tests need root, `make build` and `make fixture`');
@@ -193,6 +194,49 @@ suite('create, start, state, kill, delete', () => {
     } finally {
       other.cleanup();
     }
+  });
+
+  // runc (libcontainer destroy / signalAllProcesses) kills every process of the cgroup only
+  // when the container has no pid namespace of its own: with one, the kernel kills the rest
+  // when its init dies (pid_namespaces(7)). Two containers may share a linux.cgroupsPath.
+  it('delete --force of a container with its own pid namespace leaves alone another sharing its cgroupsPath', () => {
+    const shared = `ts-runc-test-shared-pidns-${process.pid}`;
+    const bundle = () => box.bundle(['sleep', '100'], (s) => { s.linux!.cgroupsPath = shared; });
+    expect(box.run(['run', '-d', '-b', bundle(), 'first']).status).toBe(0);
+    expect(box.run(['run', '-d', '-b', bundle(), 'second']).status).toBe(0);
+    const second = JSON.parse(box.run(['state', 'second']).stdout).pid as number;
+    const cgroups = Object.values(JSON.parse(readFileSync(join(box.root, 'second/state.json'), 'utf8')).cgroupPaths as Record<string, string>);
+    expect(box.run(['delete', '--force', 'first']).status).toBe(0);
+    expect(existsSync(join(box.root, 'first'))).toBe(false);
+    expect(JSON.parse(box.run(['state', 'second']).stdout)).toMatchObject({ status: 'running', pid: second });
+    expect(box.run(['delete', '--force', 'second']).status).toBe(0);
+    expect(cgroups.filter((dir) => existsSync(dir))).toEqual([]);
+  });
+
+  it.runIf(RUNC)('runc too: delete --force of one container with its own pid namespace leaves alone another in its cgroup', () => {
+    const runc = runcFor(box);
+    try {
+      const bundle = sharedBundle(box, ['sleep', '100'], 'shared-pidns');
+      const [first, second] = [runc.id('first'), runc.id('second')];
+      expect(runc.run(['run', '-d', '-b', bundle, first]).status).toBe(0);
+      expect(runc.run(['run', '-d', '-b', bundle, second]).status).toBe(0);
+      const pid = JSON.parse(runc.run(['state', second]).stdout).pid as number;
+      expect(runc.run(['delete', '--force', first]).status).toBe(0); // it logs that the cgroup is busy
+      expect(JSON.parse(runc.run(['state', second]).stdout)).toMatchObject({ status: 'running', pid });
+    } finally {
+      runc.cleanup();
+    }
+  });
+
+  it('delete --force of a container in the host pid namespace kills what its init left in its cgroup', () => {
+    const bundle = box.bundle(['sh', '-c', 'sleep 100 & exec sleep 101'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'pid');
+    });
+    expect(box.run(['run', '-d', '-b', bundle, 'hostpid']).status).toBe(0);
+    const cgroups = Object.values(JSON.parse(readFileSync(join(box.root, 'hostpid/state.json'), 'utf8')).cgroupPaths as Record<string, string>);
+    expect(box.run(['delete', '--force', 'hostpid']).status).toBe(0);
+    // the background sleep was killed: a cgroup with a process in it cannot be removed
+    expect(cgroups.filter((dir) => existsSync(dir))).toEqual([]);
   });
 
   it('refuses to create a container whose cgroup directory is already there, and leaves it alone', () => {

@@ -41,7 +41,6 @@ const SAMPLES: { [K in StepOp]: Extract<Step, { op: K }> } = {
   setdomainname: { op: 'setdomainname', name: 'example.org' },
   sysctl: { op: 'sysctl', key: 'net.ipv4.ip_forward', value: '1' },
   setrlimit: { op: 'setrlimit', resource: 'RLIMIT_NOFILE', soft: 1024n, hard: 18446744073709551615n },
-  'oom-score-adj': { op: 'oom-score-adj', value: -1000 },
   'join-session-keyring': { op: 'join-session-keyring', name: '_ses.web' },
   terminal: { op: 'terminal', width: 120, height: 40 },
   'run-hook': {

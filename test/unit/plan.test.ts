@@ -279,13 +279,12 @@ describe('create plan options and variants', () => {
     ]);
   });
 
-  it('writes oom_score_adj only when set, and honours umask and additional gids', () => {
-    expect(ops(plan())).not.toContain('oom-score-adj');
+  it('honours umask and additional gids (oomScoreAdj is written from the host, not by a step)', () => {
     const p = plan(spec((s) => {
       s.process!.oomScoreAdj = -500;
       s.process!.user = { uid: 1000, gid: 1000, umask: 0o077, additionalGids: [5, 6] };
     }));
-    expect(stepsOf(p, 'oom-score-adj')).toEqual([{ op: 'oom-score-adj', value: -500 }]);
+    expect(ops(p).some((op) => op.includes('oom'))).toBe(false);
     expect(stepsOf(p, 'umask')).toEqual([{ op: 'umask', mask: 0o077 }]);
     expect(stepsOf(p, 'switch-user')).toEqual([{ op: 'switch-user', uid: 1000, gid: 1000, additionalGids: [5, 6] }]);
   });
@@ -455,7 +454,7 @@ describe('exec plan', () => {
   it('sets up only the process, with no barrier', () => {
     const process = spec((s) => { s.process!.oomScoreAdj = 10; }).process!;
     expect(ops(compileExecPlan(process, { hasConsoleSocket: true }))).toEqual([
-      'terminal', 'setrlimit', 'oom-score-adj', 'umask', 'chdir', 'drop-bounding-caps', 'lookup-home', 'switch-user',
+      'terminal', 'setrlimit', 'umask', 'chdir', 'drop-bounding-caps', 'lookup-home', 'switch-user',
       'chdir-as-user', 'set-capabilities', 'no-new-privileges', 'close-fds', 'exec',
     ]);
   });
