@@ -6,11 +6,11 @@
  * On v1 the container gets one directory per hierarchy; on v2 one directory in the single
  * tree. The directories are recorded in state.json, so later verbs don't recompute them.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 import { listHierarchies, type Hierarchy } from './hierarchy.js';
 
 /** What names a container's cgroup: its cgroupsPath, or else its id and the --root it lives in. */
@@ -73,20 +73,20 @@ export function createCgroups(name: CgroupName): Record<string, string> {
       const parts = relative.split('/').filter(Boolean);
       for (const [index, part] of parts.entries()) {
         dir = join(dir, part);
-        if (existsSync(dir)) {
+        if (kernelFiles().exists(dir)) {
           if (ownLeaf && index === parts.length - 1) {
             throw new RuntimeError(`cgroup ${dir} already exists (a container of this id and --root, or one that was not deleted: delete --force ${name.id})`, { code: 'EEXIST' });
           }
           continue;
         }
-        mkdirSync(dir);
+        kernelFiles().mkdir(dir);
         made.push(dir);
       }
       if (hierarchy.key.split(',').includes('cpuset')) fillCpuset(dir, hierarchy.mountPoint);
       paths[hierarchy.key] = dir;
     }
   } catch (error) {
-    for (const dir of made.reverse()) rmdirSync(dir);
+    for (const dir of made.reverse()) kernelFiles().rmdir(dir);
     if (error instanceof RuntimeError) throw error;
     throw new RuntimeError(`create cgroup: ${errorMessage(error)}`, { cause: error });
   }
@@ -105,8 +105,8 @@ function fillCpuset(dir: string, mountPoint: string): void {
   const parent = dirname(dir);
   fillCpuset(parent, mountPoint);
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    if (readFileSync(join(dir, file), 'utf8').trim() === '') {
-      writeFileSync(join(dir, file), readFileSync(join(parent, file), 'utf8').trim());
+    if (kernelFiles().read(join(dir, file)).trim() === '') {
+      kernelFiles().write(join(dir, file), kernelFiles().read(join(parent, file)).trim());
     }
   }
 }
@@ -115,7 +115,7 @@ function fillCpuset(dir: string, mountPoint: string): void {
 export function joinCgroups(paths: Record<string, string>, pid: number): void {
   for (const dir of Object.values(paths)) {
     try {
-      writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+      kernelFiles().write(join(dir, 'cgroup.procs'), String(pid));
     } catch (error) {
       throw new RuntimeError(`join cgroup ${dir}: ${errorMessage(error)}`, { cause: error, code: errorCode(error) });
     }
@@ -162,7 +162,7 @@ export function subCgroupPaths(paths: Record<string, string>, sub: Record<string
       // co-mounted controllers (cpu,cpuacct) share one directory: two paths for it conflict
       const earlier = chosen.get(key);
       if (earlier !== undefined && earlier !== dir) throw new RuntimeError(`--cgroup: ${key} is given two paths (${earlier} and ${dir})`);
-      if (!existsSync(dir)) throw new RuntimeError(`--cgroup ${controller === '' ? '' : `${controller}:`}${path}: ${dir} does not exist (a sub-cgroup is joined, not made)`);
+      if (!kernelFiles().exists(dir)) throw new RuntimeError(`--cgroup ${controller === '' ? '' : `${controller}:`}${path}: ${dir} does not exist (a sub-cgroup is joined, not made)`);
       chosen.set(key, dir);
       result[key] = dir;
     }
@@ -182,7 +182,7 @@ export function cgroupPids(paths: Record<string, string>): number[] {
   const pids: number[] = [];
   for (const cgroup of [dir, ...subCgroupsBelow(dir)]) {
     try {
-      pids.push(...readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+      pids.push(...kernelFiles().read(join(cgroup, 'cgroup.procs')).split('\n').filter(Boolean).map(Number));
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
     }
@@ -194,7 +194,7 @@ export function cgroupPids(paths: Record<string, string>): number[] {
 function subCgroupsBelow(dir: string): string[] {
   let children: string[];
   try {
-    children = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(dir, entry.name));
+    children = kernelFiles().subdirs(dir).map((name) => join(dir, name));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return [];
     throw error;
@@ -218,7 +218,7 @@ export async function removeCgroups(paths: Record<string, string>): Promise<void
 async function removeOne(dir: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      rmdirSync(dir);
+      kernelFiles().rmdir(dir);
       return;
     } catch (error) {
       const code = errorCode(error);

@@ -9,7 +9,7 @@
  * A container's cgroups go below the caller's own (read from /proc/self/cgroup), so the
  * container stays inside the caller's accounting and we never write elsewhere.
  */
-import { readFileSync, statfsSync } from 'node:fs';
+import { kernelFiles } from '../sys/kernel-files.js';
 
 export type CgroupMode = 'unified' | 'hybrid' | 'legacy';
 
@@ -26,11 +26,7 @@ export interface Hierarchy {
 }
 
 function isCgroup2(path: string): boolean {
-  try {
-    return statfsSync(path).type === CGROUP2_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
+  return kernelFiles().fsType(path) === CGROUP2_SUPER_MAGIC;
 }
 
 export function detectMode(): CgroupMode {
@@ -42,7 +38,7 @@ export function detectMode(): CgroupMode {
 export function listHierarchies(): Hierarchy[] {
   // /proc/self/cgroup: "hierarchy-id:controller-list:path"; v2 is "0::path".
   const own = new Map<string, string>();
-  for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+  for (const line of kernelFiles().read('/proc/self/cgroup').trim().split('\n')) {
     const [, controllers, ...rest] = line.split(':');
     own.set(controllers === '' ? 'unified' : controllers!, rest.join(':'));
   }
@@ -50,7 +46,7 @@ export function listHierarchies(): Hierarchy[] {
   // then we confirm with statfs(2) that a cgroup2 mount point still is one.
   const byMountPoint = new Map<string, Hierarchy | undefined>();
   // mountinfo: "... mountpoint options - fstype source superoptions" (proc(5)).
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n')) {
+  for (const line of kernelFiles().read('/proc/self/mountinfo').trim().split('\n')) {
     const [left, right] = line.split(' - ');
     if (!left || !right) continue;
     const mountPoint = left.split(' ')[4]!;

@@ -10,10 +10,10 @@
  *
  * Bad input is an error naming the setting, before or at the write that fails.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 import type { SpecResources } from '../spec/schema.js';
 import { parseCpuList, resourceWrites, type CgroupWrite } from './convert.js';
 import { listHierarchies, type CgroupMode } from './hierarchy.js';
@@ -77,7 +77,7 @@ function orderMemoryV1(writes: CgroupWrite[], dirOf: (w: CgroupWrite) => string)
   const limit = writes.find((w) => w.file === 'memory.limit_in_bytes');
   const swap = writes.find((w) => w.file === 'memory.memsw.limit_in_bytes');
   if (!limit || !swap) return writes;
-  const current = BigInt(readFileSync(join(dirOf(limit), 'memory.limit_in_bytes'), 'utf8').trim());
+  const current = BigInt(kernelFiles().read(join(dirOf(limit), 'memory.limit_in_bytes')).trim());
   if (swap.value !== '-1' && current >= BigInt(swap.value)) return writes;
   const rest = writes.filter((w) => w !== limit && w !== swap);
   return [swap, limit, ...rest];
@@ -106,10 +106,10 @@ function enableControllers(dir: string, writes: CgroupWrite[]): void {
   const parts = relative(mountPoint, dir).split('/').filter(Boolean);
   for (let depth = 0; depth < parts.length; depth++) {
     const ancestor = join(mountPoint, ...parts.slice(0, depth));
-    const enabled = new Set(readFileSync(join(ancestor, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/));
+    const enabled = new Set(kernelFiles().read(join(ancestor, 'cgroup.subtree_control')).trim().split(/\s+/));
     const missing = [...needed.keys()].filter((c) => !enabled.has(c));
     if (missing.length === 0) continue;
-    const available = readFileSync(join(ancestor, 'cgroup.controllers'), 'utf8').trim();
+    const available = kernelFiles().read(join(ancestor, 'cgroup.controllers')).trim();
     const absent = missing.filter((c) => !available.split(/\s+/).includes(c));
     if (absent.length > 0) {
       const c = absent[0]!;
@@ -117,7 +117,7 @@ function enableControllers(dir: string, writes: CgroupWrite[]): void {
     }
     const line = missing.map((c) => `+${c}`).join(' ');
     try {
-      writeFileSync(join(ancestor, 'cgroup.subtree_control'), line);
+      kernelFiles().write(join(ancestor, 'cgroup.subtree_control'), line);
     } catch (error) {
       const code = errorCode(error);
       const why = code === 'EBUSY'
@@ -140,10 +140,10 @@ function checkCpuset(write: CgroupWrite, parent: string, version: 1 | 2): void {
   const candidates = version === 2
     ? [cpus ? 'cpuset.cpus.effective' : 'cpuset.mems.effective']
     : cpus ? ['cpuset.effective_cpus', 'cpuset.cpus'] : ['cpuset.effective_mems', 'cpuset.mems'];
-  let source = candidates.map((f) => join(parent, f)).find((f) => existsSync(f));
+  let source = candidates.map((f) => join(parent, f)).find((f) => kernelFiles().exists(f));
   source ??= cpus ? '/sys/devices/system/cpu/online' : '/sys/devices/system/node/online';
-  if (!existsSync(source)) return;
-  const have = readFileSync(source, 'utf8').trim();
+  if (!kernelFiles().exists(source)) return;
+  const have = kernelFiles().read(source).trim();
   const allowed = parseCpuList(have, source);
   const outside = [...parseCpuList(write.value, write.setting)].filter((n) => !allowed.has(n));
   if (outside.length > 0) {
@@ -155,9 +155,9 @@ function checkCpuset(write: CgroupWrite, parent: string, version: 1 | 2): void {
 function writeOne(dir: string, write: CgroupWrite): void {
   let file = join(dir, write.file);
   let value = write.value;
-  if (!existsSync(file)) {
+  if (!kernelFiles().exists(file)) {
     if (write.optional) return;
-    if (write.fallback && existsSync(join(dir, write.fallback.file))) {
+    if (write.fallback && kernelFiles().exists(join(dir, write.fallback.file))) {
       file = join(dir, write.fallback.file);
       value = write.fallback.value;
     } else {
@@ -165,7 +165,7 @@ function writeOne(dir: string, write: CgroupWrite): void {
     }
   }
   try {
-    writeFileSync(file, value);
+    kernelFiles().write(file, value);
   } catch (error) {
     const code = errorCode(error);
     const hint = code === 'EBUSY' && write.controller === 'memory' ? ' (is the limit below what the container already uses?)'

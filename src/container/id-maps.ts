@@ -2,9 +2,9 @@
  * uid_map and gid_map of a new user namespace (user_namespaces(7)), written by the parent
  * while the container process waits for its plan. Each line is "inside outside count".
  */
-import { writeFileSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../errors.js';
 import type { Spec } from '../spec/schema.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 
 interface IdMapping {
   containerID: number;
@@ -23,8 +23,8 @@ export function writeIdMaps(pid: number, spec: Spec): void {
     throw new RuntimeError('a user namespace needs linux.uidMappings and linux.gidMappings');
   }
   try {
-    writeFileSync(`/proc/${pid}/uid_map`, format(uid));
-    writeFileSync(`/proc/${pid}/gid_map`, format(gid));
+    kernelFiles().write(`/proc/${pid}/uid_map`, format(uid));
+    kernelFiles().write(`/proc/${pid}/gid_map`, format(gid));
   } catch (error) {
     throw new RuntimeError(`write uid/gid map of ${pid}: ${errorMessage(error)}`, { cause: error });
   }

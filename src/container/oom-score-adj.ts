@@ -10,15 +10,15 @@
  * before that point as well. ts-runc runs as the host's root, which may also lower the
  * value (CAP_SYS_RESOURCE, proc(5)). The value is inherited by the process's children.
  */
-import { writeFileSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../errors.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 
 export function writeOomScoreAdj(pid: number, value: number | undefined): void {
   // "If oomScoreAdj is not set, the runtime MUST NOT change the value of oom_score_adj."
   if (value === undefined) return;
   const path = `/proc/${pid}/oom_score_adj`;
   try {
-    writeFileSync(path, String(value));
+    kernelFiles().write(path, String(value));
   } catch (error) {
     throw new RuntimeError(`write ${value} to ${path} (process.oomScoreAdj): ${errorMessage(error)}`, { cause: error });
   }

@@ -10,7 +10,6 @@
  * runc 1.1.5 instead overwrites its saved config with the update's zeros for every flag not
  * given, forgetting earlier cpuset and rt values; merging is what its users expect.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { detectMode } from '../cgroups/hierarchy.js';
@@ -18,6 +17,7 @@ import { applyDeviceUpdate } from '../cgroups/device-transition.js';
 import { applyResources } from '../cgroups/resources.js';
 import type { SpecResources } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 import { statusOf } from './status.js';
 
 export function updateContainer(store: StateStore, id: string, changes: SpecResources): void {
@@ -65,7 +65,7 @@ function completeV2Pairs(dir: string, changes: SpecResources, merged: SpecResour
   const out = { ...changes };
   const cpu = changes.cpu;
   if (cpu && (cpu.quota !== undefined || cpu.period !== undefined)) {
-    const [quota = 'max', period = '100000'] = readFileSync(join(dir, 'cpu.max'), 'utf8').trim().split(/\s+/);
+    const [quota = 'max', period = '100000'] = kernelFiles().read(join(dir, 'cpu.max')).trim().split(/\s+/);
     out.cpu = {
       ...cpu,
       quota: merged.cpu?.quota ?? (quota === 'max' ? -1 : Number(quota)),
@@ -76,7 +76,7 @@ function completeV2Pairs(dir: string, changes: SpecResources, merged: SpecResour
   if (memory && (memory.swap !== undefined || memory.limit !== undefined)) {
     let limit = merged.memory?.limit;
     if (limit === undefined) {
-      const max = readFileSync(join(dir, 'memory.max'), 'utf8').trim();
+      const max = kernelFiles().read(join(dir, 'memory.max')).trim();
       limit = max === 'max' ? -1 : Number(max);
     }
     out.memory = { ...memory, limit, swap: merged.memory?.swap };
