@@ -21,10 +21,10 @@
  * default-deny cgroup and only "a *:* rwm" for a default-allow one (whose deny exceptions it
  * does not show: those are taken from the rules last applied, kept in the state).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import type { SpecResources } from '../spec/schema.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 import { isWildcard, type DeviceRule } from './device-bpf.js';
 import { normaliseDeviceRules, replaceV2DeviceFilter, v1DevicesDir, writeV1DeviceLines } from './devices.js';
 import type { CgroupMode } from './hierarchy.js';
@@ -109,14 +109,14 @@ export function applyDeviceUpdate(paths: Record<string, string>, previous: reado
     return;
   }
   const dir = v1DevicesDir(paths);
-  const listed = parseDevicesList(readFileSync(join(dir, 'devices.list'), 'utf8'));
+  const listed = parseDevicesList(kernelFiles().read(join(dir, 'devices.list')));
   // A default-allow cgroup hides its deny exceptions: take them from the rules last applied.
   const kept = previous ? emulate(normaliseDeviceRules(previous)) : undefined;
   const current = listed.defaultAllow && kept?.defaultAllow ? kept : listed;
   const target = emulate(rules);
   writeV1DeviceLines(dir, transition(current, target));
   // As runc checks: a default-deny result must list exactly the exceptions wanted.
-  const after = parseDevicesList(readFileSync(join(dir, 'devices.list'), 'utf8'));
+  const after = parseDevicesList(kernelFiles().read(join(dir, 'devices.list')));
   const same = after.defaultAllow === target.defaultAllow && (target.defaultAllow ||
     (after.exceptions.size === target.exceptions.size && [...target.exceptions].every(([k, v]) => after.exceptions.get(k) === v)));
   if (!same) {

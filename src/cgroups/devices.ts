@@ -13,11 +13,12 @@
  * hold from the container's first instruction. linux.devices only *creates* nodes: like runc,
  * a node listed there is not allowed unless a rule (or the list below) allows it.
  */
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import type { SpecResources } from '../spec/schema.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 import { attachCgroupDeviceProgram, attachedCgroupDevicePrograms, detachCgroupDeviceProgram, loadCgroupDeviceProgram, closeFd } from '../sys/libc.js';
 import { deviceFilter, isWildcard, type DeviceRule } from './device-bpf.js';
 import type { CgroupMode } from './hierarchy.js';
@@ -100,7 +101,7 @@ export function writeV1DeviceLines(dir: string, writes: Iterable<readonly [file:
   for (const [file, line] of writes) {
     const path = join(dir, file);
     try {
-      writeFileSync(path, line);
+      kernelFiles().write(path, line);
     } catch (error) {
       const code = errorCode(error);
       throw new RuntimeError(`linux.resources.devices: write ${JSON.stringify(line)} to ${path}: ${errorMessage(error)}` +

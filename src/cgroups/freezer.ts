@@ -8,9 +8,9 @@
  * On a hybrid host the v1 freezer is used, as runc does; the v2 tree there has no
  * processes' controllers, though it has cgroup.freeze.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 
 export type FreezerState = 'frozen' | 'thawed' | 'freezing';
 
@@ -32,12 +32,12 @@ export function freezerState(paths: Record<string, string>): FreezerState | unde
   if (!freezer) return undefined;
   try {
     if (freezer.version === 1) {
-      const state = readFileSync(join(freezer.dir, 'freezer.state'), 'utf8').trim();
+      const state = kernelFiles().read(join(freezer.dir, 'freezer.state')).trim();
       return state === 'FROZEN' ? 'frozen' : state === 'FREEZING' ? 'freezing' : 'thawed';
     }
-    const events = readFileSync(join(freezer.dir, 'cgroup.events'), 'utf8');
+    const events = kernelFiles().read(join(freezer.dir, 'cgroup.events'));
     if (/^frozen 1$/m.test(events)) return 'frozen';
-    return readFileSync(join(freezer.dir, 'cgroup.freeze'), 'utf8').trim() === '1' ? 'freezing' : 'thawed';
+    return kernelFiles().read(join(freezer.dir, 'cgroup.freeze')).trim() === '1' ? 'freezing' : 'thawed';
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
@@ -49,7 +49,7 @@ function write(freezer: Freezer, frozen: boolean): void {
     ? ['freezer.state', frozen ? 'FROZEN' : 'THAWED']
     : ['cgroup.freeze', frozen ? '1' : '0'];
   try {
-    writeFileSync(join(freezer.dir, file), value);
+    kernelFiles().write(join(freezer.dir, file), value);
   } catch (error) {
     throw new RuntimeError(`write ${value} to ${join(freezer.dir, file)}: ${errorMessage(error)}`, { cause: error, code: errorCode(error) });
   }

@@ -16,9 +16,9 @@
  * The parsers below take a file's text and are pure; `readStats` reads the files. A file
  * that is missing (a controller not enabled, an older kernel) leaves its field out.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../errors.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 
 export interface CpuUsage {
   total?: bigint;
@@ -239,7 +239,7 @@ export function dirReader(dir: string | undefined): StatFileReader {
   return (file) => {
     if (dir === undefined) return undefined;
     try {
-      return readFileSync(join(dir, file), 'utf8');
+      return kernelFiles().read(join(dir, file));
     } catch (error) {
       const code = errorCode(error);
       // ENOENT: no such file or cgroup; ENODEV/EOPNOTSUPP: a controller file that exists but can't be read here.

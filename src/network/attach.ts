@@ -11,8 +11,8 @@
  * name and renamed eth0 there, so it never shows up, nor clashes, on the host.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../errors.js';
+import { kernelFiles } from '../sys/kernel-files.js';
 import { addAddress } from './addresses.js';
 import { createBridge, createVethPair, deleteLink, getLink, renameLink, setHairpin, setLinkUp, setMaster } from './links.js';
 import type { Netlink } from './netlink/socket.js';
@@ -26,7 +26,7 @@ export function hostVethName(root: string, id: string): string {
 /** A sysctl of the namespace this process is in: /proc/sys/net follows the writer's netns. */
 function sysctl(path: string, value: string): void {
   try {
-    writeFileSync(`/proc/sys/${path}`, value);
+    kernelFiles().write(`/proc/sys/${path}`, value);
   } catch (error) {
     throw new RuntimeError(`write ${value} to /proc/sys/${path}: ${errorMessage(error)}`, { cause: error });
   }
