@@ -100,3 +100,16 @@ describe('freezer', () => {
     expect(kernel.writes()).toEqual([[`${dir}/cgroup.freeze`, '1'], [`${dir}/cgroup.freeze`, '0']]);
   });
 });
+
+describe('device rules on cgroup v1', () => {
+  it('says so when devices.list does not list the wanted rules after the writes (a parent that forbids them)', async () => {
+    const { applyDeviceUpdate } = await import('../../src/cgroups/device-transition.js');
+    const v1 = '/sys/fs/cgroup/devices/c';
+    // the double keeps devices.list as it was, as a kernel whose parent refuses every change would
+    const kernel = new RecordingKernelFiles({ [`${v1}/devices.list`]: 'a *:* rwm\n', [`${v1}/devices.allow`]: '', [`${v1}/devices.deny`]: '' });
+    restore = kernel.install();
+    expect(() => applyDeviceUpdate({ devices: v1 }, undefined, [{ allow: false, access: 'rwm' }], 'legacy'))
+      .toThrow(`linux.resources.devices: ${v1}/devices.list does not match the rules after the update`);
+    expect(kernel.writes()[0]).toEqual([`${v1}/devices.deny`, 'a *:* rwm']); // the new default first
+  });
+});
