@@ -1,6 +1,6 @@
 // Bundles the CLI for bin/ts-runc (issue 14): `make build` runs it after tsc.
 //
-//   node scripts/bundle.mjs     writes dist/bundle/entry.js, main.js and shared chunks
+//   node scripts/bundle.mjs     writes dist/bundle/entry.js, main.js and shared chunks, and light.js
 //
 // Why: Node's ES module loader pays per file (resolve, package-scope look-ups, read,
 // compile, link), and `create` loaded 156 files, 95 of them zod's. Bundled, main is one
@@ -39,6 +39,31 @@ await build({
   logLevel: 'warning',
   plugins: [buildCommit()],
 });
+// light.js: main with only the light verbs (src/cli/route.ts), in one file without
+// splitting, so `state`, `list`, `start` and `kill` load two files, not 12–17.
+await build({
+  absWorkingDir: repo,
+  entryPoints: { light: 'src/cli/main.ts' },
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  external: ['koffi', 'pino', 'tar-stream'],
+  logLevel: 'warning',
+  plugins: [buildCommit(), lightVerbs()],
+});
+
+/** In light.js, main's `./verbs.js` is src/cli/light-verbs.ts: the five light verbs only. */
+function lightVerbs() {
+  return {
+    name: 'light-verbs',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/verbs\.js$/ }, (args) =>
+        args.importer.endsWith(join('src', 'cli', 'main.ts')) ? { path: join(repo, 'src/cli/light-verbs.ts') } : undefined);
+    },
+  };
+}
 
 /**
  * src/version.ts's BUILD_COMMIT is "unknown"; `make` writes the commit into tsc's

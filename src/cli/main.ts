@@ -14,6 +14,7 @@ import { EXIT_PIPE_CLOSED, type Context } from './command.js';
 import { VERBS, loadVerb, type Verb } from './verbs.js';
 import { columns, commandHelp, flagTable, groupHelp } from './help.js';
 import { didYouMean } from './suggest.js';
+import { markStdoutClosed, stdoutClosedByWrite, writeOut } from './output.js';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'root', type: 'string', help: `root directory for container state (default ${DEFAULT_ROOT})` },
@@ -39,23 +40,53 @@ const GLOBAL_FLAGS: FlagSpec[] = [
  * at the failed write: a verb in the middle of something (export pauses the container)
  * still finishes and undoes what it must.
  */
-let stdoutClosed = false;
+let stdoutCreated = false;
 
 function watchStdio(): void {
-  process.stdout.on('error', (error) => {
-    if (errorCode(error) !== 'EPIPE') throw error;
-    stdoutClosed = true;
-    process.exitCode = EXIT_PIPE_CLOSED;
+  whenCreated('stdout', (stream) => {
+    stdoutCreated = true;
+    stream.on('error', (error) => {
+      if (errorCode(error) !== 'EPIPE') throw error;
+      markStdoutClosed();
+      process.exitCode = EXIT_PIPE_CLOSED;
+    });
   });
   // Nothing useful can be said about a closed stderr, and nowhere to say it.
-  process.stderr.on('error', (error) => {
-    if (errorCode(error) !== 'EPIPE') throw error;
+  whenCreated('stderr', (stream) => {
+    stream.on('error', (error) => {
+      if (errorCode(error) !== 'EPIPE') throw error;
+    });
+  });
+}
+
+/**
+ * Runs attach on process.stdout (or stderr) when something first uses it, not before:
+ * Node creates the stream on first use, and a verb that writes with writeOut (output.ts)
+ * or not at all should not pay for it. process.stdout is a configurable getter (Node's
+ * bootstrap defines it so); the wrapper puts the original back at its first call.
+ */
+function whenCreated(name: 'stdout' | 'stderr', attach: (stream: NodeJS.WriteStream) => void): void {
+  const descriptor = Object.getOwnPropertyDescriptor(process, name);
+  const get = descriptor?.get;
+  if (!descriptor || !get || !descriptor.configurable) {
+    attach(process[name]);
+    return;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: descriptor.enumerable,
+    get() {
+      Object.defineProperty(process, name, descriptor);
+      const stream = get.call(process) as NodeJS.WriteStream;
+      attach(stream);
+      return stream;
+    },
   });
 }
 
 /** Whether a write to stdout failed with EPIPE (the flag is set on the stream before its 'error' event). */
 function stdoutGone(): boolean {
-  return stdoutClosed || errorCode(process.stdout.errored) === 'EPIPE';
+  return stdoutClosedByWrite() || (stdoutCreated && errorCode(process.stdout.errored) === 'EPIPE');
 }
 
 async function mainHelp(): Promise<string> {
@@ -104,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
     // runc's lines (main.go: version, commit, spec, go, libseccomp), with Node in Go's place
     // and no libseccomp (src/seccomp/ compiles the filters). The runtime-spec version is the
     // one `spec` writes into config.json (spec/defaults.ts).
-    process.stdout.write(`ts-runc version ${TS_RUNC_VERSION}\ncommit: ${BUILD_COMMIT}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
+    writeOut(`ts-runc version ${TS_RUNC_VERSION}\ncommit: ${BUILD_COMMIT}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
     return 0;
   }
   const [verb, ...rest] = globals.positionals;

@@ -118,9 +118,9 @@ suite('cli: a closed stdout', () => {
     return { status: r.status ?? 128, stderr: r.stderr };
   }
 
-  it('plan and list end quietly with 141 (128 + SIGPIPE), as tools stopped by SIGPIPE do', () => {
+  it('plan, list and --version end quietly with 141 (128 + SIGPIPE), as tools stopped by SIGPIPE do', () => {
     const bundle = box.bundle(['true']);
-    for (const args of [['plan', '-b', bundle], ['list'], ['--help']]) {
+    for (const args of [['plan', '-b', bundle], ['list'], ['--help'], ['--version']]) {
       const r = withClosedStdout(args);
       expect(r.stderr, args.join(' ')).toBe('');
       expect(r.status, args.join(' ')).toBe(141);

@@ -4,6 +4,7 @@ import { RuntimeError } from '../../errors.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
 import { checkArgs } from '../help.js';
+import { writeOut } from '../output.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'format', short: 'f', type: 'string', help: 'table or json' },
@@ -21,14 +22,14 @@ export const command: Command = {
     if (format !== 'table' && format !== 'json') throw new RuntimeError(`invalid format option ${JSON.stringify(format)}`);
     const states = store.list().map((id) => ociState(store, store.read(id)));
     if (bool(parsed, 'quiet')) {
-      process.stdout.write(states.map((s) => `${s.id}\n`).join(''));
+      writeOut(states.map((s) => `${s.id}\n`).join(''));
     } else if (format === 'json') {
-      process.stdout.write(JSON.stringify(states) + '\n');
+      writeOut(JSON.stringify(states) + '\n');
     } else {
       const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
         ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner || 'root'])];
       const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-      process.stdout.write(rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]! + 2)).join('').trimEnd() + '\n').join(''));
+      writeOut(rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]! + 2)).join('').trimEnd() + '\n').join(''));
     }
     return 0;
   },

@@ -3,6 +3,7 @@ import { ociState } from '../../container/status.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { checkArgs } from '../help.js';
+import { writeOut } from '../output.js';
 
 export const command: Command = {
   synopsis: '<container-id>',
@@ -10,7 +11,7 @@ export const command: Command = {
   flags: [],
   async run({ store }, argv) {
     const [id] = checkArgs(parseFlags(argv, [], 'state'), 'state', command.synopsis);
-    process.stdout.write(JSON.stringify(ociState(store, store.read(id!)), null, 2) + '\n');
+    writeOut(JSON.stringify(ociState(store, store.read(id!)), null, 2) + '\n');
     return 0;
   },
 };
