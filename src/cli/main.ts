@@ -9,25 +9,14 @@ import { OCI_VERSION } from '../spec/defaults.js';
 import { DEFAULT_ROOT, StateStore } from '../state/container-state.js';
 import { DEFAULT_STORAGE } from '../storage.js';
 import { BUILD_COMMIT, TS_RUNC_VERSION } from '../version.js';
-import { HelpRequested, parseFlags, str, bool, type FlagSpec } from './args.js';
+import { HelpRequested, parseFlags, str, bool } from './args.js';
+import { GLOBAL_FLAGS } from './global-flags.js';
 import { EXIT_PIPE_CLOSED, type Context } from './command.js';
 import { VERBS, loadVerb, type Verb } from './verbs.js';
 import { columns, commandHelp, flagTable, groupHelp } from './help.js';
 import { didYouMean } from './suggest.js';
 import { markStdoutClosed, stdoutClosedByWrite, writeOut } from './output.js';
 
-const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: 'root', type: 'string', help: `root directory for container state (default ${DEFAULT_ROOT})` },
-  { name: 'storage', type: 'string', help: `directory for images, container layers and networks (default ${DEFAULT_STORAGE})` },
-  { name: 'log', type: 'string', help: 'log file (default: stderr, errors only)' },
-  { name: 'log-format', type: 'string', help: 'text or json' },
-  { name: 'debug', type: 'bool', help: 'log debug output' },
-  { name: 'systemd-cgroup', type: 'bool', help: 'accepted for compatibility; cgroups are managed through cgroupfs' },
-  { name: 'rootless', type: 'string', help: 'accepted for compatibility (true|false|auto)' },
-  { name: 'criu', type: 'string', help: 'accepted for compatibility; checkpoint is not supported' },
-  { name: 'help', short: 'h', type: 'bool', help: 'show help' },
-  { name: 'version', short: 'v', type: 'bool', help: 'print the version' },
-];
 
 /**
  * After the reader of stdout went away (`ts-runc plan | head -1`) the status is 141, which

@@ -11,10 +11,10 @@
  * sends the command line to the full bundle, which handles them all.
  */
 
-/** Global flags that take a value (main.ts GLOBAL_FLAGS), as `--flag value` or `--flag=value`. */
-const VALUE_FLAGS = new Set(['root', 'storage', 'log', 'log-format', 'rootless', 'criu']);
+/** Global flags that take a value (global-flags.ts; cli-route.test.ts checks the two agree), as `--flag value` or `--flag=value`. */
+export const VALUE_FLAGS = new Set(['root', 'storage', 'log', 'log-format', 'rootless', 'criu']);
 /** Global bool flags that change nothing about which verb runs. */
-const BOOL_FLAGS = new Set(['debug', 'systemd-cgroup']);
+export const BOOL_FLAGS = new Set(['debug', 'systemd-cgroup']);
 export const LIGHT_VERBS: readonly string[] = ['state', 'list', 'start', 'kill'];
 
 /** Whether the light bundle can run this command line (the arguments after the script). */
