@@ -34,11 +34,15 @@ done
 # against them or drive ts-runc through them.  nftables: NAT and published ports.
 # docker-registry: a local registry v2 for the pull/push tests.  podman is installed
 # without its Recommends (dbus-user-session...), so its useful ones are listed by
-# hand, buildah among them.
+# hand, buildah among them.  conmon: the monitor's benchmark.  docker-compose and
+# python3-docker: real clients of the Engine API service (docker's own CLI comes from
+# docker.io, whose daemon is never started).  bzip2, xz-utils: ADD of such archives in
+# builds.  tmux: tests that need a real terminal.
 PKGS=(build-essential make busybox-static iproute2 strace
       runc crun podman buildah containerd skopeo umoci
       netavark aardvark-dns iptables catatonit uidmap slirp4netns
-      nftables docker-registry)
+      nftables docker-registry conmon docker-compose python3-docker
+      bzip2 xz-utils tmux)
 [ "$WANT_VM" -eq 1 ] && PKGS+=(qemu-system-x86)
 
 missing=()
