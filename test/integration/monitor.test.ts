@@ -315,4 +315,48 @@ esac
       box.cleanup();
     }
   });
+
+  it('holds the pty master of a container with a terminal (console socket), with resize and stdin', async () => {
+    const box = sandbox();
+    try {
+      const bundle = box.bundle(['sh', '-c', 'stty size; read line; echo "got $line"; exit 4'], (spec) => {
+        spec.process!.terminal = true;
+      });
+      const id = `mon-tty-${process.pid}`;
+      const ts = `${join(REPO, 'bin/ts-runc')} --root ${box.root} --storage ${box.storage}`;
+      const script = join(work, 'tty-hook');
+      writeFileSync(
+        script,
+        `#!/bin/sh
+case "$1" in
+init)
+  ${ts} create --bundle ${bundle} --console-socket "$TS_RUNC_CONSOLE_SOCKET" --pid-file ${work}/pid ${id} 3>&- &&
+  ${ts} start ${id} 3>&- &&
+  echo "{\\"pid\\":$(cat ${work}/pid)}" >&3 ;;
+cleanup)
+  ${ts} delete --force ${id} 3>&- ;;
+esac
+`,
+      );
+      chmodSync(script, 0o755);
+      const client = await monitor({ hook: [script], tty: true, stdin: true });
+      const pid = monitorPid(join(dir, 'monitor.pid'))!;
+      let stdout = '';
+      client.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      client.resize(40, 100);
+      await client.start();
+      await waitFor(() => stdout.includes('40 100'), 'stty size');
+      client.writeStdin('abc\n');
+      expect(await client.nextExit()).toEqual({ exitCode: 4, restarting: false });
+      await finished();
+      expect(stdout).toContain('got abc\r\n');
+      const lines = logLines();
+      expect(new Set(lines.map((l) => l.stream))).toEqual(new Set(['stdout']));
+      expect(lines.map((l) => l.log).join('')).toBe('40 100\r\nabc\r\ngot abc\r\n');
+      // the console socket is gone
+      expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`ts-runc-console-${pid}-`))).toEqual([]);
+    } finally {
+      box.cleanup();
+    }
+  });
 });
