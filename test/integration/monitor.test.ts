@@ -61,7 +61,7 @@ async function waitFor<T>(check: () => T | undefined | false, what: string, time
 }
 
 /** A hook script: `init` runs `container` (shell) in the background and reports its pid. */
-function hook(container: string, extra = ''): string {
+function hook(container: string, extra = '', health = ''): string {
   const path = join(work, `hook-${Math.random().toString(36).slice(2)}`);
   writeFileSync(
     path,
@@ -77,6 +77,9 @@ init)
 cleanup)
   echo "cleanup $TS_RUNC_EXIT_CODE $TS_RUNC_RESTARTING" >> ${work}/cleanups
   ${extra}
+  ;;
+health)
+  ${health}
   ;;
 esac
 `,
@@ -126,6 +129,50 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     expect(Date.parse(state.FinishedAt)).toBeGreaterThanOrEqual(Date.parse(state.StartedAt));
     expect(readFileSync(join(work, 'cleanups'), 'utf8')).toBe('cleanup 3 0\n');
     expect(existsSync(join(dir, 'monitor.pid'))).toBe(false);
+  });
+
+  it('never lets a client that does not read hold up the container; the log gets every byte', async () => {
+    const line = 'a line of container output, as fast as the container can write it';
+    const total = 30_000_000;
+    const client = await monitor({ hook: [hook(`yes '${line}' | head -c ${total}`)] });
+    const slow = await MonitorClient.connect(dir, { stdout: true }); // never reads its stdout
+    await client.start();
+    await finished();
+    const logged = logLines();
+    expect(logged.reduce((sum, l) => sum + Buffer.byteLength(l.log), 0)).toBe(total);
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 0 });
+    let received = 0;
+    slow.stdout.on('data', (d: Buffer) => (received += d.length));
+    await slow.closed;
+    expect(received).toBeLessThan(total); // what it could not take was dropped for it
+  });
+
+  it('writes no log with --log-driver none', async () => {
+    const client = await monitor({ hook: [hook('echo not logged')], logDriver: 'none' });
+    let stdout = '';
+    client.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await client.start();
+    await finished();
+    await client.closed;
+    expect(stdout).toBe('not logged\n'); // attach still works
+    expect(existsSync(join(dir, 'container.log'))).toBe(false);
+  });
+
+  it('runs the health hook on its interval while the container runs, one at a time', async () => {
+    const checks = join(work, 'checks');
+    const client = await monitor({
+      hook: [hook('exec sleep 1000', '', `echo "start $TS_RUNC_PID" >> ${checks}; sleep 0.2; echo end >> ${checks}`)],
+      healthIntervalMs: 50,
+    });
+    const { pid } = await client.start();
+    await waitFor(() => existsSync(checks) && readFileSync(checks, 'utf8').split('end').length > 3, 'three health checks');
+    client.noRestart();
+    process.kill(pid, 'SIGKILL');
+    expect(await client.nextExit()).toEqual({ exitCode: 137, restarting: false });
+    await finished();
+    const lines = readFileSync(checks, 'utf8').trim().split('\n');
+    // strictly start, end, start, end...: never two at once (a last one may have been killed)
+    lines.forEach((l, i) => expect(l).toBe(i % 2 === 0 ? `start ${pid}` : 'end'));
   });
 
   it('rotates the log at max-size, keeping max-files files', async () => {
