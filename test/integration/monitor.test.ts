@@ -66,14 +66,16 @@ function hook(container: string, extra = '', health = ''): string {
   writeFileSync(
     path,
     `#!/bin/sh
-# The container is started from a subshell that exits at once, so that it is reparented to
-# the monitor as a real one is (this shell must not reap it), with the hook's stdin (an
-# asynchronous list would get /dev/null).
+# The container is started by setsid -f, whose parent exits at once without waiting for
+# it (a shell might reap its own background job first), so that it is reparented to the
+# monitor as a real one is; it writes its own pid. It gets the hook's stdin (an
+# asynchronous list would get /dev/null) but not fd 3.
 case "$1" in
 init)
-  exec 4<&0
-  ( sh -c '${container.replace(/'/g, `'\\''`)}' <&4 3>&- 4<&- & echo $! > ${work}/pid.$$ )
-  echo "{\\"pid\\":$(cat ${work}/pid.$$)}" >&3 ;;
+  pidfile=${work}/pid.$$
+  setsid -f sh -c 'echo $$ > "$1.tmp" && mv "$1.tmp" "$1" && exec sh -c "$0"' '${container.replace(/'/g, `'\\''`)}' "$pidfile" 3>&-
+  while [ ! -s "$pidfile" ]; do sleep 0.01; done
+  echo "{\\"pid\\":$(cat "$pidfile")}" >&3 ;;
 cleanup)
   echo "cleanup $TS_RUNC_EXIT_CODE $TS_RUNC_RESTARTING" >> ${work}/cleanups
   ${extra}
@@ -239,6 +241,20 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     await finished();
     const logged = logLines().map((l) => l.log).join('');
     expect(logged).toBe(`hello monitor\n${big.toString()}`);
+  });
+
+  it('stays idle when the container closes its stdin (no busy loop on the dead pipe)', async () => {
+    const client = await monitor({ hook: [hook('exec 0<&-; sleep 1; echo done')], stdin: true });
+    await client.start();
+    const pid = monitorPid(join(dir, 'monitor.pid'))!;
+    await client.nextExit();
+    // CPU time of the monitor (utime + stime, clock ticks of 10 ms) over the 1 s the
+    // container slept: a loop on the pipe's EPOLLERR would burn most of it
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    expect((Number(fields[11]) + Number(fields[12])) * 10).toBeLessThan(300);
+    await finished();
+    expect(logLines().map((l) => l.log)).toEqual(['done\n']);
   });
 
   it('closes stdin when the first client that wrote to it leaves, with --stdin-once', async () => {
