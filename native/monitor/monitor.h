@@ -146,6 +146,8 @@ extern int monitor_done;
 /* Forks `HOOK... verb` with stdio from fds (-1: /dev/null) and fd 3 = the write end of a
  * pipe whose read end is returned in *report_fd (-1 when report_fd is NULL). extra_env
  * entries ("K=V", NULL-terminated) are added to the environment. */
+/* the monitor's oom_score_adj before it lowered it (main.c), "" if unchanged */
+extern char oom_score_adj_original[16];
 pid_t hook_spawn(const char *verb, const int fds[3], int *report_fd, char *const extra_env[]);
 
 #endif

@@ -216,8 +216,15 @@ describe.skipIf(!isRoot)('the container monitor', () => {
   });
 
   it('never restarts after NO_RESTART (the user stopped it)', async () => {
-    const client = await monitor({ hook: [hook('exec sleep 1000')], restart: 'always' });
+    const client = await monitor({ hook: [hook('cat /proc/self/oom_score_adj; exec sleep 1000')], restart: 'always' });
     const { pid } = await client.start();
+    // the monitor shields itself from the OOM killer; the container does not inherit that
+    await waitFor(() => existsSync(join(dir, 'container.log')) && logLines().length > 0, 'the first line');
+    expect(logLines()[0]!.log).toBe(readFileSync('/proc/self/oom_score_adj', 'utf8'));
+    // lowering it needs CAP_SYS_RESOURCE (bit 24), which a sandboxed root may lack
+    const capEff = BigInt(`0x${/^CapEff:\s+(\w+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+    const expected = capEff & (1n << 24n) ? '-999\n' : readFileSync('/proc/self/oom_score_adj', 'utf8');
+    expect(readFileSync(`/proc/${monitorPid(join(dir, 'monitor.pid'))}/oom_score_adj`, 'utf8')).toBe(expected);
     client.noRestart();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const exit = client.nextExit();

@@ -41,14 +41,15 @@ function processes(id: string): string[] {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-/** Once the two orphaned sleeps have exited (only `sleep 1000` still runs): the zombies. */
-async function zombiesAfterOrphansExit(id: string): Promise<number> {
-  let list: string[] = [];
+const running = (list: string[], comm: string) => list.filter((p) => p.endsWith(`(${comm})`) && !p.startsWith('Z')).length;
+const zombies = (list: string[]) => list.filter((p) => p.startsWith('Z')).length;
+
+/** Waits until the orphaned sleeps have exited and `condition` holds for the process list. */
+async function waitForProcesses(id: string, condition: (list: string[]) => boolean, what: string): Promise<void> {
   await waitFor(() => {
-    list = processes(id);
-    return list.filter((p) => p.endsWith('(sleep)') && !p.startsWith('Z')).length === 1;
-  }, 'the orphans to exit');
-  return list.filter((p) => p.startsWith('Z')).length;
+    const list = processes(id);
+    return running(list, 'sleep') === 1 && condition(list); // only `sleep 1000` still runs
+  }, what);
 }
 
 /** `ts-runc run` in the foreground; resolves with its exit status once the container ends. */
@@ -70,13 +71,15 @@ describe.skipIf(!isRoot || !haveFixture)('ts-runc-pid1 as PID 1 (--init)', () =>
   it('reaps orphans that a program which never waits leaves behind', async () => {
     const id = `pid1-reap-${process.pid}`;
     expect(box.run(['run', '-d', '--bundle', bundle(['/sbin/docker-init', 'sh', '-c', orphans]), id]).status).toBe(0);
-    expect(await zombiesAfterOrphansExit(id)).toBe(0);
+    // both orphans exited and were reaped (a zombie that stays makes this time out)
+    await waitForProcesses(id, (list) => zombies(list) === 0, 'the orphans to exit and be reaped');
   });
 
   it('(without it, the same program as PID 1 leaves zombies)', async () => {
     const id = `pid1-none-${process.pid}`;
     expect(box.run(['run', '-d', '--bundle', bundle(['sh', '-c', orphans]), id]).status).toBe(0);
-    expect(await zombiesAfterOrphansExit(id)).toBe(2);
+    await waitForProcesses(id, (list) => zombies(list) === 2, 'the orphans to exit');
+    expect(zombies(processes(id))).toBe(2); // and nobody reaps them
   });
 
   it('forwards TERM to a program that handles it and exits with its status', async () => {
