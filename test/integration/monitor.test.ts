@@ -133,6 +133,19 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     expect(existsSync(join(dir, 'monitor.pid'))).toBe(false);
   });
 
+  it('splits a line over 16 KiB into pieces without cutting a UTF-8 character, and keeps U+2028 escaped', async () => {
+    // 30,001 "é" (2 bytes each) after one "x": no 16 KiB boundary falls between characters
+    const client = await monitor({ hook: [hook(`printf x; i=0; while [ $i -lt 30001 ]; do printf '\\303\\251'; i=$((i+1)); done; printf '\\n'; printf 'sep\\342\\200\\250ok\\n'`)] });
+    await client.start();
+    await finished();
+    const pieces = logLines().map((l) => l.log);
+    expect(pieces.slice(0, -1).join('')).toBe(`x${'é'.repeat(30001)}\n`);
+    expect(pieces.length).toBe(5); // 60,004 bytes: three pieces of 16,383 or 16,384 bytes and the rest
+    for (const piece of pieces.slice(0, 3)) expect(Buffer.byteLength(piece)).toBeGreaterThanOrEqual(16383);
+    expect(pieces.at(-1)).toBe('sep\u2028ok\n');
+    expect(readFileSync(join(dir, 'container.log'), 'utf8')).toContain('sep\\u2028ok');
+  });
+
   it('never lets a client that does not read hold up the container; the log gets every byte', async () => {
     const line = 'a line of container output, as fast as the container can write it';
     const total = 30_000_000;
