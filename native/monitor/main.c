@@ -16,7 +16,8 @@
  *   3. prctl(PR_SET_CHILD_SUBREAPER): orphans below us (the container) come to us;
  *   4. chdir(DIR), lock it (flock(2) on the directory: one monitor per container), write
  *      monitor.pid ("<pid> <starttime>", field 22 of /proc/self/stat, so a recycled pid is
- *      never mistaken for us), state.json ("created"), bind attach.sock;
+ *      never mistaken for us), state.json ("created", or the last run's exit: state.c),
+ *      bind attach.sock;
  *   5. "ready\n" on --ready-fd (or "error: …\n" if a step failed), then the event loop.
  *
  * Where each part lives (monitor.h lists them all):
@@ -216,7 +217,7 @@ int main(int argc, char **argv) {
   loop_add(&signals, EPOLLIN);
   child_init();
   log_open();
-  st.status = ST_CREATED;
+  state_load();
   state_write();
   attach_listen();
   write_pid_file();

@@ -319,6 +319,26 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     expect(readMonitorState(join(dir, 'state.json'))?.Status).toBe('created');
   });
 
+  it("keeps the last run's exit in state.json until START (a start after a stop), 255 for a run whose monitor died", async () => {
+    const state = join(dir, 'state.json');
+    const before = { Status: 'exited', Pid: 0, ExitCode: 137, StartedAt: '2026-12-04T20:00:00.000000001Z', FinishedAt: '2026-12-04T20:00:05.000000001Z', RestartCount: 3, OOMKilled: true, Error: 'x "y"' };
+    writeFileSync(state, JSON.stringify(before));
+    let client = await monitor({ hook: [hook('exit 0')] });
+    expect(readMonitorState(state)).toEqual({ ...before, RestartCount: 0 });
+    await client.start();
+    await finished();
+    expect(readMonitorState(state)).toMatchObject({ Status: 'exited', ExitCode: 0, RestartCount: 0, OOMKilled: false, Error: '' });
+    expect(readMonitorState(state)!.StartedAt).not.toBe(before.StartedAt);
+
+    writeFileSync(state, JSON.stringify({ ...before, Status: 'running', Pid: 12345 }));
+    client = await monitor({ hook: [hook('exit 0')] });
+    expect(readMonitorState(state)).toEqual({ ...before, Status: 'exited', ExitCode: 255, RestartCount: 0 });
+    process.kill(monitorPid(join(dir, 'monitor.pid'))!, 'SIGTERM'); // never started: ends at once
+    await finished();
+    await client.closed;
+    expect(readMonitorState(state)!.ExitCode).toBe(255);
+  });
+
   it('keeps state.json parseable at every moment while it restarts', async () => {
     const client = await monitor({ hook: [hook('exit 1')], restart: 'always' });
     await client.start();
