@@ -221,6 +221,9 @@ static void report_event(struct handler *h, uint32_t events) {
     memcpy(r->text + r->len, buf, take);
     r->len += take;
     r->text[r->len] = '\0';
+    /* one line is the whole report: a hook that let the container inherit fd 3 must not
+     * make us wait for the container's exit to learn that it started */
+    if (memchr(r->text, '\n', r->len)) break;
   }
   loop_del(h);
   close(h->fd);

@@ -288,6 +288,26 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     expect(logLines().map((l) => l.log)).toEqual(['once\n']);
   });
 
+  it('takes the report at its newline even when the container inherited fd 3', async () => {
+    const careless = join(work, 'careless-hook');
+    writeFileSync(
+      careless,
+      `#!/bin/sh
+[ "$1" = init ] || exit 0
+setsid -f sh -c 'echo $$ > ${work}/pid; exec sleep 1000'
+while [ ! -s ${work}/pid ]; do sleep 0.01; done
+echo "{\\"pid\\":$(cat ${work}/pid)}" >&3
+`,
+    );
+    chmodSync(careless, 0o755);
+    const client = await monitor({ hook: [careless] });
+    const { pid } = await client.start(); // before the fix: only once sleep 1000 ended
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'running', Pid: pid });
+    process.kill(pid, 'SIGKILL');
+    expect(await client.nextExit()).toEqual({ exitCode: 137, restarting: false });
+    await finished();
+  });
+
   it('reports a start failure from the hook (exit code and error) and exits', async () => {
     const bad = join(work, 'bad-hook');
     writeFileSync(bad, '#!/bin/sh\n[ "$1" = init ] && echo \'{"error":"exec: \\"nope\\": executable file not found","exitCode":127}\' >&3\nexit 0\n');
