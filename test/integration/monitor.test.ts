@@ -308,6 +308,19 @@ echo "{\\"pid\\":$(cat ${work}/pid)}" >&3
     await finished();
   });
 
+  it('notices the exit of a reported process that is not its child (pidfd), as 255 with the reason', async () => {
+    const stranger = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const wrong = join(work, 'wrong-hook');
+    writeFileSync(wrong, `#!/bin/sh\n[ "$1" = init ] && echo '{"pid":${stranger.pid}}' >&3\nexit 0\n`);
+    chmodSync(wrong, 0o755);
+    const client = await monitor({ hook: [wrong] });
+    await client.start();
+    stranger.kill('SIGTERM');
+    expect(await client.nextExit()).toEqual({ exitCode: 255, restarting: false });
+    await finished();
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 255, Error: expect.stringContaining('was not the monitor\'s child') });
+  });
+
   it('reports a start failure from the hook (exit code and error) and exits', async () => {
     const bad = join(work, 'bad-hook');
     writeFileSync(bad, '#!/bin/sh\n[ "$1" = init ] && echo \'{"error":"exec: \\"nope\\": executable file not found","exitCode":127}\' >&3\nexit 0\n');
