@@ -228,6 +228,21 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     expect(readFileSync(join(work, 'cleanups'), 'utf8')).toBe('cleanup 1 1\ncleanup 1 1\ncleanup 1 0\n');
   });
 
+  it("waits Docker's back-off between restarts: 100 ms, then double each time", async () => {
+    const starts = join(work, 'starts');
+    const client = await monitor({ hook: [hook(`date +%s%N >> ${starts}; exit 1`)], restart: 'on-failure:3' });
+    await client.start();
+    await finished();
+    const times = readFileSync(starts, 'utf8').trim().split('\n').map((t) => Number(BigInt(t) / 1_000_000n));
+    expect(times).toHaveLength(4);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    // lower bounds only: a loaded machine makes every gap longer, never shorter
+    expect(gaps[0]).toBeGreaterThanOrEqual(100);
+    expect(gaps[1]).toBeGreaterThanOrEqual(200);
+    expect(gaps[2]).toBeGreaterThanOrEqual(400);
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 1, RestartCount: 3 });
+  });
+
   it('never restarts after NO_RESTART (the user stopped it)', async () => {
     const client = await monitor({ hook: [hook('cat /proc/self/oom_score_adj; exec sleep 1000')], restart: 'always' });
     const { pid } = await client.start();
