@@ -13,6 +13,8 @@ CC ?= cc
 INIT_CFLAGS ?= -O2 -Wall -Wextra -Werror -std=gnu11
 INIT_LDFLAGS ?=
 INIT_BIN := build/ts-runc-init
+MONITOR_BIN := build/ts-runc-monitor
+PID1_BIN := build/ts-runc-pid1
 
 TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.json' 2>/dev/null)
 FIXTURE := rootfs-fixtures/out
@@ -21,7 +23,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: FORCE all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack install uninstall clean distclean
+        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack bench-monitor install uninstall clean distclean
 
 all: build
 
@@ -49,11 +51,21 @@ dist/bundle/.built: dist/.built dist/version.js scripts/bundle.mjs
 	@touch $@
 FORCE:
 
-native: $(INIT_BIN)
+native: $(INIT_BIN) $(MONITOR_BIN) $(PID1_BIN)
 INIT_SOURCES := $(wildcard native/init/*.c)
 $(INIT_BIN): $(INIT_SOURCES) $(wildcard native/init/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(INIT_CFLAGS) -o $@ $(INIT_SOURCES) $(INIT_LDFLAGS)
+
+# The per-container monitor (native/monitor/main.c has the overview) and the --init for
+# containers (native/pid1/pid1.c), static: it runs inside a rootfs that may have no libc.
+MONITOR_SOURCES := $(wildcard native/monitor/*.c)
+$(MONITOR_BIN): $(MONITOR_SOURCES) $(wildcard native/monitor/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(INIT_CFLAGS) -o $@ $(MONITOR_SOURCES)
+$(PID1_BIN): native/pid1/pid1.c
+	@mkdir -p $(@D)
+	$(CC) $(INIT_CFLAGS) -static -o $@ $<
 
 # --- install -----------------------------------------------------------------------
 # PREFIX/bin/ts-runc and PREFIX/lib/ts-runc/ (Node, dist/, the init, production
@@ -121,6 +133,10 @@ bench-unpack: setup build fixture
 # per-container network set-up: the netlink library against `ip` commands (bench/network.mjs)
 bench-network: setup build
 	$(NODE_BIN)/node bench/network.mjs
+
+# the container monitor against Debian's conmon: memory per container, log throughput (bench/monitor.mjs)
+bench-monitor: setup build fixture
+	$(NODE_BIN)/node bench/monitor.mjs
 
 # start-up of bin/ts-runc, the installed launcher and Node single executables (bench/startup.mjs)
 bench-startup: setup build fixture
