@@ -29,7 +29,7 @@ import { cleanDestination, parseBind, PROPAGATIONS, type BindSpec, type Propagat
 import { seedVolume } from './seed.js';
 import { createVolume, deleteVolumeFiles, findVolume, validateVolumeName, type Volume } from './store.js';
 import { ensureTmpfsMounted, unmountTmpfs } from './tmpfs.js';
-import { engineRecords } from './usage.js';
+import { ContainerStore, NoSuchContainer } from '../containers/store.js';
 
 export type RecordMount = ContainerRecord['Mounts'][number];
 
@@ -166,17 +166,17 @@ function fromTmpfs(destination: string, options: string): Wanted {
   return { type: 'tmpfs', destination: cleanDestination(destination, what), readOnly, mode: '', noCopy: false, tmpfsData: data.join(',') };
 }
 
-/** The engine's records by id, id prefix or name (until the container store serves it). */
+/** The engine's records by id, name or unique id prefix. */
 function defaultFind(storage: string): (ref: string) => ContainerRecord | undefined {
+  const store = new ContainerStore(storage);
   return (ref) => {
-    const records = engineRecords(storage);
-    return records.find((r) => r.Id === ref || r.Name === `/${ref}`)
-      ?? (/^[0-9a-f]+$/.test(ref) ? onlyOne(records.filter((r) => r.Id.startsWith(ref))) : undefined);
+    try {
+      return store.resolve(ref);
+    } catch (error) {
+      if (error instanceof NoSuchContainer) return undefined;
+      throw error;
+    }
   };
-}
-
-function onlyOne<T>(list: T[]): T | undefined {
-  return list.length === 1 ? list[0] : undefined;
 }
 
 const depth = (path: string) => path.split('/').filter(Boolean).length;

@@ -10,6 +10,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../../errors.js';
+import { ContainerStore } from '../containers/store.js';
 import type { ContainerRecord } from '../types.js';
 import { containerDir, volumesDir } from '../../storage.js';
 
@@ -38,10 +39,9 @@ function readJson<T>(path: string): T | undefined {
   }
 }
 
-/** The engine's container records (src/engine/README.md's layout). */
+/** The engine's container records. */
 export function engineRecords(storage: string): ContainerRecord[] {
-  const dir = join(storage, 'engine', 'containers');
-  return listDir(dir).map((id) => readJson<ContainerRecord>(join(dir, id, 'record.json'))).filter((r): r is ContainerRecord => r !== undefined);
+  return new ContainerStore(storage).list();
 }
 
 /** Every volume in use, by name, with the containers using it. */
