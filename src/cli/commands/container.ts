@@ -10,6 +10,7 @@ import type { Command } from '../command.js';
 import { commandGroup } from '../group.js';
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
+  cp: () => import('../container/cp.js'),
 };
 
 const group: Command = commandGroup('container', 'manage containers as docker does (run, ls, logs, exec, stop, start, rm...)', {
