@@ -206,16 +206,7 @@ export function attachNetwork(prepared: Prepared, pid: number, inside: Netlink |
   if (!inside) throw new RuntimeError('no netlink socket inside the container\'s network namespace (is linux.namespaces network set?)');
   const host = Netlink.open();
   try {
-    // The set of networks' lock too: `network rm` of the last other network deletes the
-    // whole table when it sees no other network's rules, so it must not run between our
-    // listing and our adding them.
-    withFileLock(networksLock(record.storage), () => withFileLock(networkLock(record.storage, def.name), () => {
-      const made = ensureBridge(host, def.bridge, `${def.gateway}/${record.prefix}`);
-      const rules = listRules();
-      if (made || !rules.some((r) => r.comment === networkTag(def.name))) {
-        runNft(tableScript() + deleteScript(rules, networkTag(def.name)) + networkScript(def), `network ${def.name}`);
-      }
-    }));
+    ensureNetworkUp(host, record.storage, def);
     attachVeth(host, inside, { pid, hostVeth: record.hostVeth, bridge: def.bridge, addressCidr: `${record.ip}/${record.prefix}`, gateway: def.gateway });
     const { ip, ports } = record;
     const tag = containerTag(prepared.id, record.hostVeth);
@@ -231,6 +222,23 @@ export function attachNetwork(prepared: Prepared, pid: number, inside: Netlink |
   } finally {
     host.close();
   }
+}
+
+/**
+ * The network's bridge (with its gateway address) and its nftables rules, made if missing:
+ * on its first container, and again after a reboot. Under the set of networks' lock too:
+ * `network rm` of the last other network deletes the whole table when it sees no other
+ * network's rules, so it must not run between our listing and our adding them.
+ */
+export function ensureNetworkUp(host: Netlink, storage: string, def: NetworkDef): void {
+  const prefix = parseSubnet(def.subnet).prefix;
+  withFileLock(networksLock(storage), () => withFileLock(networkLock(storage, def.name), () => {
+    const made = ensureBridge(host, def.bridge, `${def.gateway}/${prefix}`);
+    const rules = listRules();
+    if (made || !rules.some((r) => r.comment === networkTag(def.name))) {
+      runNft(tableScript() + deleteScript(rules, networkTag(def.name)) + networkScript(def), `network ${def.name}`);
+    }
+  }));
 }
 
 /**

@@ -23,6 +23,10 @@ export function networkRequestFor(store: ContainerStore, record: ContainerRecord
   if (endpoint?.IPAMConfig?.IPv4Address) {
     throw new RuntimeError(`--ip ${endpoint.IPAMConfig.IPv4Address}: choosing the address is not supported yet (the network's IPAM picks one)`, { exitCode: 125 });
   }
+  // /etc/resolv.conf and /etc/hosts contents beyond the host's: not written by this build yet
+  for (const [key, flag] of [['Dns', '--dns'], ['DnsSearch', '--dns-search'], ['DnsOptions', '--dns-option'], ['ExtraHosts', '--add-host'], ['Links', '--link']] as const) {
+    if ((host[key] ?? []).length > 0) throw new RuntimeError(`${flag} is not applied by this build of ts-runc yet (the container's name files come from the host and its network)`, { exitCode: 125 });
+  }
   const publish: PortMapping[] = [];
   for (const [port, bindings] of Object.entries(host.PortBindings ?? {})) {
     const [number, proto = 'tcp'] = port.split('/');
