@@ -22,8 +22,8 @@ import { StateStore } from '../../state/container-state.js';
 import type { ContainerStore } from '../containers/store.js';
 import { pid1Binary } from '../binaries.js';
 import type { ContainerRecord, NetworkAttachment, PortBinding } from '../types.js';
-import { resolveMounts } from '../volumes/mounts.js';
 import { reattachNetworks } from '../network/connect.js';
+import { resolveMounts } from '../volumes/mounts.js';
 import { networkRequestFor } from './network.js';
 import { containerSpec } from './spec.js';
 
@@ -40,13 +40,18 @@ export async function initContainer(store: ContainerStore, id: string): Promise<
   // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first
   mountOverlay({ lowers: image.layers.map((layer) => layer.dir).reverse(), upper: paths.upper, work: paths.work }, paths.rootfs);
   try {
-    // the record's Mounts from the last run: anonymous volumes are found again, not remade
-    const resolved = resolveMounts({
-      storage: store.storage, id, hostConfig: record.HostConfig, volumes: Object.keys(record.Config.Volumes ?? {}),
-      previous: record.Mounts, rootfs: paths.rootfs,
+    const { specMounts: mounts, mounts: recordMounts } = resolveMounts({
+      storage: store.storage,
+      id,
+      hostConfig: record.HostConfig,
+      volumes: Object.keys(record.Config.Volumes ?? {}),
+      previous: record.Mounts,
+      rootfs: paths.rootfs,
     });
-    record.Mounts = resolved.mounts;
-    const mounts = resolved.specMounts;
+    // the volumes are the record's from here, so a failure below still finds them for rm
+    store.update(id, (current) => {
+      current.Mounts = recordMounts;
+    });
     let initCopy: string | undefined;
     if (record.HostConfig.Init) initCopy = copyInit(paths.init);
     const spec = containerSpec({ record, imageName: record.Config.Image, mounts, etc: readEtcFiles(paths.rootfs), initCopy });
@@ -75,11 +80,10 @@ export async function initContainer(store: ContainerStore, id: string): Promise<
       throw error;
     }
     store.update(id, (current) => {
-      current.Mounts = record.Mounts;
       Object.assign(current, networkFields(runtime.read(id).network));
     });
-    // the networks joined with `network connect` (a second interface each)
-    if (Object.keys(record.NetworkingConfig.EndpointsConfig ?? {}).length > 0) reattachNetworks(store.storage, store.read(id), state.pid);
+    // the networks joined with `network connect` beyond the first
+    reattachNetworks(store.storage, store.read(id), state.pid);
     return state.pid;
   } catch (error) {
     unmountOverlay(paths.rootfs);

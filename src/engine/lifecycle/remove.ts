@@ -7,8 +7,8 @@
  *   runtime leftovers and the overlay mount → the hold on the image → the record, the
  *   name and the directory (writable layer, logs, anonymous volumes, --init's copy)
  *
- * `volumes` (-v, and --rm): the container's anonymous volumes are removed once its record
- * is gone (unless another container uses them, --volumes-from); named volumes never are.
+ * `volumes` (-v, and --rm's removal): the container's anonymous volumes go too
+ * (src/engine/volumes/remove.ts); named volumes never do.
  */
 import { errorMessage, RuntimeError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
@@ -58,6 +58,6 @@ export async function removeContainerFiles(store: ContainerStore, record: Contai
     log().warn(`rm ${record.Id}: releasing the image: ${errorMessage(error)}`);
   }
   store.remove(record);
-  // after the record: it no longer counts as a user of them
-  if (options.volumes) removeAnonymousVolumes(store.storage, record.Mounts ?? []);
+  // after the record: it no longer counts as a user of its volumes
+  if (options.volumes) removeAnonymousVolumes(store.storage, record.Mounts);
 }
