@@ -13,11 +13,12 @@
  * the monitor's hook command line sets to <dir>/hook.log), never to them.
  */
 import { writeSync } from 'node:fs';
-import { RuntimeError, errorMessage } from '../../errors.js';
+import { errorMessage } from '../../errors.js';
 import { log } from '../../log.js';
 import { ContainerStore } from '../containers/store.js';
 import { cleanupContainer } from './hook-cleanup.js';
 import { initContainer } from './hook-init.js';
+import { startExitCode } from './exit-codes.js';
 import { runHealthcheck } from './health.js';
 
 /** fd 3: the report pipe the monitor reads (one JSON line). */
@@ -58,19 +59,4 @@ export async function runHook(storage: string, id: string, phase: 'init' | 'clea
     report({ error: message, exitCode: startExitCode(error) });
     return 1;
   }
-}
-
-/**
- * Docker's statuses for a container that could not start: 127 when the command is not
- * found, 126 when it cannot be invoked (not executable, a directory, no permission),
- * 125 for every other failure of ts-runc itself.
- */
-export function startExitCode(error: unknown): number {
-  const message = errorMessage(error);
-  if (/exec: "/.test(message)) {
-    if (/ENOENT|not found/.test(message)) return 127;
-    if (/EACCES|ENOEXEC|EISDIR|EPERM|permission denied/i.test(message)) return 126;
-  }
-  if (error instanceof RuntimeError && (error.exitCode === 126 || error.exitCode === 127)) return error.exitCode;
-  return 125;
 }
