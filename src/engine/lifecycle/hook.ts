@@ -16,10 +16,7 @@ import { writeSync } from 'node:fs';
 import { errorMessage } from '../../errors.js';
 import { log } from '../../log.js';
 import { ContainerStore } from '../containers/store.js';
-import { cleanupContainer } from './hook-cleanup.js';
-import { initContainer } from './hook-init.js';
 import { startExitCode } from './exit-codes.js';
-import { runHealthcheck } from './health.js';
 
 /** fd 3: the report pipe the monitor reads (one JSON line). */
 const REPORT_FD = 3;
@@ -37,11 +34,14 @@ export async function runHook(storage: string, id: string, phase: 'init' | 'clea
   try {
     switch (phase) {
       case 'init': {
+        // each phase loads only its own modules: the hook is a fresh Node process every time
+        const { initContainer } = await import('./hook-init.js');
         const pid = await initContainer(store, id);
         report({ pid });
         return 0;
       }
       case 'cleanup': {
+        const { cleanupContainer } = await import('./hook-cleanup.js');
         const oomKilled = await cleanupContainer(store, id, {
           exitCode: Number(process.env.TS_RUNC_EXIT_CODE ?? '0'),
           restarting: process.env.TS_RUNC_RESTARTING === '1',
@@ -49,9 +49,11 @@ export async function runHook(storage: string, id: string, phase: 'init' | 'clea
         report({ oomKilled });
         return 0;
       }
-      case 'health':
+      case 'health': {
+        const { runHealthcheck } = await import('./health.js');
         await runHealthcheck(store, id);
         return 0;
+      }
     }
   } catch (error) {
     const message = errorMessage(error);
