@@ -85,6 +85,8 @@ export interface Lease {
   hostsFile: string;
   /** its host-side veth, which tags its nftables rules */
   hostVeth: string;
+  /** --add-host lines its own /etc/hosts keeps when peers come and go */
+  extraHosts?: { ip: string; names: string[] }[];
 }
 
 /** Does the lease's container still exist? (A create in progress has its directory already.) */

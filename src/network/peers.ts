@@ -40,6 +40,6 @@ export function refreshHosts(networkDir: string): void {
     const self = own[0] ?? lease; // the same line first whichever network changed
     const names = (l: Lease) => [...new Set([...l.names, l.hostname])];
     const others = own.filter((l) => l.ip !== self.ip).map((l) => ({ ip: l.ip, names: names(l) }));
-    writeInPlace(file, renderHosts({ ip: self.ip, names: names(self) }, [...others, ...peers.values()]), { onlyIfPresent: true });
+    writeInPlace(file, renderHosts({ ip: self.ip, names: names(self) }, [...others, ...peers.values()], self.extraHosts ?? lease.extraHosts ?? []), { onlyIfPresent: true });
   }
 }

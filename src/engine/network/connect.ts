@@ -31,6 +31,13 @@ export function primaryNetwork(record: ContainerRecord): string | undefined {
   return mode.kind === 'bridge' ? mode.network : undefined;
 }
 
+/** An EndpointsConfig key that names the --network one ("bridge", "default" or its name): not connect's. */
+function isPrimaryEndpoint(record: ContainerRecord, name: string): boolean {
+  const primary = primaryNetwork(record);
+  if (primary === undefined) return true;
+  return name === primary || name === record.HostConfig.NetworkMode || (primary === DEFAULT_NETWORK && ['bridge', 'default', ''].includes(name));
+}
+
 /** Docker shows a 64-hex NetworkID; ts-runc's networks are known by name, so one is derived from it. */
 function networkId(storage: string, name: string): string {
   return createHash('sha256').update(`${storage}\0${name}`).digest('hex');
@@ -104,7 +111,7 @@ export function disconnectNetwork(storage: string, reference: string, network: s
   const record = store.resolve(reference);
   const known = record.Networks?.[network] !== undefined || record.NetworkingConfig.EndpointsConfig?.[network] !== undefined || primaryNetwork(record) === network;
   if (!known && !options.force) throw new RuntimeError(`container ${record.Name.slice(1)} is not connected to network ${network}`);
-  if (primaryNetwork(record) === network) {
+  if (isPrimaryEndpoint(record, network)) {
     throw new RuntimeError(`network ${network} is the one container ${record.Name.slice(1)} was created on (--network): ts-runc disconnects only networks joined with network connect`);
   }
   disconnectContainer(storage, network, record.Id, record.Root);
@@ -123,7 +130,7 @@ export function reattachNetworks(storage: string, record: ContainerRecord, pid: 
   const primary = primaryNetwork(record);
   const networks: Record<string, NetworkAttachment> = { ...(record.Networks ?? {}) };
   for (const [name, endpoint] of Object.entries(record.NetworkingConfig.EndpointsConfig ?? {})) {
-    if (name === primary || primary === undefined) continue;
+    if (isPrimaryEndpoint(record, name)) continue;
     if (!findNetwork(storage, name)) {
       log().warn(`container ${record.Id}: network ${name} no longer exists; not attached`);
       delete networks[name];
@@ -145,9 +152,8 @@ export function reattachNetworks(storage: string, record: ContainerRecord, pid: 
  * EndpointsConfig, so the next start attaches them again.
  */
 export function releaseNetworks(storage: string, record: ContainerRecord): void {
-  const primary = primaryNetwork(record);
   for (const name of Object.keys(record.NetworkingConfig.EndpointsConfig ?? {})) {
-    if (name === primary) continue;
+    if (isPrimaryEndpoint(record, name)) continue;
     try {
       disconnectContainer(storage, name, record.Id, record.Root);
     } catch (error) {
