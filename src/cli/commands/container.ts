@@ -11,6 +11,7 @@ import { commandGroup } from '../group.js';
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   inspect: () => import('../container/inspect.js'),
+  logs: () => import('../container/logs.js'),
   ls: () => import('../container/ls.js'),
 };
 
