@@ -11,17 +11,28 @@ import { commandGroup } from '../group.js';
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   attach: () => import('../container/attach.js'),
+  commit: () => import('../container/commit.js'),
   create: () => import('../container/create.js'),
+  diff: () => import('../container/diff.js'),
   exec: () => import('../container/exec.js'),
+  export: () => import('../container/export.js'),
   inspect: () => import('../container/inspect.js'),
   kill: () => import('../container/kill.js'),
   logs: () => import('../container/logs.js'),
   ls: () => import('../container/ls.js'),
+  pause: () => import('../container/pause.js'),
+  port: () => import('../container/port.js'),
+  prune: () => import('../container/prune.js'),
+  rename: () => import('../container/rename.js'),
   restart: () => import('../container/restart.js'),
   rm: () => import('../container/rm.js'),
   run: () => import('../container/run.js'),
   start: () => import('../container/start.js'),
+  stats: () => import('../container/stats.js'),
   stop: () => import('../container/stop.js'),
+  top: () => import('../container/top.js'),
+  unpause: () => import('../container/unpause.js'),
+  update: () => import('../container/update.js'),
   wait: () => import('../container/wait.js'),
 };
 
