@@ -8,7 +8,7 @@ import { checkArgs } from '../help.js';
 import { writeOut } from '../output.js';
 
 export const command: Command = {
-  synopsis: 'CONTAINER [ps-options...]',
+  synopsis: 'CONTAINER [ps-options]...',
   summary: 'display the running processes of a container',
   flags: [],
   async run({ globals }, argv) {
