@@ -33,6 +33,7 @@ const LOADERS = {
   export: () => import('./commands/export.js'),
   commit: () => import('./commands/commit.js'),
   network: () => import('./commands/network.js'),
+  volume: () => import('./commands/volume.js'),
   port: () => import('./commands/port.js'),
   container: () => import('./commands/container.js'),
 } satisfies Record<string, Loader>;

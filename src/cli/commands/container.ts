@@ -12,6 +12,7 @@ import { commandGroup } from '../group.js';
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   attach: () => import('../container/attach.js'),
   commit: () => import('../container/commit.js'),
+  cp: () => import('../container/cp.js'),
   create: () => import('../container/create.js'),
   diff: () => import('../container/diff.js'),
   exec: () => import('../container/exec.js'),

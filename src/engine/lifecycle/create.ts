@@ -20,6 +20,7 @@ import { newContainerId, randomName, validateName } from '../containers/ids.js';
 import { ContainerStore } from '../containers/store.js';
 import type { ContainerConfig, ContainerRecord, CreateRequest, HealthConfig } from '../types.js';
 import { resolveImage } from './image.js';
+import { networkRequestFor } from './network.js';
 
 export interface CreateResult {
   Id: string;
@@ -59,6 +60,8 @@ export async function createContainer(storage: string, root: string, request: Cr
     Mounts: [],
     Root: root,
   };
+  // what the network part cannot do is refused now, not at the first start
+  networkRequestFor(store, record);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   let named = false;
   let held = false;

@@ -22,7 +22,8 @@ import { StateStore } from '../../state/container-state.js';
 import type { ContainerStore } from '../containers/store.js';
 import { pid1Binary } from '../binaries.js';
 import type { ContainerRecord, NetworkAttachment, PortBinding } from '../types.js';
-import { resolveMounts } from './mounts-minimal.js';
+import { reattachNetworks } from '../network/connect.js';
+import { resolveMounts } from '../volumes/mounts.js';
 import { networkRequestFor } from './network.js';
 import { containerSpec } from './spec.js';
 
@@ -39,7 +40,18 @@ export async function initContainer(store: ContainerStore, id: string): Promise<
   // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first
   mountOverlay({ lowers: image.layers.map((layer) => layer.dir).reverse(), upper: paths.upper, work: paths.work }, paths.rootfs);
   try {
-    const mounts = resolveMounts(store.storage, record, paths.rootfs);
+    const { specMounts: mounts, mounts: recordMounts } = resolveMounts({
+      storage: store.storage,
+      id,
+      hostConfig: record.HostConfig,
+      volumes: Object.keys(record.Config.Volumes ?? {}),
+      previous: record.Mounts,
+      rootfs: paths.rootfs,
+    });
+    // the volumes are the record's from here, so a failure below still finds them for rm
+    store.update(id, (current) => {
+      current.Mounts = recordMounts;
+    });
     let initCopy: string | undefined;
     if (record.HostConfig.Init) initCopy = copyInit(paths.init);
     const spec = containerSpec({ record, imageName: record.Config.Image, mounts, etc: readEtcFiles(paths.rootfs), initCopy });
@@ -68,9 +80,10 @@ export async function initContainer(store: ContainerStore, id: string): Promise<
       throw error;
     }
     store.update(id, (current) => {
-      current.Mounts = record.Mounts;
       Object.assign(current, networkFields(runtime.read(id).network));
     });
+    // the networks joined with `network connect` beyond the first
+    reattachNetworks(store.storage, store.read(id), state.pid);
     return state.pid;
   } catch (error) {
     unmountOverlay(paths.rootfs);

@@ -7,9 +7,8 @@
  *   runtime leftovers and the overlay mount → the hold on the image → the record, the
  *   name and the directory (writable layer, logs, anonymous volumes, --init's copy)
  *
- * `volumes` (-v): anonymous volumes are removed. Those of this build live in the
- * container's directory (mounts-minimal.ts), so they go with it either way; named volumes
- * never do.
+ * `volumes` (-v, and --rm's removal): the container's anonymous volumes go too
+ * (src/engine/volumes/remove.ts); named volumes never do.
  */
 import { errorMessage, RuntimeError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
@@ -21,6 +20,7 @@ import { imageHolder } from './create.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
 import { waitForMonitorExit } from './start.js';
 import { killContainer } from './stop.js';
+import { removeAnonymousVolumes } from '../volumes/remove.js';
 
 export interface RemoveOptions {
   force?: boolean;
@@ -51,7 +51,6 @@ export async function removeContainer(storage: string, reference: string, option
 
 /** Everything of a container that is not running (the cleanup hook's --rm calls this too). */
 export async function removeContainerFiles(store: ContainerStore, record: ContainerRecord, options: Pick<RemoveOptions, 'volumes'>): Promise<void> {
-  void options.volumes; // anonymous volumes live in the container's directory (see above)
   await removeRuntimeLeftovers(store, record);
   try {
     new ImageStore(store.storage).release(imageHolder(record.Id));
@@ -59,4 +58,6 @@ export async function removeContainerFiles(store: ContainerStore, record: Contai
     log().warn(`rm ${record.Id}: releasing the image: ${errorMessage(error)}`);
   }
   store.remove(record);
+  // after the record: it no longer counts as a user of its volumes
+  if (options.volumes) removeAnonymousVolumes(store.storage, record.Mounts);
 }
