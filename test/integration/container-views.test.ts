@@ -97,8 +97,12 @@ describe.skipIf(!run)('looking at containers', () => {
 
   it('inspect --format reaches the network address with index, and the JSON has Docker\'s fields', () => {
     ns = makeNetns('tsr-views');
-    const r = inNetns(['container', 'run', '-d', '--name', 'netweb', IMAGE, 'sleep', '1000']);
+    const r = inNetns(['container', 'run', '-d', '--name', 'netweb', '-p', '8080:80', IMAGE, 'sleep', '1000']);
     expect(r.status, r.stderr).toBe(0);
+    expect(inNetns(['container', 'port', 'netweb']).stdout).toBe('80/tcp -> 0.0.0.0:8080\n');
+    expect(inNetns(['container', 'port', 'netweb', '80']).stdout).toBe('0.0.0.0:8080\n');
+    expect(inNetns(['container', 'port', 'netweb', '81']).stderr).toContain("no public port '81/tcp' published");
+    expect(inNetns(['container', 'ls', '--format', '{{.Ports}}', '--filter', 'name=netweb']).stdout).toBe('0.0.0.0:8080->80/tcp\n');
     const ip = inNetns(['container', 'inspect', '-f', '{{(index .NetworkSettings.Networks "ts-runc").IPAddress}}', 'netweb']).stdout.trim();
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const inside = inNetns(['container', 'exec', 'netweb', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
@@ -205,5 +209,17 @@ describe.skipIf(!run)('looking at containers', () => {
     expect(after).not.toEqual(expect.arrayContaining(['fresh']));
     expect(after.filter((n) => ['fresh', 'failer', 'chatty'].includes(n))).toEqual([]);
     expect(status('sleepy')).toBe('running');
+  });
+
+  it('system df counts images, containers and volumes; image prune -a keeps the images containers use', () => {
+    const df = ok(['system', 'df']).split('\n');
+    expect(df[0]).toMatch(/^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE$/);
+    expect(df[1]).toMatch(/^Images +2 +1 +[\d.]+[kM]?B +[\d.]+[kM]?B \(\d+%\)$/);
+    expect(df[2]).toMatch(/^Containers +2 +2 +/);
+    expect(df.slice(3, 5).map((l) => l.split(/ {2,}/)[0])).toEqual(['Local Volumes', 'Build Cache']);
+    const pruned = ok(['image', 'prune', '-a', '-f']);
+    expect(pruned).toContain('untagged: views:committed:latest'.replace(':latest', ''));
+    expect(pruned).toMatch(/deleted: sha256:[0-9a-f]{64}\n\nTotal reclaimed space: /);
+    expect(ok(['image', 'ls', '--format', 'json'])).toContain('fixture:3layers');
   });
 });
