@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { RuntimeError } from '../errors.js';
 import { withFileLock } from '../sys/file-lock.js';
 import { addAddress } from './addresses.js';
+import { macForAddress } from './attach.js';
 import { ensureNetworkUp } from './container-network.js';
 import { allocate, parseSubnet, release, releaseHeldBy } from './ipam.js';
 import { createVethPair, deleteLink, getLink, listLinks, renameLink, setHairpin, setLinkUp, setMaster } from './links.js';
@@ -82,7 +83,7 @@ export function connectContainer(request: ConnectRequest): Endpoint {
     inside = netlinkInNetnsOf(request.pid);
     const ifname = nextInterface(inside);
     const temp = `tsq${hostVeth.slice(3)}`;
-    createVethPair(host, hostVeth, { name: temp, netnsPid: request.pid });
+    createVethPair(host, hostVeth, { name: temp, netnsPid: request.pid, mac: macForAddress(lease.ip) });
     setMaster(host, hostVeth, def.bridge);
     setHairpin(host, hostVeth);
     setLinkUp(host, hostVeth);

@@ -18,7 +18,6 @@ import { unmountOverlay } from '../../image/overlay.js';
 import { log } from '../../log.js';
 import { StateStore } from '../../state/container-state.js';
 import type { ContainerStore } from '../containers/store.js';
-import { releaseNetworks } from '../network/connect.js';
 
 export interface CleanupContext {
   exitCode: number;
@@ -40,7 +39,10 @@ export async function cleanupContainer(store: ContainerStore, id: string, contex
     const { deleteContainer } = await import('../../container/delete.js');
     await deleteContainer(runtime, id, true, { storage: store.storage });
   }
-  releaseNetworks(store.storage, record);
+  if (Object.keys(record.NetworkingConfig.EndpointsConfig ?? {}).length > 0) {
+    const { releaseNetworks } = await import('../network/connect.js');
+    releaseNetworks(store.storage, record);
+  }
   unmountOverlay(store.paths(id).rootfs);
   if (record.HostConfig.AutoRemove && !context.restarting) {
     const { removeContainerFiles } = await import('./remove.js');

@@ -22,7 +22,6 @@ import { StateStore } from '../../state/container-state.js';
 import type { ContainerStore } from '../containers/store.js';
 import { pid1Binary } from '../binaries.js';
 import type { ContainerRecord, NetworkAttachment, PortBinding } from '../types.js';
-import { reattachNetworks } from '../network/connect.js';
 import { resolveMounts } from '../volumes/mounts.js';
 import { networkRequestFor } from './network.js';
 import { containerSpec } from './spec.js';
@@ -82,8 +81,12 @@ export async function initContainer(store: ContainerStore, id: string): Promise<
     store.update(id, (current) => {
       Object.assign(current, networkFields(runtime.read(id).network));
     });
-    // the networks joined with `network connect` beyond the first
-    reattachNetworks(store.storage, store.read(id), state.pid);
+    // the networks joined with `network connect` beyond the first (loaded only when there are some)
+    const current = store.read(id);
+    if (Object.keys(current.NetworkingConfig.EndpointsConfig ?? {}).length > 0) {
+      const { reattachNetworks } = await import('../network/connect.js');
+      reattachNetworks(store.storage, current, state.pid);
+    }
     return state.pid;
   } catch (error) {
     unmountOverlay(paths.rootfs);

@@ -42,7 +42,9 @@ export function networkRequestFor(store: ContainerStore, record: ContainerRecord
     throw new RuntimeError(`-p and -P need a network with its own addresses, not --network ${modeText}`, { exitCode: 125 });
   }
   return {
-    mode, storage: store.storage, aliases: [...(endpoint?.Aliases ?? [])], publish, publishAll: host.PublishAllPorts === true,
+    mode, storage: store.storage, publish, publishAll: host.PublishAllPorts === true,
+    // peers resolve a container by its name and short id too, as on Docker's user-defined networks
+    aliases: mode.kind === 'bridge' ? [...new Set([record.Name.replace(/^\//, ''), record.Id.slice(0, 12), ...(endpoint?.Aliases ?? [])])] : [...(endpoint?.Aliases ?? [])],
     ...(ip ? { ip } : {}), ...(dns ? { dns } : {}), ...(host.ExtraHosts?.length ? { extraHosts: host.ExtraHosts } : {}),
   };
 }

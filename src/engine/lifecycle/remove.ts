@@ -10,9 +10,11 @@
  * `volumes` (-v, and --rm's removal): the container's anonymous volumes go too
  * (src/engine/volumes/remove.ts); named volumes never do.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { errorMessage, RuntimeError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
 import { log } from '../../log.js';
+import { isFullId } from '../containers/ids.js';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
 import type { ContainerRecord } from '../types.js';
@@ -30,7 +32,8 @@ export interface RemoveOptions {
 
 export async function removeContainer(storage: string, reference: string, options: RemoveOptions = {}): Promise<void> {
   const store = new ContainerStore(storage);
-  const record = store.resolve(reference);
+  const record = store.tryRead(reference) ?? (options.force && removeHalfMade(store, reference) ? undefined : store.resolve(reference));
+  if (!record) return;
   const name = record.Name.slice(1);
   const view = containerView(store, record);
   if (view.state.Running || view.state.Restarting) {
@@ -47,6 +50,17 @@ export async function removeContainer(storage: string, reference: string, option
   // --rm's cleanup may have removed it meanwhile
   const current = store.tryRead(record.Id);
   if (current) await removeContainerFiles(store, current, options);
+}
+
+/**
+ * `rm -f <full id>` of a directory a create killed before its record left (store.ts: the
+ * directory comes first): its hold on the image, if any, and the directory go.
+ */
+function removeHalfMade(store: ContainerStore, id: string): boolean {
+  if (!isFullId(id) || !existsSync(store.paths(id).dir) || existsSync(store.paths(id).record)) return false;
+  new ImageStore(store.storage).release(imageHolder(id));
+  rmSync(store.paths(id).dir, { recursive: true, force: true });
+  return true;
 }
 
 /** Everything of a container that is not running (the cleanup hook's --rm calls this too). */
