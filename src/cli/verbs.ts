@@ -34,6 +34,7 @@ const LOADERS = {
   commit: () => import('./commands/commit.js'),
   network: () => import('./commands/network.js'),
   port: () => import('./commands/port.js'),
+  system: () => import('./commands/system.js'),
 } satisfies Record<string, Loader>;
 
 export type Verb = keyof typeof LOADERS;
