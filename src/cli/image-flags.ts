@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../errors.js';
 import type { ImageRunOptions, SeccompChoice } from '../image/image-spec.js';
 import type { MobyProfile } from '../seccomp/moby-profile.js';
-import { parseVolumeFlag, type VolumeFlag } from '../image/volumes.js';
+import { parseBind } from '../engine/volumes/bind-spec.js';
 import { bool, list, parseFlags, str, type FlagSpec, type Parsed } from './args.js';
 
 export const IMAGE_FLAGS: FlagSpec[] = [
@@ -22,7 +22,7 @@ export const IMAGE_FLAGS: FlagSpec[] = [
   { name: 'workdir', short: 'w', type: 'string', help: 'working directory in the container (created if missing)' },
   { name: 'user', short: 'u', type: 'string', help: 'user[:group], by name (the image\'s /etc/passwd) or number' },
   { name: 'tty', short: 't', type: 'bool', help: 'give the process a terminal' },
-  { name: 'volume', short: 'v', type: 'list', help: '/host/path:/path[:ro], name:/path[:ro], or /path (anonymous)' },
+  { name: 'volume', short: 'v', type: 'list', help: '/host/path:/path[:ro], name:/path[:ro], or /path (an anonymous volume)' },
   { name: 'entrypoint', type: 'string', help: 'replace the image\'s Entrypoint (and drop its Cmd)' },
   { name: 'hostname', type: 'string', help: 'the container\'s hostname (default: the id\'s first 12 characters)' },
   { name: 'security-opt', type: 'list', help: 'seccomp=unconfined, seccomp=FILE (a profile in moby\'s or OCI\'s format), no-new-privileges[=true|false]' },
@@ -41,7 +41,8 @@ export interface ImageInvocation {
   /** whether the id was made up here (then it is printed) */
   generatedId: boolean;
   run: Omit<ImageRunOptions, 'mounts'>;
-  volumes: VolumeFlag[];
+  /** -v values as given (HostConfig.Binds), checked */
+  volumes: string[];
 }
 
 /**
@@ -83,7 +84,10 @@ export function parseImageInvocation(argv: string[], flags: FlagSpec[], verb: st
       terminal: bool(parsed, 'tty'),
       ...securityOptions(list(parsed, 'security-opt')),
     },
-    volumes: list(parsed, 'volume').map(parseVolumeFlag),
+    volumes: list(parsed, 'volume').map((v) => {
+      parseBind(v); // refuse a bad -v before anything is made
+      return v;
+    }),
   };
 }
 

@@ -33,7 +33,9 @@ const LOADERS = {
   export: () => import('./commands/export.js'),
   commit: () => import('./commands/commit.js'),
   network: () => import('./commands/network.js'),
+  volume: () => import('./commands/volume.js'),
   port: () => import('./commands/port.js'),
+  container: () => import('./commands/container.js'),
   system: () => import('./commands/system.js'),
 } satisfies Record<string, Loader>;
 
