@@ -10,9 +10,10 @@
  * each at the end, so lines from concurrent writers never overwrite one another.
  */
 import { appendFileSync, mkdirSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { errorCode } from '../errors.js';
 import { log } from '../log.js';
+import { eventsFile } from './paths.js';
 
 export type EventType = 'container' | 'image' | 'network' | 'volume' | 'daemon';
 
@@ -26,10 +27,6 @@ export interface EngineEvent {
   status?: string;
   id?: string;
   from?: string;
-}
-
-export function eventsFile(storage: string): string {
-  return join(storage, 'engine', 'events.jsonl');
 }
 
 /**

@@ -133,6 +133,17 @@ suite('Engine API service: versioning, errors, images, networks', () => {
     expect(list.body).not.toContain('"typed"');
   });
 
+  it('docker volume create (with a label), ls with filters, inspect, rm', () => {
+    expect(api.docker(['volume', 'create', '--label', 'team=b', 'data']).stdout).toBe('data\n');
+    expect(api.docker(['volume', 'ls', '--filter', 'label=team=b', '--format', '{{.Name}} {{.Driver}}']).stdout).toBe('data local\n');
+    expect(api.docker(['volume', 'inspect', 'data', '--format', '{{.Mountpoint}}']).stdout.trim()).toBe(join(api.box.storage, 'volumes', 'data', '_data'));
+    const missing = api.docker(['volume', 'inspect', 'nope']);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/no such volume/i);
+    expect(api.docker(['volume', 'rm', 'data']).stdout).toBe('data\n');
+    expect(api.docker(['volume', 'ls', '-q']).stdout).toBe('');
+  });
+
   it('docker system df counts the images', () => {
     const df = api.docker(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
     expect(df.status).toBe(0);
