@@ -239,7 +239,7 @@ async function diskUsage({ res, ctx, query }: Call): Promise<void> {
   const types = query.params.getAll('type');
   const want = (t: string) => types.length === 0 || types.includes(t);
   const store = new ImageStore(ctx.storage);
-  const containers = want('container') ? diskUsageContainers(ctx) : [];
+  const containers = want('container') ? await diskUsageContainers(ctx) : [];
   const images = want('image') ? store.list().map((image) => imageSummary(ctx, store, image)) : [];
   const volumes = want('volume') ? volumeUsage(ctx) : [];
   const layersSize = images.reduce((sum, image) => sum + image.Size, 0);
