@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { asStruct, type Value } from '../../src/engine/format/go-print.js';
+import { goView } from '../../src/engine/inspect/go-view.js';
 import { compileTemplate } from '../../src/engine/format/template.js';
 import { tabwrite } from '../../src/engine/format/tabwriter.js';
 import { listFormat, renderList } from '../../src/engine/format/list-format.js';
@@ -15,23 +16,8 @@ const data = JSON.parse(readFileSync(new URL('./fixtures/docker-format/data.json
   inspect: { web: Record<string, Value> };
 };
 
-/** The inspect JSON with its Go structs marked, as src/engine/inspect does for real. */
-function web(): Value {
-  const copy = structuredClone(data.inspect.web) as Record<string, Value>;
-  const mark = (v: Value, mapKeys: string[] = []): void => {
-    if (Array.isArray(v)) v.forEach((e) => mark(e));
-    else if (v && typeof v === 'object' && typeof v !== 'function') {
-      for (const [k, child] of Object.entries(v)) {
-        if (mapKeys.includes(k) && child && typeof child === 'object' && !Array.isArray(child)) {
-          Object.values(child).forEach((c) => mark(c));
-        } else mark(child, mapKeys);
-      }
-      if (v !== null) asStruct(v as object);
-    }
-  };
-  mark(copy, ['Labels', 'Networks', 'Ports', 'ExposedPorts']);
-  return copy;
-}
+/** The inspect JSON with its Go structs marked, as `container inspect --format` sees it. */
+const web = (): Value => goView(data.inspect.web);
 
 const run = (template: string, value: Value = web()) => compileTemplate(template).execute(value);
 
@@ -64,6 +50,8 @@ describe('Go templates as docker inspect --format runs them', () => {
     ['{{split "a,b,c" ","}} {{pad "x" 2 3}}| {{truncate "abcdef" 3}}', '[a b c]   x   | abc'],
     ['{{print 1 2 "a" "b" 3}}', '1 2ab3'],
     ['{{.NetworkSettings.Networks.ts_runc}}', '<no value>'],
+    ['{{.State}}', '{running true false false false false 1234 0  2026-12-04T20:00:01Z 0001-01-01T00:00:00Z}'],
+    ['{{index .Config.ExposedPorts "80/tcp"}}', 'map[]'],
     ['{{json .State}}', '{"Status":"running","Running":true,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":1234,"ExitCode":0,"Error":"","StartedAt":"2026-12-04T20:00:01Z","FinishedAt":"0001-01-01T00:00:00Z"}'],
   ];
   for (const [template, expected] of cases) {

@@ -10,6 +10,8 @@ import type { Command } from '../command.js';
 import { commandGroup } from '../group.js';
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
+  inspect: () => import('../container/inspect.js'),
+  ls: () => import('../container/ls.js'),
 };
 
 const group: Command = commandGroup('container', 'manage containers as docker does (run, ls, logs, exec, stop, start, rm...)', {

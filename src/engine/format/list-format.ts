@@ -29,7 +29,7 @@ export function listFormat(source: string | undefined, defaultTable: string): Li
 }
 
 /** The rows through the format; `header` maps each field to its column title ("ID" → "CONTAINER ID"). */
-export function renderList(format: ListFormat, rows: Value[], header: Record<string, string>): string {
+export function renderList(format: ListFormat, rows: Value[], header: Record<string, Value>): string {
   const template = compileTemplate(format.body);
   let out = '';
   for (const row of rows) out += `${template.execute(row)}\n`;
