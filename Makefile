@@ -13,6 +13,8 @@ CC ?= cc
 INIT_CFLAGS ?= -O2 -Wall -Wextra -Werror -std=gnu11
 INIT_LDFLAGS ?=
 INIT_BIN := build/ts-runc-init
+MONITOR_BIN := build/ts-runc-monitor
+PID1_BIN := build/ts-runc-pid1
 
 TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.json' 2>/dev/null)
 FIXTURE := rootfs-fixtures/out
@@ -49,11 +51,21 @@ dist/bundle/.built: dist/.built dist/version.js scripts/bundle.mjs
 	@touch $@
 FORCE:
 
-native: $(INIT_BIN)
+native: $(INIT_BIN) $(MONITOR_BIN) $(PID1_BIN)
 INIT_SOURCES := $(wildcard native/init/*.c)
 $(INIT_BIN): $(INIT_SOURCES) $(wildcard native/init/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(INIT_CFLAGS) -o $@ $(INIT_SOURCES) $(INIT_LDFLAGS)
+
+# The per-container monitor (native/monitor/main.c has the overview) and the --init for
+# containers (native/pid1/pid1.c), static: it runs inside a rootfs that may have no libc.
+MONITOR_SOURCES := $(wildcard native/monitor/*.c)
+$(MONITOR_BIN): $(MONITOR_SOURCES) $(wildcard native/monitor/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(INIT_CFLAGS) -o $@ $(MONITOR_SOURCES)
+$(PID1_BIN): native/pid1/pid1.c
+	@mkdir -p $(@D)
+	$(CC) $(INIT_CFLAGS) -static -o $@ $<
 
 # --- install -----------------------------------------------------------------------
 # PREFIX/bin/ts-runc and PREFIX/lib/ts-runc/ (Node, dist/, the init, production

@@ -11,6 +11,9 @@
 #                                                  bundle, dist/bundle/entry.js (scripts/bundle.mjs)
 #   /usr/local/lib/ts-runc/build/ts-runc-init    the C init; initBinary() finds it as
 #                                                  ../../build/ts-runc-init from dist/process/
+#   /usr/local/lib/ts-runc/build/ts-runc-monitor the per-container monitor and the static
+#   /usr/local/lib/ts-runc/build/ts-runc-pid1      --init; found the same way from dist/engine/
+#                                                  (src/engine/binaries.ts)
 #   /usr/local/lib/ts-runc/node_modules/         the production dependencies (package-lock.json
 #                                                  entries not marked dev), koffi's .node included
 #   /usr/local/lib/ts-runc/package.json          "type": "module" for dist/*.js
@@ -67,7 +70,8 @@ case "$(uname -m)" in
   *) die "unsupported architecture $(uname -m)" ;;
 esac
 [ -x "$NODE" ] || die "Node 26 is not in .tools/; run make setup"
-[ -f dist/bundle/entry.js ] && [ -x build/ts-runc-init ] || die "not built; run make build"
+[ -f dist/bundle/entry.js ] && [ -x build/ts-runc-init ] && [ -x build/ts-runc-monitor ] && [ -x build/ts-runc-pid1 ] ||
+  die "not built; run make build"
 
 # Everything is put together beside the old installation, then swapped in by rename(2), so a
 # ts-runc started meanwhile runs either the old files or the new ones, never a mix.
@@ -78,6 +82,8 @@ mkdir -p "$STAGE/bin" "$STAGE/build" "$STAGE/node_modules"
 cp "$NODE" "$STAGE/bin/node"
 cp -r dist "$STAGE/dist" && rm -f "$STAGE/dist/.built"
 install -m 0755 build/ts-runc-init "$STAGE/build/ts-runc-init"
+install -m 0755 build/ts-runc-monitor "$STAGE/build/ts-runc-monitor"
+install -m 0755 build/ts-runc-pid1 "$STAGE/build/ts-runc-pid1"
 cp package.json "$STAGE/package.json"
 # The production dependencies, as package-lock.json lists them (optional ones, such as
 # koffi's prebuilt binaries for other platforms, only when present).

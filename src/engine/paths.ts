@@ -15,6 +15,12 @@
  *   <storage>/engine/names/<name>                  symlink → <id>: the name's claim
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** How the monitor calls ts-runc back for its hooks: this Node, this bundle. */
+export function tsRuncCommand(): string[] {
+  return [process.execPath, '--preserve-symlinks', fileURLToPath(new URL('../../dist/bundle/entry.js', import.meta.url))];
+}
 
 export function engineDir(storage: string): string {
   return join(storage, 'engine');
@@ -60,6 +66,8 @@ export interface ContainerPaths {
   volumes: string;
   /** the copy of ts-runc-pid1 that --init mounts at /sbin/docker-init */
   init: string;
+  /** the hooks' own log (--log): never the container's stdout/stderr */
+  hookLog: string;
 }
 
 export function containerPaths(storage: string, id: string): ContainerPaths {
@@ -84,5 +92,6 @@ export function containerPaths(storage: string, id: string): ContainerPaths {
     etc: join(dir, 'etc'),
     volumes: join(dir, 'volumes'),
     init: join(dir, 'docker-init'),
+    hookLog: join(dir, 'hook.log'),
   };
 }

@@ -10,8 +10,19 @@ import type { Command } from '../command.js';
 import { commandGroup } from '../group.js';
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
+  attach: () => import('../container/attach.js'),
+  create: () => import('../container/create.js'),
+  exec: () => import('../container/exec.js'),
   inspect: () => import('../container/inspect.js'),
+  kill: () => import('../container/kill.js'),
+  logs: () => import('../container/logs.js'),
   ls: () => import('../container/ls.js'),
+  restart: () => import('../container/restart.js'),
+  rm: () => import('../container/rm.js'),
+  run: () => import('../container/run.js'),
+  start: () => import('../container/start.js'),
+  stop: () => import('../container/stop.js'),
+  wait: () => import('../container/wait.js'),
 };
 
 const group: Command = commandGroup('container', 'manage containers as docker does (run, ls, logs, exec, stop, start, rm...)', {
@@ -22,4 +33,10 @@ const group: Command = commandGroup('container', 'manage containers as docker do
   },
 });
 
-export const command: Command = group;
+export const command: Command = {
+  ...group,
+  async run(context, argv) {
+    if (argv[0] === '_hook') return (await import('../container/hook.js')).command.run(context, argv.slice(1));
+    return group.run(context, argv);
+  },
+};

@@ -15,11 +15,10 @@
  * brings such a container back (lifecycle/start.ts removes the runtime's leftovers first).
  */
 import { readFileSync } from 'node:fs';
-import { errorCode } from '../../errors.js';
 import { freezerState } from '../../cgroups/freezer.js';
-import { isAlive } from '../../process/liveness.js';
 import { StateStore } from '../../state/container-state.js';
 import type { ContainerRecord, ContainerStatus, MonitorState } from '../types.js';
+import { monitorAlive, readMonitorState } from '../monitor/state.js';
 import type { ContainerStore } from './store.js';
 
 /** Go's zero time, which Docker shows for a StartedAt/FinishedAt that never happened. */
@@ -64,31 +63,6 @@ export interface ContainerView {
   RestartCount: number;
   /** whether a monitor lives for it (then stop/kill/attach talk to it) */
   monitorAlive: boolean;
-}
-
-/** state.json, or undefined when the container was never started. */
-export function readMonitorStateFile(path: string): MonitorState | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as MonitorState;
-  } catch (error) {
-    // absent: never started; unreadable half-file cannot happen (the monitor renames)
-    if (errorCode(error) === 'ENOENT' || error instanceof SyntaxError) return undefined;
-    throw error;
-  }
-}
-
-/** The monitor's pid if monitor.pid names a live process with that start time. */
-export function liveMonitorPid(path: string): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const [pidText, startTime] = text.trim().split(/\s+/);
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0 || !startTime) return undefined;
-  return isAlive(pid, startTime) ? pid : undefined;
 }
 
 export function readHealth(path: string): HealthState | undefined {
@@ -152,11 +126,11 @@ export function mergeState(
 /** The whole view of one container: record + live state. */
 export function containerView(store: ContainerStore, record: ContainerRecord): ContainerView {
   const paths = store.paths(record.Id);
-  const monitorAlive = liveMonitorPid(paths.monitorPid) !== undefined;
-  const monitor = readMonitorStateFile(paths.state);
+  const alive = monitorAlive(paths.dir);
+  const monitor = readMonitorState(paths.dir);
   const hasHealth = (record.Config.Healthcheck?.Test ?? []).length > 0 && record.Config.Healthcheck?.Test?.[0] !== 'NONE';
-  const { state, restartCount } = mergeState(monitor, monitorAlive, () => runtimePaused(record), hasHealth ? readHealth(paths.health) : undefined);
-  return { record, state, RestartCount: restartCount, monitorAlive };
+  const { state, restartCount } = mergeState(monitor, alive, () => runtimePaused(record), hasHealth ? readHealth(paths.health) : undefined);
+  return { record, state, RestartCount: restartCount, monitorAlive: alive };
 }
 
 /** Whether the runtime (in the record's --root) reports the container paused (its cgroup freezer). */

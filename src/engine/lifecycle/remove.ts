@@ -1,0 +1,62 @@
+/**
+ * `container rm [-f] [-v]` (DELETE /containers/{id}): a running container is refused
+ * without force (`container web is running: stop it or use rm -f`); with force it is
+ * killed (SIGKILL, no restart) and its monitor's cleanup awaited. Then, in an order that
+ * an interrupted rm can repeat:
+ *
+ *   runtime leftovers and the overlay mount → the hold on the image → the record, the
+ *   name and the directory (writable layer, logs, anonymous volumes, --init's copy)
+ *
+ * `volumes` (-v): anonymous volumes are removed. Those of this build live in the
+ * container's directory (mounts-minimal.ts), so they go with it either way; named volumes
+ * never do.
+ */
+import { errorMessage, RuntimeError } from '../../errors.js';
+import { ImageStore } from '../../image/store.js';
+import { log } from '../../log.js';
+import { containerView } from '../containers/status.js';
+import { ContainerStore } from '../containers/store.js';
+import type { ContainerRecord } from '../types.js';
+import { imageHolder } from './create.js';
+import { removeRuntimeLeftovers } from './hook-init.js';
+import { waitForMonitorExit } from './start.js';
+import { killContainer } from './stop.js';
+
+export interface RemoveOptions {
+  force?: boolean;
+  /** -v: anonymous volumes too */
+  volumes?: boolean;
+}
+
+export async function removeContainer(storage: string, reference: string, options: RemoveOptions = {}): Promise<void> {
+  const store = new ContainerStore(storage);
+  const record = store.resolve(reference);
+  const name = record.Name.slice(1);
+  const view = containerView(store, record);
+  if (view.state.Running || view.state.Restarting) {
+    if (!options.force) throw new RuntimeError(`container ${name} is ${view.state.Status}: stop it or use rm -f`);
+    if (view.state.Running) {
+      try {
+        await killContainer(storage, record.Id, 'SIGKILL');
+      } catch (error) {
+        log().debug(`rm -f ${name}: kill: ${errorMessage(error)}`);
+      }
+    }
+  }
+  if (view.monitorAlive || view.state.Running) await waitForMonitorExit(store.paths(record.Id).dir, 60_000, name);
+  // --rm's cleanup may have removed it meanwhile
+  const current = store.tryRead(record.Id);
+  if (current) await removeContainerFiles(store, current, options);
+}
+
+/** Everything of a container that is not running (the cleanup hook's --rm calls this too). */
+export async function removeContainerFiles(store: ContainerStore, record: ContainerRecord, options: Pick<RemoveOptions, 'volumes'>): Promise<void> {
+  void options.volumes; // anonymous volumes live in the container's directory (see above)
+  await removeRuntimeLeftovers(store, record);
+  try {
+    new ImageStore(store.storage).release(imageHolder(record.Id));
+  } catch (error) {
+    log().warn(`rm ${record.Id}: releasing the image: ${errorMessage(error)}`);
+  }
+  store.remove(record);
+}

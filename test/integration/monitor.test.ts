@@ -1,0 +1,318 @@
+/**
+ * The container monitor (native/monitor/, src/engine/monitor/) driven directly, with fake
+ * hooks: small shell scripts standing in for `ts-runc container _hook`, whose "container"
+ * is a background shell reporting its pid on fd 3. One test at the end runs a real
+ * container through `ts-runc create`/`start` to show its output reaches the log.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MonitorClient } from '../../src/engine/monitor/client.js';
+import { spawnMonitor, type MonitorOptions } from '../../src/engine/monitor/spawn.js';
+import { monitorAlive, monitorPid, readMonitorState } from '../../src/engine/monitor/state.js';
+import type { ExitedPayload } from '../../src/engine/monitor/protocol.js';
+import { REPO, isRoot, haveFixture, sandbox } from './helpers.js';
+
+const MONITOR = join(REPO, 'build/ts-runc-monitor');
+
+interface LogLine {
+  log: string;
+  stream: string;
+  time: string;
+}
+
+let dir: string;
+let work: string;
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'ts-runc-monitor-'));
+  dir = join(work, 'c');
+  mkdirSync(dir);
+});
+
+afterEach(async () => {
+  // a monitor a failed test left: tell it to stop restarting, kill what it runs, wait
+  const pid = monitorPid(join(dir, 'monitor.pid'));
+  if (pid) {
+    try {
+      const state = readMonitorState(join(dir, 'state.json'));
+      const client = await MonitorClient.connect(dir);
+      client.noRestart();
+      if (state?.Pid) process.kill(state.Pid, 'SIGKILL');
+      await client.closeAndWait();
+    } catch {
+      process.kill(pid, 'SIGKILL');
+    }
+    await waitFor(() => !monitorAlive(join(dir, 'monitor.pid')), 'the monitor to exit');
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A hook script: `init` runs `container` (shell) in the background and reports its pid. */
+function hook(container: string, extra = ''): string {
+  const path = join(work, `hook-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(
+    path,
+    `#!/bin/sh
+# The container is started from a subshell that exits at once, so that it is reparented to
+# the monitor as a real one is (this shell must not reap it), with the hook's stdin (an
+# asynchronous list would get /dev/null).
+case "$1" in
+init)
+  exec 4<&0
+  ( sh -c '${container.replace(/'/g, `'\\''`)}' <&4 3>&- 4<&- & echo $! > ${work}/pid.$$ )
+  echo "{\\"pid\\":$(cat ${work}/pid.$$)}" >&3 ;;
+cleanup)
+  echo "cleanup $TS_RUNC_EXIT_CODE $TS_RUNC_RESTARTING" >> ${work}/cleanups
+  ${extra}
+  ;;
+esac
+`,
+  );
+  chmodSync(path, 0o755);
+  return path;
+}
+
+async function monitor(options: Partial<MonitorOptions> & { hook: string[] }): Promise<MonitorClient> {
+  await spawnMonitor({ dir, id: 'test', ...options });
+  return MonitorClient.connect(dir, { stdout: true, stderr: true });
+}
+
+function logLines(file = 'container.log'): LogLine[] {
+  const text = readFileSync(join(dir, file), 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+async function finished(): Promise<void> {
+  await waitFor(() => !monitorAlive(join(dir, 'monitor.pid')) && !existsSync(join(dir, 'attach.sock')), 'the monitor to exit');
+}
+
+describe.skipIf(!isRoot)('the container monitor', () => {
+  it('writes stdout and stderr as json-file lines, records the exit code and sends EXITED', async () => {
+    const client = await monitor({ hook: [hook(`echo out; echo err >&2; printf 'tab\\there "q" <x> \\001 \\377\\n'; echo -n partial; exit 3`)] });
+    const exits: ExitedPayload[] = [];
+    client.onExit((e) => exits.push(e));
+    let stdout = '';
+    client.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+    const { pid } = await client.start();
+    expect(pid).toBeGreaterThan(1);
+    await finished();
+    await client.closed;
+    expect(exits).toEqual([{ exitCode: 3, restarting: false }]);
+    expect(stdout).toContain('out\n');
+    const lines = logLines();
+    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.log)).toEqual(['out\n', 'tab\there "q" <x> \u0001 \ufffd\n', 'partial']);
+    expect(lines.filter((l) => l.stream === 'stderr').map((l) => l.log)).toEqual(['err\n']);
+    for (const l of lines) expect(l.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    // Go's escaping of <, > and control characters, as in Docker's files
+    expect(readFileSync(join(dir, 'container.log'), 'utf8')).toContain('\\u003cx\\u003e \\u0001 \\ufffd\\n');
+    const state = readMonitorState(join(dir, 'state.json'))!;
+    expect(state).toMatchObject({ Status: 'exited', ExitCode: 3, Pid: 0, RestartCount: 0, OOMKilled: false, Error: '' });
+    expect(Date.parse(state.FinishedAt)).toBeGreaterThanOrEqual(Date.parse(state.StartedAt));
+    expect(readFileSync(join(work, 'cleanups'), 'utf8')).toBe('cleanup 3 0\n');
+    expect(existsSync(join(dir, 'monitor.pid'))).toBe(false);
+  });
+
+  it('rotates the log at max-size, keeping max-files files', async () => {
+    const client = await monitor({
+      hook: [hook(`i=0; while [ $i -lt 400 ]; do echo "line $i of the log"; i=$((i+1)); done`)],
+      logMaxSize: 2000,
+      logMaxFiles: 3,
+    });
+    await client.start();
+    await finished();
+    const files = readdirSync(dir).filter((f) => f.startsWith('container.log')).sort();
+    expect(files).toEqual(['container.log', 'container.log.1', 'container.log.2']);
+    for (const f of ['container.log.1', 'container.log.2']) {
+      // rotated once it reached max-size: at least 2000 bytes, at most one entry more
+      expect(statSync(join(dir, f)).size).toBeGreaterThanOrEqual(2000);
+      expect(statSync(join(dir, f)).size).toBeLessThan(2200);
+    }
+    // the newest lines are in container.log, in order, and the files follow each other
+    const all = [...logLines('container.log.2'), ...logLines('container.log.1'), ...logLines()].map((l) => l.log);
+    expect(all.at(-1)).toBe('line 399 of the log\n');
+    const first = Number(/line (\d+)/.exec(all[0]!)![1]);
+    expect(all).toEqual(Array.from({ length: 400 - first }, (_, i) => `line ${first + i} of the log\n`));
+  });
+
+  it('restarts on-failure:2 twice, then records exited with RestartCount 2', async () => {
+    const client = await monitor({ hook: [hook('echo run; exit 1')], restart: 'on-failure:2' });
+    const exits: ExitedPayload[] = [];
+    client.onExit((e) => exits.push(e));
+    await client.start();
+    await finished();
+    expect(exits).toEqual([
+      { exitCode: 1, restarting: true },
+      { exitCode: 1, restarting: true },
+      { exitCode: 1, restarting: false },
+    ]);
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 1, RestartCount: 2 });
+    expect(logLines().map((l) => l.log)).toEqual(['run\n', 'run\n', 'run\n']);
+    expect(readFileSync(join(work, 'cleanups'), 'utf8')).toBe('cleanup 1 1\ncleanup 1 1\ncleanup 1 0\n');
+  });
+
+  it('never restarts after NO_RESTART (the user stopped it)', async () => {
+    const client = await monitor({ hook: [hook('exec sleep 1000')], restart: 'always' });
+    const { pid } = await client.start();
+    client.noRestart();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exit = client.nextExit();
+    process.kill(pid, 'SIGTERM');
+    expect(await exit).toEqual({ exitCode: 143, restarting: false });
+    await finished();
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 143, RestartCount: 0 });
+  });
+
+  it('delivers stdin from an attached client and its output back', async () => {
+    const client = await monitor({ hook: [hook('exec cat')], stdin: true });
+    let stdout = '';
+    client.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await client.start();
+    client.writeStdin('hello monitor\n');
+    await waitFor(() => stdout.includes('hello monitor\n'), 'the echo');
+    const big = Buffer.alloc(3 << 20, 'x'); // more than the pipe and the monitor's stdin backlog
+    client.writeStdin(big);
+    client.closeStdin();
+    expect(await client.nextExit()).toEqual({ exitCode: 0, restarting: false });
+    await finished();
+    const logged = logLines().map((l) => l.log).join('');
+    expect(logged).toBe(`hello monitor\n${big.toString()}`);
+  });
+
+  it('closes stdin when the first client that wrote to it leaves, with --stdin-once', async () => {
+    const client = await monitor({ hook: [hook('exec cat')], stdin: true, stdinOnce: true });
+    await client.start();
+    const writer = await MonitorClient.connect(dir);
+    writer.writeStdin('once\n');
+    await writer.closeAndWait();
+    expect(await client.nextExit()).toEqual({ exitCode: 0, restarting: false });
+    await finished();
+    expect(logLines().map((l) => l.log)).toEqual(['once\n']);
+  });
+
+  it('reports a start failure from the hook (exit code and error) and exits', async () => {
+    const bad = join(work, 'bad-hook');
+    writeFileSync(bad, '#!/bin/sh\n[ "$1" = init ] && echo \'{"error":"exec: \\"nope\\": executable file not found","exitCode":127}\' >&3\nexit 0\n');
+    chmodSync(bad, 0o755);
+    const client = await monitor({ hook: [bad], restart: 'always' });
+    const error = await client.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ exitCode: 127, message: 'exec: "nope": executable file not found' });
+    await finished();
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 127, Error: 'exec: "nope": executable file not found', RestartCount: 0 });
+  });
+
+  it('reports a hook that cannot run, or says nothing, as 125', async () => {
+    const client = await monitor({ hook: [join(work, 'no-such-hook')] });
+    await expect(client.start()).rejects.toMatchObject({ exitCode: 125, message: expect.stringContaining('could not be run') });
+    await finished();
+  });
+
+  it('refuses a second monitor for the same directory and a bad argument, with the reason', async () => {
+    const client = await monitor({ hook: [hook('exec sleep 1000')] });
+    await expect(spawnMonitor({ dir, id: 'test', hook: ['true'] })).rejects.toThrow(/another monitor is running/);
+    await expect(spawnMonitor({ dir: join(work, 'other'), id: 'x', hook: ['true'], restart: 'sometimes' as 'no' })).rejects.toThrow(/--restart: unknown policy "sometimes"/);
+    // never started: SIGTERM ends it, state.json stays "created"
+    process.kill(monitorPid(join(dir, 'monitor.pid'))!, 'SIGTERM');
+    await finished();
+    await client.closed;
+    expect(readMonitorState(join(dir, 'state.json'))?.Status).toBe('created');
+  });
+
+  it('keeps state.json parseable at every moment while it restarts', async () => {
+    const client = await monitor({ hook: [hook('exit 1')], restart: 'always' });
+    await client.start();
+    const seen = new Set<string>();
+    let reads = 0;
+    await waitFor(() => {
+      for (let i = 0; i < 200; i++, reads++) seen.add(readMonitorState(join(dir, 'state.json'))!.Status); // throws on half a file
+      return readMonitorState(join(dir, 'state.json'))!.RestartCount >= 3;
+    }, 'three restarts');
+    expect(reads).toBeGreaterThan(1000);
+    expect(seen).toContain('restarting');
+    client.noRestart();
+    await finished();
+    expect(readMonitorState(join(dir, 'state.json'))!.Status).toBe('exited');
+    expect(readMonitorState(join(dir, 'state.json'))!.RestartCount).toBeGreaterThanOrEqual(3);
+  });
+
+  it('survives kill -9 of the process that spawned it; the container keeps running and logging', async () => {
+    const container = hook('while true; do echo tick; sleep 0.05; done');
+    const spawner = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { spawnMonitor } from ${JSON.stringify(join(REPO, 'dist/engine/monitor/spawn.js'))};
+         import { MonitorClient } from ${JSON.stringify(join(REPO, 'dist/engine/monitor/client.js'))};
+         await spawnMonitor({ dir: ${JSON.stringify(dir)}, id: 't', hook: [${JSON.stringify(container)}] });
+         const c = await MonitorClient.connect(${JSON.stringify(dir)}, { stdout: true });
+         await c.start();
+         console.log('started');
+         setInterval(() => {}, 1000);`,
+      ],
+      { detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => spawner.stdout!.on('data', (d: Buffer) => d.toString().includes('started') && resolve()));
+    process.kill(-spawner.pid!, 'SIGKILL'); // its whole process group
+    await new Promise((resolve) => spawner.on('exit', resolve));
+    const before = logLines().length;
+    await waitFor(() => logLines().length > before + 5, 'more log lines after the kill');
+    expect(monitorAlive(join(dir, 'monitor.pid'))).toBe(true);
+    expect(readMonitorState(join(dir, 'state.json'))!.Status).toBe('running');
+  });
+});
+
+describe.skipIf(!isRoot || !haveFixture)('the monitor with a real container', () => {
+  it("writes a real container's output to the log and records its exit code", async () => {
+    const box = sandbox();
+    try {
+      const bundle = box.bundle(['sh', '-c', 'echo from the container; echo to stderr >&2; exit 5']);
+      const id = `mon-${process.pid}`;
+      const ts = `${join(REPO, 'bin/ts-runc')} --root ${box.root} --storage ${box.storage}`;
+      const script = join(work, 'real-hook');
+      writeFileSync(
+        script,
+        `#!/bin/sh
+case "$1" in
+init)
+  ${ts} create --bundle ${bundle} --pid-file ${work}/pid ${id} 3>&- || { echo '{"error":"create failed","exitCode":125}' >&3; exit 0; }
+  ${ts} start ${id} 3>&- </dev/null >/dev/null 2>>${work}/create.err
+  echo "{\\"pid\\":$(cat ${work}/pid)}" >&3 ;;
+cleanup)
+  ${ts} delete --force ${id} 3>&- ;;
+esac
+`,
+      );
+      chmodSync(script, 0o755);
+      const client = await monitor({ hook: [script] });
+      await client.start();
+      expect(await client.nextExit()).toEqual({ exitCode: 5, restarting: false });
+      await finished();
+      expect(logLines().map((l) => [l.stream, l.log])).toEqual([
+        ['stdout', 'from the container\n'],
+        ['stderr', 'to stderr\n'],
+      ]);
+      expect(spawnSync(join(REPO, 'bin/ts-runc'), ['--root', box.root, 'state', id]).status).not.toBe(0); // cleanup deleted it
+    } finally {
+      box.cleanup();
+    }
+  });
+});
