@@ -11,6 +11,7 @@ import { commandGroup } from '../group.js';
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   attach: () => import('../container/attach.js'),
+  cp: () => import('../container/cp.js'),
   create: () => import('../container/create.js'),
   exec: () => import('../container/exec.js'),
   inspect: () => import('../container/inspect.js'),
