@@ -15,7 +15,6 @@ import { errorMessage } from '../../errors.js';
 import { ApiError, badRequest, notFound, readJson, sendJson, statusOf } from '../http.js';
 import type { Call, Router } from '../router.js';
 import type { ApiContext } from '../context.js';
-import { connectContainer, disconnectContainer } from './containers.js';
 
 export function networkRoutes(router: Router): void {
   router
@@ -203,4 +202,12 @@ async function disconnect({ req, res, params, ctx }: Call): Promise<void> {
   await disconnectContainer(ctx, def.name, body.Container, body.Force === true);
   res.writeHead(200);
   res.end();
+}
+
+async function connectContainer(_ctx: ApiContext, network: string, _container: string, _options: { aliases: string[]; ip?: string }): Promise<void> {
+  throw new ApiError(501, `networks/${network}/connect: network connect (src/engine/) is not in this build yet`);
+}
+
+async function disconnectContainer(_ctx: ApiContext, network: string, _container: string, _force: boolean): Promise<void> {
+  throw new ApiError(501, `networks/${network}/disconnect: network disconnect (src/engine/) is not in this build yet`);
 }

@@ -126,8 +126,8 @@ export function mergeState(
 /** The whole view of one container: record + live state. */
 export function containerView(store: ContainerStore, record: ContainerRecord): ContainerView {
   const paths = store.paths(record.Id);
-  const alive = monitorAlive(paths.dir);
-  const monitor = readMonitorState(paths.dir);
+  const alive = monitorAlive(paths.monitorPid);
+  const monitor = readMonitorState(paths.state);
   const hasHealth = (record.Config.Healthcheck?.Test ?? []).length > 0 && record.Config.Healthcheck?.Test?.[0] !== 'NONE';
   const { state, restartCount } = mergeState(monitor, alive, () => runtimePaused(record), hasHealth ? readHealth(paths.health) : undefined);
   return { record, state, RestartCount: restartCount, monitorAlive: alive };

@@ -81,7 +81,7 @@ export async function runHealthcheck(store: ContainerStore, id: string): Promise
       health.Status = 'healthy';
       health.FailingStreak = 0;
     } else {
-      const started = Date.parse(readMonitorState(paths.dir)?.StartedAt ?? '') || 0;
+      const started = Date.parse(readMonitorState(paths.state)?.StartedAt ?? '') || 0;
       const inStartPeriod = start.getTime() - started < (check?.StartPeriod ?? 0) / 1e6;
       if (!inStartPeriod || health.Status !== 'starting') {
         health.FailingStreak++;

@@ -12,6 +12,7 @@
  * `startAll` is `container start --all`: every container whose policy is always or
  * unless-stopped (unless the user stopped it) and that is not running, e.g. after a reboot.
  */
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../../errors.js';
 import { containerView } from '../containers/status.js';
@@ -135,7 +136,8 @@ function parseCount(text: string): number {
 export async function waitForMonitorExit(dir: string, timeoutMs: number, name = dir): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
-  while (monitorAlive(dir)) {
+  // monitorAlive takes the pid file's path (h-monitor's state.ts), not the directory
+  while (monitorAlive(join(dir, 'monitor.pid'))) {
     if (Date.now() > deadline) throw new RuntimeError(`container ${name}: its monitor is still finishing after ${timeoutMs / 1000} s`);
     await sleep(delay);
     delay = Math.min(delay * 2, 100);
