@@ -28,6 +28,7 @@ import { networkRoutes } from './handlers/networks.js';
 import { volumeRoutes } from './handlers/volumes.js';
 import { containerRoutes } from './handlers/containers.js';
 import { buildRoutes } from './handlers/build.js';
+import { execRoutes } from './handlers/exec.js';
 import { setUpgrade } from './hijack.js';
 
 export const DEFAULT_HOST = 'unix:///run/ts-runc/docker.sock';
@@ -71,6 +72,7 @@ export function makeRouter(): Router {
   const router = new Router();
   systemRoutes(router);
   containerRoutes(router);
+  execRoutes(router);
   imageRoutes(router);
   networkRoutes(router);
   volumeRoutes(router);

@@ -6,10 +6,19 @@ const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   service: () => import('../system/service.js'),
 };
 
-export const command: Command = commandGroup('system', 'the engine as a whole (service: the Docker Engine API)', {
+const group: Command = commandGroup('system', 'the engine as a whole (service: the Docker Engine API)', {
   names: Object.keys(LOADERS),
   aliases: {},
   async load(name) {
     return (await LOADERS[name]!()).command;
   },
 });
+
+/** `_exec` is hidden: the API service runs `ts-runc system _exec REQUEST CONTAINER` for an exec. */
+export const command: Command = {
+  ...group,
+  async run(context, argv) {
+    if (argv[0] === '_exec') return (await import('../system/exec-helper.js')).command.run(context, argv.slice(1));
+    return group.run(context, argv);
+  },
+};
