@@ -29,6 +29,7 @@ import { volumeRoutes } from './handlers/volumes.js';
 import { containerRoutes } from './handlers/containers.js';
 import { buildRoutes } from './handlers/build.js';
 import { execRoutes } from './handlers/exec.js';
+import { archiveRoutes } from './handlers/archive.js';
 import { setUpgrade } from './hijack.js';
 
 export const DEFAULT_HOST = 'unix:///run/ts-runc/docker.sock';
@@ -73,6 +74,7 @@ export function makeRouter(): Router {
   systemRoutes(router);
   containerRoutes(router);
   execRoutes(router);
+  archiveRoutes(router);
   imageRoutes(router);
   networkRoutes(router);
   volumeRoutes(router);
