@@ -93,3 +93,13 @@ export function readEventsFrom(storage: string, offset: number): { events: Engin
     closeSync(fd);
   }
 }
+
+/** A container's event: Docker's attributes are its name, image and labels (plus `extra`: exitCode, signal). */
+export function recordContainerEvent(
+  storage: string,
+  action: string,
+  record: { Id: string; Name: string; Config: { Image: string; Labels?: Record<string, string> } },
+  extra: Record<string, string> = {},
+): void {
+  recordEvent(storage, 'container', action, record.Id, { ...(record.Config.Labels ?? {}), image: record.Config.Image, name: record.Name.replace(/^\//, ''), ...extra });
+}

@@ -20,6 +20,7 @@ import { newContainerId, randomName, validateName } from '../containers/ids.js';
 import { ContainerStore } from '../containers/store.js';
 import type { ContainerConfig, ContainerRecord, CreateRequest, HealthConfig } from '../types.js';
 import { resolveImage } from './image.js';
+import { recordContainerEvent } from '../events.js';
 
 export interface CreateResult {
   Id: string;
@@ -81,6 +82,7 @@ export async function createContainer(storage: string, root: string, request: Cr
     mkdirSync(paths.upper, { recursive: true, mode: 0o755 });
     mkdirSync(paths.work, { recursive: true, mode: 0o700 });
     mkdirSync(paths.rootfs, { recursive: true, mode: 0o755 });
+    recordContainerEvent(storage, 'create', record);
     return { Id: id, Warnings: [] };
   } catch (error) {
     if (held) images.release(imageHolder(id));

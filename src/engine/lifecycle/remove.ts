@@ -21,6 +21,7 @@ import { imageHolder } from './create.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
 import { waitForMonitorExit } from './start.js';
 import { killContainer } from './stop.js';
+import { recordContainerEvent } from '../events.js';
 
 export interface RemoveOptions {
   force?: boolean;
@@ -47,6 +48,7 @@ export async function removeContainer(storage: string, reference: string, option
   // --rm's cleanup may have removed it meanwhile
   const current = store.tryRead(record.Id);
   if (current) await removeContainerFiles(store, current, options);
+  recordContainerEvent(storage, 'destroy', record);
 }
 
 /** Everything of a container that is not running (the cleanup hook's --rm calls this too). */
