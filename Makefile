@@ -23,7 +23,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: FORCE all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack install uninstall clean distclean
+        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack bench-monitor install uninstall clean distclean
 
 all: build
 
@@ -138,6 +138,10 @@ bench-unpack: setup build fixture
 # per-container network set-up: the netlink library against `ip` commands (bench/network.mjs)
 bench-network: setup build
 	$(NODE_BIN)/node bench/network.mjs
+
+# the container monitor against Debian's conmon: memory per container, log throughput (bench/monitor.mjs)
+bench-monitor: setup build fixture
+	$(NODE_BIN)/node bench/monitor.mjs
 
 # start-up of bin/ts-runc, the installed launcher and Node single executables (bench/startup.mjs)
 bench-startup: setup build fixture

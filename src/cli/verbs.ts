@@ -35,6 +35,7 @@ const LOADERS = {
   network: () => import('./commands/network.js'),
   volume: () => import('./commands/volume.js'),
   port: () => import('./commands/port.js'),
+  system: () => import('./commands/system.js'),
   container: () => import('./commands/container.js'),
 } satisfies Record<string, Loader>;
 

@@ -25,6 +25,7 @@ import { parseSize } from '../units.js';
 import type { ContainerRecord } from '../types.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
 import { writeHealth } from './health.js';
+import { recordContainerEvent } from '../events.js';
 
 export interface StartOptions {
   /** stay connected, subscribed to these streams; the caller owns the returned client */
@@ -67,6 +68,7 @@ export async function startContainer(storage: string, reference: string, options
   try {
     const started = await client.start();
     if (!options.attach) client.close();
+    recordContainerEvent(storage, 'start', record);
     return { id: record.Id, pid: started.pid, alreadyRunning: false, ...(options.attach ? { client } : {}) };
   } catch (error) {
     client.close();
