@@ -51,7 +51,12 @@ dist/bundle/.built: dist/.built dist/version.js scripts/bundle.mjs
 	@touch $@
 FORCE:
 
-native: $(INIT_BIN) $(MONITOR_BIN) $(PID1_BIN)
+# network connect: a netlink socket opened inside a running container's network namespace
+NETNS_SOCKET_BIN := build/ts-runc-netns-socket
+native: $(INIT_BIN) $(MONITOR_BIN) $(PID1_BIN) $(NETNS_SOCKET_BIN)
+$(NETNS_SOCKET_BIN): native/netns-socket/main.c
+	@mkdir -p $(@D)
+	$(CC) $(INIT_CFLAGS) -o $@ $<
 INIT_SOURCES := $(wildcard native/init/*.c)
 $(INIT_BIN): $(INIT_SOURCES) $(wildcard native/init/*.h)
 	@mkdir -p $(@D)

@@ -7,7 +7,7 @@
  *   <storage>/images/            the image and layer store              (src/image/store.ts)
  *   <storage>/containers/<id>/   an image container's bundle (config.json, overlay rootfs,
  *                                upper layer) and any container's hosts/hostname/resolv.conf
- *   <storage>/volumes/<name>/    named volumes                          (src/image/volumes.ts)
+ *   <storage>/volumes/<name>/    volumes: _data/ and volume.json        (src/engine/volumes/)
  *   <storage>/networks/          network definitions and IP leases      (src/network/)
  *
  * Every module finds its part through the functions here, so the layout is in one place.

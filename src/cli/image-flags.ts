@@ -8,11 +8,10 @@
  * with neither, a random 12-hex id is made. Every word after the id, or after `--`,
  * replaces the image's Cmd.
  */
-import { readFileSync } from 'node:fs';
-import { RuntimeError, errorMessage } from '../errors.js';
-import type { ImageRunOptions, SeccompChoice } from '../image/image-spec.js';
-import type { MobyProfile } from '../seccomp/moby-profile.js';
-import { parseVolumeFlag, type VolumeFlag } from '../image/volumes.js';
+import { RuntimeError } from '../errors.js';
+import { securityOptions } from '../image/security-opts.js';
+import type { ImageRunOptions } from '../image/image-spec.js';
+import { parseBind } from '../engine/volumes/bind-spec.js';
 import { bool, list, parseFlags, str, type FlagSpec, type Parsed } from './args.js';
 
 export const IMAGE_FLAGS: FlagSpec[] = [
@@ -22,7 +21,7 @@ export const IMAGE_FLAGS: FlagSpec[] = [
   { name: 'workdir', short: 'w', type: 'string', help: 'working directory in the container (created if missing)' },
   { name: 'user', short: 'u', type: 'string', help: 'user[:group], by name (the image\'s /etc/passwd) or number' },
   { name: 'tty', short: 't', type: 'bool', help: 'give the process a terminal' },
-  { name: 'volume', short: 'v', type: 'list', help: '/host/path:/path[:ro], name:/path[:ro], or /path (anonymous)' },
+  { name: 'volume', short: 'v', type: 'list', help: '/host/path:/path[:ro], name:/path[:ro], or /path (an anonymous volume)' },
   { name: 'entrypoint', type: 'string', help: 'replace the image\'s Entrypoint (and drop its Cmd)' },
   { name: 'hostname', type: 'string', help: 'the container\'s hostname (default: the id\'s first 12 characters)' },
   { name: 'security-opt', type: 'list', help: 'seccomp=unconfined, seccomp=FILE (a profile in moby\'s or OCI\'s format), no-new-privileges[=true|false]' },
@@ -41,7 +40,8 @@ export interface ImageInvocation {
   /** whether the id was made up here (then it is printed) */
   generatedId: boolean;
   run: Omit<ImageRunOptions, 'mounts'>;
-  volumes: VolumeFlag[];
+  /** -v values as given (HostConfig.Binds), checked */
+  volumes: string[];
 }
 
 /**
@@ -83,54 +83,11 @@ export function parseImageInvocation(argv: string[], flags: FlagSpec[], verb: st
       terminal: bool(parsed, 'tty'),
       ...securityOptions(list(parsed, 'security-opt')),
     },
-    volumes: list(parsed, 'volume').map(parseVolumeFlag),
+    volumes: list(parsed, 'volume').map((v) => {
+      parseBind(v); // refuse a bad -v before anything is made
+      return v;
+    }),
   };
 }
 
-/**
- * Docker's `--security-opt` values that ts-runc applies (docker/cli opts.go
- * parseSecurityOpts: "key=value", or the older "key:value"):
- *   seccomp=unconfined     no filter
- *   seccomp=builtin        the default profile (Docker's name for it)
- *   seccomp=FILE           that profile (moby's format, or plain OCI linux.seccomp)
- *   no-new-privileges[=true|false]
- * Anything else (apparmor=, label=...) is refused rather than silently ignored.
- */
-export function securityOptions(values: string[]): Pick<ImageRunOptions, 'seccomp' | 'noNewPrivileges'> {
-  const out: { seccomp?: SeccompChoice; noNewPrivileges?: boolean } = {};
-  for (const value of values) {
-    const sep = /[=:]/.exec(value);
-    const key = sep ? value.slice(0, sep.index) : value;
-    const arg = sep ? value.slice(sep.index + 1) : undefined;
-    const what = `--security-opt ${value}`;
-    if (key === 'no-new-privileges') {
-      if (arg !== undefined && arg !== 'true' && arg !== 'false') throw new RuntimeError(`${what}: expected no-new-privileges, no-new-privileges=true or =false`);
-      out.noNewPrivileges = arg !== 'false';
-    } else if (key === 'seccomp') {
-      if (!arg) throw new RuntimeError(`${what}: expected seccomp=unconfined or seccomp=FILE`);
-      // "builtin" is Docker's name for its default profile
-      if (arg === 'builtin') delete out.seccomp;
-      else out.seccomp = arg === 'unconfined' ? 'unconfined' : { profile: readProfile(arg, what), source: arg };
-    } else {
-      throw new RuntimeError(`${what}: not supported (ts-runc applies seccomp= and no-new-privileges)`);
-    }
-  }
-  return out;
-}
-
-function readProfile(path: string, what: string): MobyProfile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new RuntimeError(`${what}: cannot read the profile: ${errorMessage(error)}`, { cause: error });
-  }
-  let profile: unknown;
-  try {
-    profile = JSON.parse(text);
-  } catch (error) {
-    throw new RuntimeError(`${what}: ${path} is not valid JSON: ${errorMessage(error)}`, { cause: error });
-  }
-  if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) throw new RuntimeError(`${what}: ${path} is not a seccomp profile (a JSON object)`);
-  return profile as MobyProfile;
-}
+export { securityOptions } from '../image/security-opts.js';

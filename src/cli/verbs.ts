@@ -33,7 +33,10 @@ const LOADERS = {
   export: () => import('./commands/export.js'),
   commit: () => import('./commands/commit.js'),
   network: () => import('./commands/network.js'),
+  volume: () => import('./commands/volume.js'),
   port: () => import('./commands/port.js'),
+  system: () => import('./commands/system.js'),
+  container: () => import('./commands/container.js'),
 } satisfies Record<string, Loader>;
 
 export type Verb = keyof typeof LOADERS;

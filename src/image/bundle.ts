@@ -6,13 +6,16 @@
  *   <dir>/rootfs/              the overlay mount: the image's layers + the upper layer
  *   <dir>/.ts-runc/upper/      the container's writable layer (what `commit` saves)
  *   <dir>/.ts-runc/work/       overlayfs's scratch directory (same filesystem as upper)
- *   <dir>/.ts-runc/volumes/    anonymous volumes
  *   <dir>/.ts-runc/image.json  this record: what to unmount, remove and release
  *
  * A container's bundle is <storage>/containers/<id>/ and its record names the container,
  * so `delete` removes it all; a bundle made by `bundle --image DIR` stays until
  * `bundle --remove DIR`. The image is held (store.hold) while the bundle exists, so
  * `image rm` cannot pull layers from under a mounted overlay.
+ *
+ * Volumes (-v, the image's VOLUMEs) are the engine's (src/engine/volumes/): named ones
+ * outlive the bundle; the anonymous ones this bundle made are listed in its record and
+ * removed with it.
  *
  * Making one is all or nothing: a failure at any step unmounts, removes and releases what
  * the steps before it made.
@@ -25,9 +28,10 @@ import { imageSpec, type ImageRunOptions } from './image-spec.js';
 import { mountOverlay, unmountOverlay } from './overlay.js';
 import { ImageStore } from './store.js';
 import { readEtcFiles, resolveInRoot } from './users.js';
-import { prepareVolumes, type VolumeFlag } from './volumes.js';
+import { resolveMounts } from '../engine/volumes/mounts.js';
+import { removeAnonymousVolumes } from '../engine/volumes/remove.js';
 import type { Spec } from '../spec/schema.js';
-import { imageBundleRecord, volumesDir } from '../storage.js';
+import { imageBundleRecord } from '../storage.js';
 import { writeFileAtomic } from '../sys/write-atomic.js';
 
 export interface ImageBundleRecord {
@@ -42,6 +46,8 @@ export interface ImageBundleRecord {
    * id that has no state removes the bundle as an orphan only for the root that made it.
    */
   root?: string;
+  /** the volumes mounted (src/engine/volumes/); its anonymous ones are removed with the bundle */
+  mounts?: { Type: string; Name?: string }[];
 }
 
 export interface MakeBundleOptions {
@@ -54,7 +60,8 @@ export interface MakeBundleOptions {
   /** that container's --root (ImageBundleRecord.root) */
   root?: string;
   run: Omit<ImageRunOptions, 'mounts'>;
-  volumes: VolumeFlag[];
+  /** -v values, as HostConfig.Binds ("/host:/dst:ro", "name:/dst", "/dst") */
+  volumes: string[];
 }
 
 
@@ -100,17 +107,23 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
     writeFileAtomic(imageBundleRecord(dir), `${JSON.stringify(record, null, 2)}\n`);
     store.hold(image.id, record.holder);
     // upper's own mode becomes the mode of the container's /, hence 0755
-    for (const sub of ['upper', 'work', 'volumes']) mkdirSync(join(meta, sub), { recursive: true, mode: sub === 'upper' ? 0o755 : 0o700 });
+    for (const sub of ['upper', 'work']) mkdirSync(join(meta, sub), { recursive: true, mode: sub === 'upper' ? 0o755 : 0o700 });
     mkdirSync(rootfs, { mode: 0o755 });
     // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first.
     const lowers = image.layers.map((layer) => layer.dir).reverse();
     mountOverlay({ lowers, upper: join(meta, 'upper'), work: join(meta, 'work') }, rootfs);
 
-    const mounts = prepareVolumes(options.volumes, Object.keys(image.config.config?.Volumes ?? {}), {
+    const resolved = resolveMounts({
+      storage: options.storage,
+      id: options.container ?? dir,
+      hostConfig: { Binds: options.volumes },
+      volumes: Object.keys(image.config.config?.Volumes ?? {}),
       rootfs,
-      anonymousDir: join(meta, 'volumes'),
-      namedDir: volumesDir(options.storage),
     });
+    // recorded before anything can fail, so undo() finds the anonymous volumes
+    record.mounts = resolved.mounts.map((m) => ({ Type: m.Type, ...(m.Name !== undefined ? { Name: m.Name } : {}) }));
+    writeFileAtomic(imageBundleRecord(dir), `${JSON.stringify(record, null, 2)}\n`);
+    const mounts = resolved.specMounts;
     const spec = imageSpec({ id: image.id, name: options.image, config: image.config }, { ...options.run, mounts }, readEtcFiles(rootfs));
     // Docker creates a missing working directory; chdir(2) in the init would fail on it.
     mkdirSync(resolveInRoot(rootfs, spec.process!.cwd), { recursive: true, mode: 0o755 });
@@ -166,4 +179,6 @@ function undo(dir: string, record: ImageBundleRecord, store: ImageStore): void {
   } catch (error) {
     log().warn(`release ${record.image.name} held by ${record.holder}: ${errorMessage(error)}`);
   }
+  // after the bundle's config.json is gone: it no longer counts as a user of them
+  removeAnonymousVolumes(record.storage, record.mounts ?? []);
 }

@@ -12,7 +12,7 @@
  *   process.user   -u, else User, through the image's /etc/passwd and /etc/group (users.ts)
  *   annotations    Labels; StopSignal as org.opencontainers.image.stopSignal (`kill`
  *                  without a signal sends it); ExposedPorts as io.ts-runc.image.exposed-ports
- *   mounts         the runtime's defaults, then the volumes (volumes.ts)
+ *   mounts         the runtime's defaults, then the volumes (src/engine/volumes/mounts.ts)
  *   linux.seccomp  Docker's default profile (or --security-opt seccomp=FILE), resolved
  *                  against the capabilities above and the host (seccomp/moby-profile.ts);
  *                  none with seccomp=unconfined
@@ -63,7 +63,7 @@ export interface ImageRunOptions {
   hostname?: string;
   /** -t: process.terminal */
   terminal: boolean;
-  /** bind mounts for volumes, made by volumes.ts */
+  /** bind mounts for volumes, made by src/engine/volumes/mounts.ts */
   mounts: SpecMount[];
   /** --security-opt seccomp=: Docker's default profile when absent */
   seccomp?: SeccompChoice;

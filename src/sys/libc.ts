@@ -6,7 +6,7 @@
  *   - terminal ioctls (the console's window size);
  *   - netlink sockets (rtnetlink(7), for bridges, veths, addresses and routes);
  *   - mounts: mount(2), umount2(2) and the new API fsopen/fsconfig/fsmount/move_mount;
- *   - files: mknod(2) and the l*xattr(2) calls;
+ *   - files: mknod(2), the l*xattr(2) calls, and openat2(2) (RESOLVE_IN_ROOT, for `container cp`);
  *   - flock(2), for the IPAM, image-store and layer locks;
  *   - bpf(2), for the cgroup v2 device filter.
  * Namespace calls are NOT here and must never be: Node is multithreaded, so
@@ -532,4 +532,34 @@ export function attachCgroupDeviceProgram(cgroupFd: number, programFd: number, w
     target_fd: cgroupFd, attach_bpf_fd: programFd, attach_type: BPF_CGROUP_DEVICE, attach_flags: BPF_F_ALLOW_MULTI,
     pad: new Array(BPF_ATTR_SIZE - 16).fill(0),
   }, what);
+}
+
+/* ---- openat2(2): paths resolved inside a directory tree (src/engine/cp/) -----------------
+ * Node's fs has no openat and no dirfds. `container cp` must resolve every path of a
+ * container as if its rootfs were "/": an absolute symlink restarts at the rootfs, ".."
+ * stops there, and nothing leads out, even while the container (a running one, possibly
+ * hostile) changes its tree meanwhile. openat2's RESOLVE_IN_ROOT does exactly that in the
+ * kernel (openat2(2), Linux 5.6). The fd it returns is then used through the
+ * /proc/self/fd/N magic link with no-follow calls (lstat, O_NOFOLLOW, lchown).
+ * The syscall number is 437 on every architecture (the unified table of asm-generic). */
+const SYS_OPENAT2 = 437;
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+/** open(2) flags Node's fs.constants lacks (asm-generic/fcntl.h; same values on x86_64 and arm64) */
+export const O_PATH = 0o10000000;
+export const O_CLOEXEC = 0o2000000;
+
+/** openat2(dirfd, path, {flags, mode, resolve}); returns the new fd. */
+export function openat2(dirfd: number, path: string, flags: number, resolve: number, what: string, mode = 0): number {
+  const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
+  how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
+  how.writeBigUInt64LE(BigInt(mode), 8);
+  how.writeBigUInt64LE(BigInt(resolve), 16);
+  return check(load().syscall(SYS_OPENAT2, 'int', dirfd, 'const char *', path, 'void *', how, 'size_t', how.length), `${what}: openat2 ${path}`, {
+    EXDEV: 'a path would leave the container\'s root',
+    ELOOP: 'too many symbolic links, or a link where none may be',
+  });
 }

@@ -309,12 +309,15 @@ suite('containers from images', () => {
     expect(r.stderr).toBe('');
     for (let i = 0; i < 100 && !existsSync(join(host, 'to-host')); i++) spawnSync('sleep', ['0.05']);
     expect(readFileSync(join(host, 'to-host'), 'utf8')).toBe('back\n');
-    const volume = join(box.storage, 'containers/vols/.ts-runc/volumes/0');
-    expect(readFileSync(join(volume, 'f'), 'utf8')).toBe('seeded\n');
+    // the image's VOLUME is an anonymous volume of the store (64 hex), the only one besides "cache"
+    const anonymous = readdirSync(join(box.storage, 'volumes')).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    expect(anonymous).toHaveLength(1);
+    const volume = join(box.storage, 'volumes', anonymous[0]!);
+    expect(readFileSync(join(volume, '_data/f'), 'utf8')).toBe('seeded\n');
     expect(box.run(['delete', '--force', 'vols']).status).toBe(0);
     expect(existsSync(volume)).toBe(false);
     // a named volume outlives its container
-    expect(readFileSync(join(box.storage, 'volumes/cache/k'), 'utf8')).toBe('kept\n');
+    expect(readFileSync(join(box.storage, 'volumes/cache/_data/k'), 'utf8')).toBe('kept\n');
     expect(statSync(join(box.storage, 'volumes')).mode & 0o777, 'host users cannot reach volumes').toBe(0o700);
     expect(readFileSync(join(host, 'from-host'), 'utf8')).toBe('h\n');
   });

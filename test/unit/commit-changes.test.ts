@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { applyChanges } from '../../src/image/commit.js';
-import { parseVolumeFlag } from '../../src/image/volumes.js';
 
 describe('commit --change', () => {
   it('applies Dockerfile instructions to the image config', () => {
@@ -17,16 +16,5 @@ describe('commit --change', () => {
   it('rejects unknown instructions and bad JSON', () => {
     expect(() => applyChanges({}, ['RUN apt-get update'])).toThrow('RUN is not one of');
     expect(() => applyChanges({}, ['CMD ["unterminated'])).toThrow('not a JSON array of strings');
-  });
-});
-
-describe('-v', () => {
-  it('parses host paths, names, anonymous volumes and modes', () => {
-    expect(parseVolumeFlag('/srv/data:/data:ro')).toEqual({ source: '/srv/data', destination: '/data', readonly: true });
-    expect(parseVolumeFlag('cache:/var/cache/')).toEqual({ source: 'cache', destination: '/var/cache', readonly: false });
-    expect(parseVolumeFlag('/scratch')).toEqual({ source: undefined, destination: '/scratch', readonly: false });
-    expect(() => parseVolumeFlag('/a:rel')).toThrow('must be absolute');
-    expect(() => parseVolumeFlag('/a:/b:rx')).toThrow('mode must be ro or rw');
-    expect(() => parseVolumeFlag('../x:/b')).toThrow('neither an absolute path nor a volume name');
   });
 });

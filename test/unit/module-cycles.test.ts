@@ -80,7 +80,8 @@ describe('the module graph of src/', () => {
   });
 
   it('leaves state.json to the state store', () => {
-    const readers = sourceFiles(SRC).filter((file) => !file.startsWith(join(SRC, 'state') + '/') &&
+    // src/engine/paths.ts names the engine's own state.json (the monitor's, not the runtime's)
+    const readers = sourceFiles(SRC).filter((file) => !file.startsWith(join(SRC, 'state') + '/') && file !== join(SRC, 'engine', 'paths.ts') &&
       /['"`]state\.json['"`]/.test(readFileSync(file, 'utf8')));
     expect(readers.map((file) => relative(SRC, file))).toEqual([]);
   });

@@ -1,0 +1,55 @@
+/**
+ * `container wait` (POST /containers/{id}/wait?condition=…): block until the container
+ *   not-running  is not running (at once if it is not), the default
+ *   next-exit    exits next (a restart by policy counts as an exit)
+ *   removed      is removed (by rm, or by --rm's cleanup)
+ * and give its exit code. Polls the merged state: the monitor may come and go meanwhile
+ * (a restart, a `start` from another shell), and the state files say it all.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { containerView } from '../containers/status.js';
+import { ContainerStore } from '../containers/store.js';
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface WaitResult {
+  StatusCode: number;
+  Error?: { Message: string };
+}
+
+export async function waitContainer(storage: string, reference: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> {
+  const store = new ContainerStore(storage);
+  const record = store.resolve(reference);
+  const first = containerView(store, record);
+  const finishedBefore = first.state.FinishedAt;
+  const restartsBefore = first.RestartCount;
+  let last = first;
+  let delay = 10;
+  for (;;) {
+    signal?.throwIfAborted();
+    const current = store.tryRead(record.Id);
+    if (!current) return result(last.state.ExitCode, last.state.Error);
+    const view = containerView(store, current);
+    last = view;
+    const notRunning = !view.state.Running && !view.state.Restarting && view.state.Status !== 'paused';
+    switch (condition) {
+      case 'not-running':
+        // a container never started counts as not running only once it is stopped: Docker waits for created ones
+        if (notRunning && view.state.Status !== 'created') return result(view.state.ExitCode, view.state.Error);
+        break;
+      case 'next-exit':
+        if (view.state.FinishedAt !== finishedBefore || view.RestartCount !== restartsBefore) {
+          if (view.state.Status !== 'running' || view.RestartCount !== restartsBefore) return result(view.state.ExitCode, view.state.Error);
+        }
+        break;
+      case 'removed':
+        break;
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+function result(code: number, error: string): WaitResult {
+  return { StatusCode: code, ...(error ? { Error: { Message: error } } : {}) };
+}
