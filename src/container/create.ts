@@ -31,9 +31,9 @@ import { compilePlan } from '../plan/compile.js';
 import { bindSources, type CgroupView } from '../plan/mounts.js';
 import { ignoredSettings } from '../plan/ignored.js';
 import { CLONE_FLAGS, createsNamespace, namespaceCloneFlags } from '../plan/namespaces.js';
-import { setLinkUp } from '../network/links.js';
+import { LOOPBACK_UP, applyLinkOp } from '../network/attach.js';
 import type { Netlink } from '../network/netlink/socket.js';
-import { InitProcess, type InitStdio } from '../process/init-process.js';
+import { InitProcess, type InitStdio, type StepTrace } from '../process/init-process.js';
 import { seccompAgentHandoff } from '../seccomp/agent.js';
 import { pidStartTime, waitForExit } from '../process/liveness.js';
 import { signalProcess } from '../process/signals.js';
@@ -63,6 +63,8 @@ export interface CreateOptions {
   spec?: Spec;
   /** ts-runc's own networking (src/network/); undefined leaves the spec's netns alone */
   network?: NetworkRequest;
+  /** each plan step's outcome and duration, as the init reports it (`explain --trace`) */
+  trace?: (event: StepTrace) => void;
 }
 
 export interface Created {
@@ -184,6 +186,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
         mountSources,
       },
       options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
+      options.trace,
     );
     state.pid = await init.pid();
     // The OOM counter is read before the init joins: a kill during the join must count.
@@ -206,7 +209,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     // A new network namespace is set up through the netlink socket the init opened inside
     // it (Node never setns(2)s). lo comes up first, as runc does: a fresh namespace has lo DOWN.
     netns = init.netlink();
-    if (netns) setLinkUp(netns, 'lo');
+    if (netns) applyLinkOp(LOOPBACK_UP, { container: netns });
     if (network) {
       const { attachNetwork } = await import('../network/container-network.js');
       attachNetwork(network, state.pid, netns);

@@ -24,7 +24,7 @@ import { attachVeth, detachVeth, ensureBridge, hostVethName } from './attach.js'
 import { refreshHosts } from './peers.js';
 import { allocate, parseSubnet, release, releaseHeldBy } from './ipam.js';
 import { filterResolvConf, nameFilesFor, readHostResolvConf, renderHosts, writeNameFiles, type NameFiles } from './hosts-files.js';
-import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, type NetworkDef } from './networks.js';
+import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, previewNetwork, type NetworkDef } from './networks.js';
 import { containerTag, deleteScript, deleteStaleRules, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
 import { EXPOSED_PORTS_ANNOTATION, checkNoDuplicateHostPorts, collides, exposedPorts, formatHostAddress, freePort, type HostPort, type PortMapping } from './ports.js';
 import type { NetworkRecord } from './record.js';
@@ -67,8 +67,12 @@ function mountNameFiles(spec: Spec, files: Partial<NameFiles>): void {
   }
 }
 
-/** Check the request and edit the spec. Nothing is made or written yet. */
-export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, root: string): Prepared {
+/**
+ * Check the request and edit the spec. Nothing is made or written yet, except the default
+ * network's definition the first time it is used; `preview` (`ts-runc explain`) writes
+ * not even that.
+ */
+export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, root: string, preview = false): Prepared {
   const { mode } = request;
   // The files live at a path named by the id: never write over another container's.
   validateId(id);
@@ -104,7 +108,7 @@ export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, 
       break;
     }
     case 'bridge': {
-      prepared.def = loadNetwork(request.storage, mode.network);
+      prepared.def = preview ? previewNetwork(request.storage, mode.network) : loadNetwork(request.storage, mode.network);
       setNetns(spec, undefined);
       Object.assign(record, { network: prepared.def.name, bridge: prepared.def.bridge, gateway: prepared.def.gateway,
         prefix: parseSubnet(prepared.def.subnet).prefix, hostVeth: hostVethName(root, id) });
