@@ -52,6 +52,9 @@ export const command: Command = {
         const result = await traceContainer(context.store, { bundle, id: given, ...common });
         lines = await explainBundle(bundle, { id: result.id, root: context.store.root, ...common });
         traced = new Map([...result.steps].map(([index, event]) => [index, formatTrace(event)]));
+        // execve(2) does not return to report: its line gets the program's exit status instead.
+        const last = lines.filter((l) => l.planIndex !== undefined).at(-1);
+        if (last?.planIndex !== undefined && !traced.has(last.planIndex)) traced.set(last.planIndex, `the program ran; exit status ${result.exitStatus}`);
         if (bool(parsed, 'json')) {
           for (const line of lines) {
             const event = line.planIndex === undefined ? undefined : result.steps.get(line.planIndex);
