@@ -17,7 +17,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RuntimeError, errorMessage } from '../errors.js';
+import { RuntimeError, StepError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { cgroupPathsFor, cgroupPids, createCgroups, joinCgroupsInBackground, removeCgroups, type CgroupName } from '../cgroups/cgroup.js';
 import { freezerState } from '../cgroups/freezer.js';
@@ -77,6 +77,9 @@ export async function createContainer(store: StateStore, options: CreateOptions)
   try {
     return await create(store, options);
   } catch (error) {
+    if (error instanceof StepError) {
+      throw new StepError(`create ${options.id}: ${error.message}`, error.index, error.op, error.errno, { code: error.code, cause: error });
+    }
     throw error instanceof RuntimeError
       ? new RuntimeError(`create ${options.id}: ${error.message}`, { code: error.code, cause: error })
       : new RuntimeError(`create ${options.id}: ${errorMessage(error)}`, { cause: error });

@@ -19,7 +19,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { RuntimeError, errnoName } from '../errors.js';
+import { RuntimeError, StepError, errnoName } from '../errors.js';
 import { debugEnabled, log } from '../log.js';
 import { encodePlan } from '../plan/encode.js';
 import { describeStep, type Plan } from '../plan/steps.js';
@@ -49,7 +49,7 @@ export function stepError(plan: Plan, failure: StepFailure): RuntimeError {
   const where = step ? `step ${failure.index + 1}/${plan.steps.length} ${describeStep(step)}` : `init (${failure.op})`;
   const code = failure.errno > 0 ? errnoName(failure.errno) : undefined;
   const detail = [code, failure.message].filter(Boolean).join(': ');
-  return new RuntimeError(`${where}: ${detail}`, { code });
+  return new StepError(`${where}: ${detail}`, failure.index, step?.op ?? failure.op, failure.errno, { code });
 }
 
 /** One step's outcome as the init reports it on its log pipe (`explain --trace`). */
@@ -268,6 +268,16 @@ export class InitProcess {
     }
     if (message.type === MSG.ERROR) throw stepError(plan, decodeError(message.payload));
     throw new RuntimeError(`init sent unexpected message type ${message.type}`);
+  }
+
+  /**
+   * A library caller (src/library/) keeps the handle to learn the exit status (`exited`),
+   * but must not be kept alive by it: a test runner exits even if a container is left.
+   */
+  unref(): void {
+    this.child.unref();
+    this.socket.unref();
+    (this.logStream as { unref?: () => void } | undefined)?.unref?.();
   }
 
   /** Let the CLI exit while the container (and, in the background, stage 0) lives on. */
