@@ -95,6 +95,8 @@ export class Runtime {
     /** `ts-runc image load -i FILE`: a docker-archive or OCI layout tar */
     load: (file: string): Promise<ImageRecord[]> => loadImages(new ImageStore(this.storage), file),
     list: (): ImageRecord[] => new ImageStore(this.storage).list(),
+    /** `ts-runc image rm`: refused while a container uses the image */
+    remove: (ref: string): string[] => new ImageStore(this.storage).remove(ref),
   };
 
   /** Bridge networks in `storage`. */
