@@ -151,7 +151,7 @@ export function explainBirth(input: BirthInput): BirthLine[] {
   });
   for (const type of created) {
     const [man, what] = ISOLATES[type];
-    add('namespaces', 'init', `new ${type} namespace (${cloneName(type)})`, { syscalls: [], man, why: `isolates ${what}` });
+    add('namespaces', 'init', `new ${type} namespace`, { syscalls: [`clone(…|${cloneName(type)}|…)`], man, why: `isolates ${what}` });
   }
   if (created.includes('user')) {
     for (const { file, value } of idMapWrites('<pid>', spec)) {

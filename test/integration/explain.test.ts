@@ -3,12 +3,18 @@
  * with --trace it runs the container, every plan step comes back from the init with its
  * result and duration, and the container is gone afterwards.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listHierarchies } from '../../src/cgroups/hierarchy.js';
 import { containerCgroupPath } from '../../src/cgroups/cgroup.js';
-import { haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
+import { REPO, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
+
+/** Every path under `dir`, with each file's size: what explain must not change. */
+function listing(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((e) => `${join(e.parentPath, e.name)}${e.isFile() ? ` ${statSync(join(e.parentPath, e.name)).size}` : ''}`).sort();
+}
 
 const suite = isRoot && haveFixture ? describe : describe.skip;
 
@@ -30,6 +36,21 @@ suite('explain on the fixture', () => {
     expect(r.stdout).toMatch(/pivot_root\("\.", "\."\)/);
     expect(cgroupDirs('quiet').filter((d) => existsSync(d))).toEqual([]);
     expect(existsSync(box.root) ? readdirSync(box.root) : []).toEqual([]);
+  });
+
+  it('explains an image container on a network without mounting, leasing or writing anything', () => {
+    expect(box.run(['image', 'load', '-i', join(REPO, 'rootfs-fixtures/out/image.tar')]).status).toBe(0);
+    expect(box.run(['network', 'create', '--subnet', '10.87.0.0/24', 'appnet']).status).toBe(0);
+    const before = listing(box.storage);
+    const r = box.run(['explain', '--json', '--image', 'fixture:3layers', '--network', 'appnet', '-p', '8080:80', 'web', '--', 'httpd', '-f']);
+    expect(r.stderr).toBe('');
+    const lines = JSON.parse(r.stdout) as Line[];
+    expect(lines[0]!.what).toMatch(/^mount the overlay of fixture:3layers \(3 layers\)/);
+    expect(lines.some((l) => /dnat to 10\.87\.0\.2:80/.test(l.what))).toBe(true);
+    expect(lines.at(-1)!.syscalls[0]).toMatch(/^execve\("httpd", \["httpd", "-f"\]/);
+    expect(listing(box.storage)).toEqual(before);
+    expect(mountsMentioning(box.dir)).toEqual([]);
+    expect(cgroupDirs('web').filter((d) => existsSync(d))).toEqual([]);
   });
 
   it('--trace runs the container: each plan step reports its result and duration from the init, then it is deleted', () => {

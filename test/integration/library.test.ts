@@ -105,6 +105,31 @@ suite('the library: runtime() and container handles', () => {
   });
 });
 
+suite('the library at process exit', () => {
+  let box: Sandbox;
+  beforeEach(() => { box = sandbox(); });
+  afterEach(() => box.cleanup());
+
+  it('a container the caller forgot is deleted when its process exits', () => {
+    const script = join(box.dir, 'forget.mjs');
+    writeFileSync(script, `
+import { runtime } from ${JSON.stringify(join(REPO, 'dist/index.js'))};
+const rt = runtime({ root: process.argv[2], storage: process.argv[3] });
+const c = await rt.create({ bundle: process.argv[4], id: 'forgotten' });
+await rt.start('forgotten');
+console.log(c.pid);
+process.exit(0); // no remove(), no await using
+`);
+    const r = spawnSync(NODE, [script, box.root, box.storage, box.bundle(['sleep', '300'])], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    const pid = Number(r.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    expect(existsSync(join(box.root, 'forgotten'))).toBe(false);
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    expect(cgroupDirsFor(box.cgroupLeaf('forgotten'))).toEqual([]);
+  });
+});
+
 const packageSuite = isRoot && haveFixture && haveNft && haveTypes ? describe : describe.skip;
 
 packageSuite('the library as a package', () => {
