@@ -93,6 +93,16 @@ suite('the library: runtime() and container handles', () => {
     expect(cgroupDirsFor(box.cgroupLeaf('web'))).toEqual([]);
   });
 
+  // Moved from lifecycle.test.ts.
+  it('exec joins the container: same hostname, same pid namespace', async () => {
+    await using c = await rt.create({ bundle: box.bundle(['sleep', '30'], (s) => { s.hostname = 'exec-host'; }), id: 'ex' });
+    await rt.start(c.id);
+    const r = await c.exec(['sh', '-c', 'hostname; cat /proc/1/cmdline | tr "\\0" " "']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['exec-host', 'sleep 30']);
+    expect((await c.exec(['sh', '-c', 'exit 3'])).exitCode).toBe(3);
+  });
+
   it('a failing step is a StepError with its index, op and errno, and leaves nothing', async () => {
     const bundle = box.bundle(['true'], (s) => { s.mounts!.push({ destination: '/broken', type: 'no-such-fs', source: 'none', options: [] }); });
     const error = await rt.create({ bundle, id: 'broken' }).catch((e: unknown) => e);
