@@ -96,9 +96,25 @@ export function explainBirth(input: BirthInput): BirthLine[] {
     why: 'the container\'s own cgroup: its limits apply to every process in it, and delete finds them all there' +
       (dirs.length > 1 ? '; on cgroup v1 each controller has its own hierarchy' : ''),
   });
+  const cpuset = dirs.find(([key]) => key.split(',').includes('cpuset'));
+  if (cpuset) {
+    add('cgroup', 'host', 'cpuset.cpus and cpuset.mems from the parent, where empty', {
+      syscalls: ['cpuset.cpus', 'cpuset.mems'].map((f) => `write(${JSON.stringify(join(cpuset[1], f))}, <the parent's ${f}>)`),
+      man: 'cpuset(7)', why: 'a new cgroup v1 cpuset starts with no CPUs and no memory nodes, and no process can join it (ENOSPC) until both are set',
+    });
+  }
   const resources = spec.linux?.resources;
   if (resources) {
     const { writes, unsupported } = resourceWrites(resources, input.mode === 'unified' ? 2 : 1);
+    const controllers = [...new Set(writes.map((w) => w.controller).filter(Boolean))];
+    if (input.mode === 'unified' && controllers.length > 0) {
+      const line = controllers.map((c) => `+${c}`).join(' ');
+      add('cgroup', 'host', `enable ${controllers.join(', ')} for the container's cgroup`, {
+        syscalls: [`write("<each ancestor that lacks them>/cgroup.subtree_control", ${JSON.stringify(line)})`],
+        man: 'cgroups(7); Documentation/admin-guide/cgroup-v2.rst "Enabling and Disabling"',
+        why: 'on cgroup v2 a controller\'s files appear in a cgroup only once every ancestor hands the controller down',
+      });
+    }
     for (const write of writes) {
       const file = join(cgroupDirOf(input.cgroupPaths, write, input.mode), write.file);
       add('cgroup', 'host', `${write.setting} → ${write.file} = ${write.value}`, {

@@ -141,6 +141,7 @@ describe('explain: a sample config, on a cgroup v2 host (no root)', () => {
     expect(find(lines, /memory\.swap\.max/).formula).toMatch(/134217728 − 67108864/);
     expect(find(lines, /cpu\.max/).syscalls[0]).toMatch(/"50000 100000"/);
     expect(find(lines, /pids\.max/).syscalls[0]).toMatch(/"64"/);
+    expect(find(lines, /subtree_control/).syscalls[0]).toMatch(/"\+memory \+cpu \+pids"\)$/);
     // namespaces and maps
     expect(find(lines, /^clone\(/).syscalls[0]).toMatch(/CLONE_NEWUSER/);
     expect(find(lines, /new pid namespace/).man).toBe('pid_namespaces(7)');
