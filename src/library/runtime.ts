@@ -159,10 +159,11 @@ export class Runtime {
 
   /** delete (--force: a running container is killed first) */
   async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
+    // Without force, a running container is refused (and kept) as by `ts-runc delete`.
+    if (!options.force) await deleteContainer(this.store, id, false, { storage: this.storage });
     const handle = this.live.get(id);
-    if (handle && options.force) return handle.remove();
-    await deleteContainer(this.store, id, options.force ?? false, { storage: this.storage });
-    this.live.delete(id);
+    if (handle) await handle.remove(); // also its scratch directory
+    else if (options.force) await deleteContainer(this.store, id, true, { storage: this.storage });
   }
 
   state(id: string): OciState {

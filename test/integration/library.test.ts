@@ -86,6 +86,8 @@ suite('the library: runtime() and container handles', () => {
     expect(rt.state('web').status).toBe('created');
     await rt.start('web');
     expect(rt.state('web').status).toBe('running');
+    await expect(rt.delete('web')).rejects.toThrow(/not stopped: running/);
+    expect(rt.state('web').status).toBe('running');
     rt.kill('web', 'SIGKILL');
     expect(await c.wait()).toBe(128 + 9);
     await rt.delete('web');
