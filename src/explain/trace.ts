@@ -10,7 +10,9 @@ import { createContainer } from '../container/create.js';
 import { deleteContainer } from '../container/delete.js';
 import { waitInForeground } from '../container/foreground.js';
 import { startContainer } from '../container/start.js';
-import { errorMessage } from '../errors.js';
+import { resolve } from 'node:path';
+import { RuntimeError, errorMessage } from '../errors.js';
+import { loadSpec } from '../spec/load.js';
 import { log } from '../log.js';
 import type { NetworkRequest } from '../network/request.js';
 import type { StepTrace } from '../process/init-process.js';
@@ -34,6 +36,10 @@ export interface TraceOptions {
 }
 
 export async function traceContainer(store: StateStore, options: TraceOptions): Promise<TraceResult> {
+  if (loadSpec(resolve(options.bundle)).process?.terminal) {
+    throw new RuntimeError('explain --trace: process.terminal is true in config.json; the trace runs the program with its output on stderr, ' +
+      'not on a terminal: set "terminal": false');
+  }
   const id = options.id ?? `explain-${randomBytes(4).toString('hex')}`;
   const steps = new Map<number, StepTrace>();
   const output = options.outputFd ?? 2;

@@ -70,7 +70,10 @@ suite('explain on the fixture', () => {
     const text = box.run(['explain', '--trace', '-b', bundle, 'tr2'], { timeout: 60_000 });
     expect(text.stdout).toMatch(/pivot_root into the rootfs {3}\(\d+\.\d+ (µs|ms)\)/);
     expect(text.stdout).toMatch(/exec sh {3}\(the program ran; exit status 0\)/);
-    for (const id of ['tr1', 'tr2']) {
+    const tty = box.run(['explain', '--trace', '-b', box.bundle(['true'], (spec) => { spec.process!.terminal = true; }), 'tr3']);
+    expect(tty.status).toBe(1);
+    expect(tty.stderr).toMatch(/explain --trace: process\.terminal is true in config\.json/);
+    for (const id of ['tr1', 'tr2', 'tr3']) {
       expect(box.run(['state', id]).status).not.toBe(0);
       expect(cgroupDirs(id).filter((d) => existsSync(d))).toEqual([]);
     }
