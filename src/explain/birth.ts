@@ -120,7 +120,7 @@ export function explainBirth(input: BirthInput): BirthLine[] {
       add('cgroup', 'host', `${write.setting} → ${write.file} = ${write.value}`, {
         syscalls: [`write(${JSON.stringify(file)}, ${JSON.stringify(write.value)})`],
         man: input.mode === 'unified' ? 'cgroups(7); Documentation/admin-guide/cgroup-v2.rst' : 'cgroups(7); Documentation/admin-guide/cgroup-v1/',
-        why: 'the limit is written before the init joins the cgroup, so it holds from the container\'s first instruction',
+        why: `${limitWhy(write.file)}; written before the init joins the cgroup, so it holds from the container's first instruction`,
       }, write.formula ? { formula: write.formula } : {});
     }
     for (const setting of unsupported) {
@@ -237,6 +237,24 @@ export function explainBirth(input: BirthInput): BirthLine[] {
     add('plan', 'container', describeStep(step), e, { planIndex: index });
   });
   return lines.map((line, i) => ({ n: i + 1, ...line }));
+}
+
+/** What a limit file does, by its name (cgroup-v2.rst, cgroup-v1/*.rst). */
+function limitWhy(file: string): string {
+  const rules: [RegExp, string][] = [
+    [/^memory\.(max|limit_in_bytes)$/, 'past this many bytes the kernel reclaims, then the OOM killer kills a process of the container'],
+    [/^memory\.(swap\.max|memsw\.limit_in_bytes)$/, 'caps swap (v2: swap alone; v1: memory plus swap)'],
+    [/^memory\.(low|soft_limit_in_bytes)$/, 'memory the kernel reclaims from this cgroup last, when the host is short'],
+    [/^memory\./, 'a memory controller setting'],
+    [/^cpu\.(weight|shares)$/, 'its share of CPU time against its siblings when the CPUs are busy'],
+    [/^cpu\.(max|cfs_quota_us|cfs_period_us)$/, 'at most QUOTA µs of CPU time in every PERIOD µs, even on an idle host'],
+    [/^cpu\./, 'a CPU scheduler setting'],
+    [/^cpuset\./, 'which CPUs and memory nodes its processes may use'],
+    [/^pids\.max$/, 'fork(2) and clone(2) fail with EAGAIN past this many tasks (a fork bomb stops here)'],
+    [/^(io|blkio)\./, 'block I/O weight or throttling for the listed devices'],
+    [/^hugetlb\./, 'a cap on huge pages of this size'],
+  ];
+  return rules.find(([re]) => re.test(file))?.[1] ?? 'a cgroup setting config.json names';
 }
 
 function cloneName(type: NamespaceType): string {
