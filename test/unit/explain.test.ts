@@ -17,6 +17,8 @@ import { STEP_OPS, type Step, type StepOp } from '../../src/plan/steps.js';
 import { defaultSpec } from '../../src/spec/defaults.js';
 import type { Spec } from '../../src/spec/schema.js';
 import { RecordingKernelFiles } from './kernel-files-double.js';
+import { parseStepTrace } from '../../src/process/init-process.js';
+import { formatTrace } from '../../src/explain/trace.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 
@@ -76,6 +78,18 @@ describe('explain: every plan op', () => {
     expect(explainStep(SAMPLES['switch-user']).syscalls).toContain('setresuid(1000, 1000, 1000)');
     expect(explainStep(SAMPLES.mknod).syscalls[0]).toBe('mknodat(rootfs, "/dev/null", S_IFCHR|0666, makedev(1, 3))');
     expect(explainStep(SAMPLES['set-root-propagation']).syscalls[0]).toBe('mount(NULL, "/", NULL, MS_REC|MS_SLAVE, NULL)');
+  });
+});
+
+describe('explain --trace: the init\'s step reports (native/init/steps.c run_plan)', () => {
+  it('reads "done in N ns" and "failed after N ns: why", and nothing else', () => {
+    expect(parseStepTrace(3, 'done in 12345 ns')).toEqual({ index: 3, result: 'done', ns: 12345 });
+    expect(parseStepTrace(7, 'failed after 900 ns: mount(none, /broken): No such device'))
+      .toEqual({ index: 7, result: 'failed', ns: 900, message: 'mount(none, /broken): No such device' });
+    expect(parseStepTrace(1, 'start')).toBeUndefined();
+    expect(formatTrace({ index: 0, result: 'done', ns: 12_345 })).toBe('12.3 µs');
+    expect(formatTrace({ index: 0, result: 'done', ns: 4_530_000 })).toBe('4.53 ms');
+    expect(formatTrace({ index: 0, result: 'failed', ns: 900, message: 'ENODEV' })).toBe('0.9 µs FAILED: ENODEV');
   });
 });
 
