@@ -230,6 +230,9 @@ export function explainBirth(input: BirthInput): BirthLine[] {
   });
   plan.steps.forEach((step, index) => {
     const e = explainStep(step);
+    if (step.op === 'set-root-propagation' && index > 0) {
+      e.why = 'the propagation config.json asks for (linux.rootfsPropagation), on the container\'s own root now that it is pivoted: shared only among the container\'s own mounts';
+    }
     if (step.op === 'seccomp' && spec.linux?.seccomp) {
       const s = spec.linux.seccomp;
       e.why = `${(s.syscalls ?? []).length} rules over ${(s.syscalls ?? []).reduce((sum, r) => sum + r.names.length, 0)} syscall names, default action ${s.defaultAction}; ${e.why}`;

@@ -61,9 +61,9 @@ export const STEP_EXPLAINERS: Explainers = {
   'set-root-propagation': (s) => ({
     syscalls: [`mount(NULL, "/", NULL, ${propagationFlags(s.propagation)}, NULL)`],
     man: 'mount(2), mount_namespaces(7)',
-    why: s.propagation.startsWith('r') && (s.propagation === 'rslave' || s.propagation === 'rprivate')
-      ? 'the new mount namespace is a copy of the host\'s, still in its peer groups: this stops the container\'s mounts from propagating back to the host'
-      : 'the propagation config.json asked for (linux.rootfsPropagation), on the container\'s own root after pivot_root',
+    // The plan's first step (compile.ts initialPropagation); birth.ts words a later one
+    // (linux.rootfsPropagation, after pivot_root) itself, since the step alone cannot tell.
+    why: 'the new mount namespace is a copy of the host\'s, still in its peer groups: this stops the container\'s mounts from propagating back to the host',
   }),
   'bind-rootfs': (s) => ({
     syscalls: [`mount(${q(s.rootfs)}, ${q(s.rootfs)}, NULL, MS_BIND|MS_REC, NULL)`],
