@@ -59,6 +59,13 @@ const EXPECT: [command: RegExp, output: (out: string, all: string[]) => void][] 
   [/^ts-runc run --image fixture:3layers --network none -d web/, (out) => expect(out).toBe('web\n')],
   [/^grep " \$L\/storage\/containers\/web\/rootfs "/, (out) => expect(out).toMatch(/^(lowerdir\+=\S+\n){3}upperdir=\S+\/web\/\.ts-runc\/upper\nworkdir=/)],
   [/^ts-runc exec web cat \/etc\/fixture-version$/, (out) => expect(out).toBe('2\n')],
+  [/^readlink \/proc\/\$\(ts-runc state web \| jq \.pid\)\/ns\/\{pid,mnt,net\}$/, (out, all) => {
+    expect(out).toMatch(/^pid:\[\d+\]\nmnt:\[\d+\]\nnet:\[\d+\]\n$/);
+    const [pid, mnt] = out.split('\n');
+    const host = all[0]!.split('\n');
+    expect([pid, mnt]).not.toContain(host[0]);
+    expect([pid, mnt]).not.toContain(host[1]);
+  }],
   [/^ts-runc network create --subnet 10\.89\.0\.0\/24 appnet$/, (out) => expect(out).toBe('appnet\n')],
   [/^ts-runc explain --image fixture:3layers --network appnet -p 8080:80 site/, (out) => {
     expect(out).toMatch(/create bridge tsbr-\w+\n/);
