@@ -10,7 +10,7 @@ import { cgroupPathsFor } from '../cgroups/cgroup.js';
 import { detectMode } from '../cgroups/hierarchy.js';
 import { previewImageBundle } from '../image/bundle.js';
 import type { ImageRunOptions } from '../image/image-spec.js';
-import { prepareNetwork } from '../network/container-network.js';
+import { prepareNetwork, wantedPorts } from '../network/container-network.js';
 import { firstFree, intToIp, ipToInt, liveLeases, parseSubnet } from '../network/ipam.js';
 import { networkDir } from '../network/networks.js';
 import { freePort, type PortMapping } from '../network/ports.js';
@@ -63,7 +63,7 @@ async function explainSpec(spec: Spec, bundle: string, rootfs: string, options: 
       network = {
         network: def.name, bridge: def.bridge, subnet: def.subnet, gateway: def.gateway, prefix: record.prefix, hostVeth: record.hostVeth,
         ip: ip === undefined ? '<no free address>' : intToIp(ip),
-        ports: await previewPorts(options.network.publish),
+        ports: await previewPorts(wantedPorts(options.network, prepared.exposed)),
       };
     }
   }
@@ -76,7 +76,7 @@ async function explainSpec(spec: Spec, bundle: string, rootfs: string, options: 
   });
 }
 
-/** -p as given; host port 0 becomes a port free now, as create picks one (ports.ts freePort). */
+/** Host port 0 becomes a port free now, as create picks one (ports.ts freePort). */
 async function previewPorts(publish: readonly PortMapping[]): Promise<PortMapping[]> {
   const out: PortMapping[] = [];
   for (const m of publish) out.push(m.hostPort === 0 ? { ...m, hostPort: await freePort(m.protocol, m.hostIp) } : m);

@@ -176,11 +176,15 @@ export async function allocateAddress(prepared: Prepared, created: string): Prom
   record.ports = await choosePorts(request, prepared.exposed);
 }
 
+/** -p as given, then -P's exposed ports (the image's annotation); -p for a port -P would publish too wins (as with docker). */
+export function wantedPorts(request: NetworkRequest, exposed: string | undefined): PortMapping[] {
+  const extra = request.publishAll ? exposedPorts(exposed) : [];
+  return [...request.publish, ...extra.filter((e) => !request.publish.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol))];
+}
+
 /** -p as given, -P's exposed ports; host port 0 becomes a free one. A port another container publishes is refused. */
 async function choosePorts(request: NetworkRequest, exposed: string | undefined): Promise<PortMapping[]> {
-  // -p for a port -P would publish too wins (as with docker).
-  const extra = request.publishAll ? exposedPorts(exposed) : [];
-  const wanted = [...request.publish, ...extra.filter((e) => !request.publish.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol))];
+  const wanted = wantedPorts(request, exposed);
   if (wanted.length === 0) return [];
   const taken = publishedHostPorts();
   const chosen: PortMapping[] = [];
