@@ -21,6 +21,25 @@ export class RuntimeError extends Error {
   }
 }
 
+/**
+ * A plan step the C init could not do: which one (its 0-based index and op, steps.ts) and
+ * the errno the kernel gave, as data, for callers that decide on them (a library user, a
+ * test): `error instanceof StepError && error.op === 'mount' && error.code === 'EPERM'`.
+ */
+export class StepError extends RuntimeError {
+  constructor(
+    message: string,
+    readonly index: number,
+    readonly op: string,
+    /** 0 when the failure was not a system call's */
+    readonly errno: number,
+    options: { code?: string; cause?: unknown } = {},
+  ) {
+    super(message, options);
+    this.name = 'StepError';
+  }
+}
+
 const errnoNames = new Map<number, string>(
   Object.entries(constants.errno).map(([name, value]) => [value, name]),
 );

@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -285,6 +286,7 @@ int step_run_runtime_hooks(void);
 /* debug-log.c: --debug lines to Node, when it gave a log fd; else one comparison. */
 extern int log_fd;
 void debug_log_open(void);
+long long monotonic_ns(void);
 void debug_log_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define debug_log(...)                           \
 	do {                                     \

@@ -24,6 +24,9 @@ export interface CgroupWrite {
   fallback?: { file: string; value: string };
   /** skip silently when the file does not exist (memsw without swap accounting) */
   optional?: boolean;
+  /** how `value` was computed from the spec, when it is not the spec's value as given
+   *  ("ceil(10^((l²+125·l)/612 − 7/34)), l = log2(1024)"); `ts-runc explain` prints it */
+  formula?: string;
 }
 
 export interface WritePlan {
@@ -232,7 +235,7 @@ export function v1Writes(r: SpecResources): WritePlan {
     if (c.cpus) w('cpu.cpus', 'cpuset', 'cpuset.cpus', c.cpus);
     if (c.mems) w('cpu.mems', 'cpuset', 'cpuset.mems', c.mems);
   }
-  if (r.pids?.limit !== undefined) w('pids.limit', 'pids', 'pids.max', pidsMax(r.pids.limit));
+  if (r.pids?.limit !== undefined) w('pids.limit', 'pids', 'pids.max', pidsMax(r.pids.limit), BigInt(r.pids.limit) <= 0n ? { formula: `${r.pids.limit} ≤ 0 → max` } : {});
   const b = r.blockIO;
   if (b) {
     // blkio.weight is CFQ's; with BFQ the kernel has blkio.bfq.weight instead (runc fs/blkio.go).
@@ -269,10 +272,15 @@ export function v2Writes(r: SpecResources): WritePlan {
 
   const m = r.memory;
   if (m) {
-    if (m.limit !== undefined) w('memory.limit', 'memory', 'memory.max', memoryV2(m.limit));
+    if (m.limit !== undefined) w('memory.limit', 'memory', 'memory.max', memoryV2(m.limit), unlimited(m.limit));
     const swap = swapV2(m.swap, m.limit);
-    if (swap !== undefined) w('memory.swap', 'memory', 'memory.swap.max', swap, { optional: m.swap === undefined });
-    if (m.reservation !== undefined) w('memory.reservation', 'memory', 'memory.low', memoryV2(m.reservation));
+    if (swap !== undefined) {
+      w('memory.swap', 'memory', 'memory.swap.max', swap, {
+        optional: m.swap === undefined,
+        formula: swap === 'max' ? 'unlimited (-1, or no swap with no memory limit)' : `swap − limit = ${m.swap} − ${m.limit} (v1's swap is memory+swap, v2's is swap alone)`,
+      });
+    }
+    if (m.reservation !== undefined) w('memory.reservation', 'memory', 'memory.low', memoryV2(m.reservation), unlimited(m.reservation));
     // v2 has no per-cgroup swappiness, OOM-killer switch, or kmem limits.
     for (const key of ['kernel', 'kernelTCP', 'swappiness'] as const) {
       if (m[key] !== undefined) unsupported.push(`${R}.memory.${key}`);
@@ -281,8 +289,13 @@ export function v2Writes(r: SpecResources): WritePlan {
   }
   const c = r.cpu;
   if (c) {
-    if (c.shares !== undefined && BigInt(c.shares) !== 0n) w('cpu.shares', 'cpu', 'cpu.weight', sharesToWeight(c.shares));
-    if (c.quota !== undefined || c.period !== undefined) w(c.quota !== undefined ? 'cpu.quota' : 'cpu.period', 'cpu', 'cpu.max', cpuMax(c.quota, c.period));
+    if (c.shares !== undefined && BigInt(c.shares) !== 0n) {
+      w('cpu.shares', 'cpu', 'cpu.weight', sharesToWeight(c.shares), { formula: `ceil(10^((l² + 125·l)/612 − 7/34)), l = log2(${c.shares}) (shares 2..262144 → weight 1..10000)` });
+    }
+    if (c.quota !== undefined || c.period !== undefined) {
+      w(c.quota !== undefined ? 'cpu.quota' : 'cpu.period', 'cpu', 'cpu.max', cpuMax(c.quota, c.period),
+        { formula: `"$QUOTA $PERIOD" from quota ${c.quota ?? 'unset'} and period ${c.period ?? 'unset'} (quota ≤ 0 → max, period unset → 100000 µs)` });
+    }
     if (c.burst !== undefined) w('cpu.burst', 'cpu', 'cpu.max.burst', c.burst);
     if (c.idle !== undefined) w('cpu.idle', 'cpu', 'cpu.idle', c.idle);
     // v2 has no real-time group scheduling (runc fs2 refuses it too).
@@ -292,12 +305,15 @@ export function v2Writes(r: SpecResources): WritePlan {
     if (c.cpus) w('cpu.cpus', 'cpuset', 'cpuset.cpus', c.cpus);
     if (c.mems) w('cpu.mems', 'cpuset', 'cpuset.mems', c.mems);
   }
-  if (r.pids?.limit !== undefined) w('pids.limit', 'pids', 'pids.max', pidsMax(r.pids.limit));
+  if (r.pids?.limit !== undefined) w('pids.limit', 'pids', 'pids.max', pidsMax(r.pids.limit), BigInt(r.pids.limit) <= 0n ? { formula: `${r.pids.limit} ≤ 0 → max` } : {});
   const b = r.blockIO;
   if (b) {
     // io.weight takes 1..10000; with BFQ the kernel has io.bfq.weight, which takes the v1 range.
     if (b.weight !== undefined && b.weight !== 0) {
-      w('blockIO.weight', 'io', 'io.weight', blkioToIoWeight(b.weight), { fallback: { file: 'io.bfq.weight', value: String(b.weight) } });
+      w('blockIO.weight', 'io', 'io.weight', blkioToIoWeight(b.weight), {
+        fallback: { file: 'io.bfq.weight', value: String(b.weight) },
+        formula: `1 + (${b.weight} − 10)·9999/990 (blkio 10..1000 → io 1..10000)`,
+      });
     }
     if (b.leafWeight !== undefined) unsupported.push(`${R}.blockIO.leafWeight`);
     (b.weightDevice ?? []).forEach((d, i) => {
@@ -334,6 +350,11 @@ export function v2Writes(r: SpecResources): WritePlan {
     w(`unified["${file}"]`, controller === 'cgroup' ? '' : controller, file, value);
   }
   return { writes, unsupported };
+}
+
+/** -1, the spec's "unlimited", is written as v2's "max". */
+function unlimited(value: Int): Partial<CgroupWrite> {
+  return BigInt(value) === -1n ? { formula: '-1 → max' } : {};
 }
 
 /** The writes for a cgroup version. */

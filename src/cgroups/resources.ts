@@ -28,12 +28,20 @@ export function applyResources(paths: Record<string, string>, resources: SpecRes
   else applyV1(paths, writes);
 }
 
+/** The directory a write goes to: v2's one directory, or the v1 hierarchy of its controller. */
+export function cgroupDirOf(paths: Record<string, string>, write: CgroupWrite, mode: CgroupMode): string {
+  if (mode === 'unified') {
+    const dir = paths['unified'];
+    if (!dir) throw new RuntimeError(`${write.setting}: the container has no cgroup v2 directory`);
+    return dir;
+  }
+  const key = Object.keys(paths).find((k) => k !== 'unified' && k.split(',').includes(write.controller));
+  if (!key) throw new RuntimeError(`${write.setting}: the ${write.controller} cgroup controller is not mounted on this host`);
+  return paths[key]!;
+}
+
 function applyV1(paths: Record<string, string>, writes: CgroupWrite[]): void {
-  const dirOf = (write: CgroupWrite): string => {
-    const key = Object.keys(paths).find((k) => k !== 'unified' && k.split(',').includes(write.controller));
-    if (!key) throw new RuntimeError(`${write.setting}: the ${write.controller} cgroup controller is not mounted on this host`);
-    return paths[key]!;
-  };
+  const dirOf = (write: CgroupWrite): string => cgroupDirOf(paths, write, 'legacy');
   const ordered = orderMemoryV1(writes, dirOf);
   const deferred = new Map<string, CgroupWrite>(); // partner file → the period write waiting for it
   for (const write of ordered) {

@@ -27,6 +27,7 @@ const LOADERS = {
   spec: () => import('./commands/spec.js'),
   features: () => import('./commands/features.js'),
   plan: () => import('./commands/plan.js'),
+  explain: () => import('./commands/explain.js'),
   // Beyond runc, what the Docker engine does for a person:
   image: () => import('./commands/image.js'),
   bundle: () => import('./commands/bundle.js'),

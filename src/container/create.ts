@@ -17,7 +17,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RuntimeError, errorMessage } from '../errors.js';
+import { RuntimeError, StepError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { cgroupPathsFor, cgroupPids, createCgroups, joinCgroupsInBackground, removeCgroups, type CgroupName } from '../cgroups/cgroup.js';
 import { freezerState } from '../cgroups/freezer.js';
@@ -31,9 +31,9 @@ import { compilePlan } from '../plan/compile.js';
 import { bindSources, type CgroupView } from '../plan/mounts.js';
 import { ignoredSettings } from '../plan/ignored.js';
 import { CLONE_FLAGS, createsNamespace, namespaceCloneFlags } from '../plan/namespaces.js';
-import { setLinkUp } from '../network/links.js';
+import { LOOPBACK_UP, applyLinkOp } from '../network/attach.js';
 import type { Netlink } from '../network/netlink/socket.js';
-import { InitProcess, type InitStdio } from '../process/init-process.js';
+import { InitProcess, type InitStdio, type StepTrace } from '../process/init-process.js';
 import { seccompAgentHandoff } from '../seccomp/agent.js';
 import { pidStartTime, waitForExit } from '../process/liveness.js';
 import { signalProcess } from '../process/signals.js';
@@ -63,6 +63,8 @@ export interface CreateOptions {
   spec?: Spec;
   /** ts-runc's own networking (src/network/); undefined leaves the spec's netns alone */
   network?: NetworkRequest;
+  /** each plan step's outcome and duration, as the init reports it (`explain --trace`) */
+  trace?: (event: StepTrace) => void;
 }
 
 export interface Created {
@@ -75,6 +77,9 @@ export async function createContainer(store: StateStore, options: CreateOptions)
   try {
     return await create(store, options);
   } catch (error) {
+    if (error instanceof StepError) {
+      throw new StepError(`create ${options.id}: ${error.message}`, error.index, error.op, error.errno, { code: error.code, cause: error });
+    }
     throw error instanceof RuntimeError
       ? new RuntimeError(`create ${options.id}: ${error.message}`, { code: error.code, cause: error })
       : new RuntimeError(`create ${options.id}: ${errorMessage(error)}`, { cause: error });
@@ -184,6 +189,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
         mountSources,
       },
       options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
+      options.trace,
     );
     state.pid = await init.pid();
     // The OOM counter is read before the init joins: a kill during the join must count.
@@ -206,7 +212,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     // A new network namespace is set up through the netlink socket the init opened inside
     // it (Node never setns(2)s). lo comes up first, as runc does: a fresh namespace has lo DOWN.
     netns = init.netlink();
-    if (netns) setLinkUp(netns, 'lo');
+    if (netns) applyLinkOp(LOOPBACK_UP, { container: netns });
     if (network) {
       const { attachNetwork } = await import('../network/container-network.js');
       attachNetwork(network, state.pid, netns);

@@ -16,15 +16,20 @@ function format(mappings: IdMapping[]): string {
   return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join('\n') + '\n';
 }
 
-export function writeIdMaps(pid: number, spec: Spec): void {
+/** The two writes, as data: `create` makes them, `ts-runc explain` prints them. */
+export function idMapWrites(pid: number | string, spec: Spec): { file: string; value: string }[] {
   const uid = spec.linux?.uidMappings ?? [];
   const gid = spec.linux?.gidMappings ?? [];
   if (uid.length === 0 || gid.length === 0) {
     throw new RuntimeError('a user namespace needs linux.uidMappings and linux.gidMappings');
   }
+  return [{ file: `/proc/${pid}/uid_map`, value: format(uid) }, { file: `/proc/${pid}/gid_map`, value: format(gid) }];
+}
+
+export function writeIdMaps(pid: number, spec: Spec): void {
+  const writes = idMapWrites(pid, spec);
   try {
-    kernelFiles().write(`/proc/${pid}/uid_map`, format(uid));
-    kernelFiles().write(`/proc/${pid}/gid_map`, format(gid));
+    for (const { file, value } of writes) kernelFiles().write(file, value);
   } catch (error) {
     throw new RuntimeError(`write uid/gid map of ${pid}: ${errorMessage(error)}`, { cause: error });
   }

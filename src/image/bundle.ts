@@ -25,9 +25,10 @@ import { dirname, join, resolve } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log } from '../log.js';
 import { imageSpec, type ImageRunOptions } from './image-spec.js';
-import { mountOverlay, unmountOverlay } from './overlay.js';
+import { mountOverlay, unmountOverlay, type OverlayLayers } from './overlay.js';
 import { ImageStore } from './store.js';
-import { readEtcFiles, resolveInRoot } from './users.js';
+import { readEtcFiles, readFileInRoot, resolveInRoot } from './users.js';
+import type { ResolvedImage } from './types.js';
 import { resolveMounts } from '../engine/volumes/mounts.js';
 import { removeAnonymousVolumes } from '../engine/volumes/remove.js';
 import type { Spec } from '../spec/schema.js';
@@ -109,9 +110,7 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
     // upper's own mode becomes the mode of the container's /, hence 0755
     for (const sub of ['upper', 'work']) mkdirSync(join(meta, sub), { recursive: true, mode: sub === 'upper' ? 0o755 : 0o700 });
     mkdirSync(rootfs, { mode: 0o755 });
-    // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first.
-    const lowers = image.layers.map((layer) => layer.dir).reverse();
-    mountOverlay({ lowers, upper: join(meta, 'upper'), work: join(meta, 'work') }, rootfs);
+    mountOverlay(overlayLayers(image, dir), rootfs);
 
     const resolved = resolveMounts({
       storage: options.storage,
@@ -133,6 +132,29 @@ export function makeImageBundle(options: MakeBundleOptions): { spec: Spec; recor
     undo(dir, record, store);
     throw error;
   }
+}
+
+/** The overlay's layers for a bundle in `dir` (what `ts-runc explain --image` prints, too). */
+export function overlayLayers(image: ResolvedImage, dir: string): OverlayLayers {
+  const meta = join(resolve(dir), '.ts-runc');
+  // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first.
+  return { lowers: image.layers.map((layer) => layer.dir).reverse(), upper: join(meta, 'upper'), work: join(meta, 'work') };
+}
+
+/**
+ * What makeImageBundle would make, without making anything (`ts-runc explain --image`):
+ * the overlay and the config.json. /etc/passwd and /etc/group, which resolve a user name,
+ * are read from the topmost layer that has them, as the overlay would show them (a file a
+ * higher layer deleted is not looked for). Volumes are not previewed: they make directories.
+ */
+export function previewImageBundle(options: Omit<MakeBundleOptions, 'volumes'>): { spec: Spec; overlay: OverlayLayers; rootfs: string; image: ResolvedImage } {
+  const dir = resolve(options.dir);
+  const image = new ImageStore(options.storage).resolve(options.image);
+  const overlay = overlayLayers(image, dir);
+  const etc = (path: string) => overlay.lowers.map((layer) => readFileInRoot(layer, path)).find((text) => text !== undefined);
+  const spec = imageSpec({ id: image.id, name: options.image, config: image.config }, { ...options.run, mounts: [] },
+    { passwd: etc('/etc/passwd'), group: etc('/etc/group') });
+  return { spec, overlay, rootfs: join(dir, 'rootfs'), image };
 }
 
 /** The record of the image bundle in `dir`, if there is one. */

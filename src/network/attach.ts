@@ -24,13 +24,82 @@ export function hostVethName(root: string, id: string): string {
 }
 
 /** A sysctl of the namespace this process is in: /proc/sys/net follows the writer's netns. */
-function sysctl(path: string, value: string): void {
+function sysctl(key: string, value: string): void {
+  const path = `/proc/sys/${key}`;
   try {
-    kernelFiles().write(`/proc/sys/${path}`, value);
+    kernelFiles().write(path, value);
   } catch (error) {
-    throw new RuntimeError(`write ${value} to /proc/sys/${path}: ${errorMessage(error)}`, { cause: error });
+    throw new RuntimeError(`write ${value} to ${path}: ${errorMessage(error)}`, { cause: error });
   }
 }
+
+/**
+ * One change to the links, as data: `create` applies these (applyLinkOp) and `ts-runc
+ * explain` prints the same list, so the two cannot tell different stories. `side` says
+ * which network namespace it happens in: the host's (ts-runc's own) or the container's,
+ * through the netlink socket the init opened there.
+ */
+export type LinkOp =
+  /** RTM_NEWLINK, IFLA_INFO_KIND "bridge" (ip link add NAME type bridge) */
+  | { op: 'create-bridge'; side: 'host'; name: string }
+  /** RTM_NEWLINK, IFLA_INFO_KIND "veth", the peer born in the container's netns (IFLA_NET_NS_PID) */
+  | { op: 'create-veth'; side: 'host'; name: string; peer: string; netnsPid: number; mac?: string }
+  /** RTM_NEWLINK IFLA_MASTER: the host end becomes a port of the bridge */
+  | { op: 'set-master'; side: 'host'; ifname: string; bridge: string }
+  /** RTM_SETLINK AF_BRIDGE IFLA_BRPORT_MODE: a frame may leave by the port it came in by */
+  | { op: 'hairpin'; side: 'host'; ifname: string }
+  /** RTM_NEWLINK IFLA_IFNAME on the index: the peer's temporary name becomes eth0 */
+  | { op: 'rename'; side: 'container'; from: string; to: string }
+  /** RTM_NEWADDR (ip addr add CIDR dev IFNAME) */
+  | { op: 'add-address'; side: 'host' | 'container'; ifname: string; cidr: string }
+  /** RTM_NEWLINK ifi_flags IFF_UP (ip link set IFNAME up) */
+  | { op: 'link-up'; side: 'host' | 'container'; ifname: string }
+  /** RTM_NEWROUTE 0.0.0.0/0 via GATEWAY dev IFNAME */
+  | { op: 'default-route'; side: 'container'; ifname: string; gateway: string }
+  /** write VALUE to /proc/sys/KEY (a path: a bridge's name may hold a dot), in ts-runc's own netns */
+  | { op: 'sysctl'; side: 'host'; key: string; value: string };
+
+/** A new network namespace has only `lo`, and it is down (network_namespaces(7)); runc brings it up too. */
+export const LOOPBACK_UP: LinkOp = { op: 'link-up', side: 'container', ifname: 'lo' };
+
+/** Apply one op: `host` is a netlink socket in ts-runc's netns, `container` one in the container's. */
+export function applyLinkOp(op: LinkOp, sockets: { host?: Netlink; container?: Netlink }): void {
+  const nl = op.side === 'host' ? sockets.host : sockets.container;
+  if (!nl && op.op !== 'sysctl') throw new RuntimeError(`${op.op}: no netlink socket in the ${op.side}'s network namespace`);
+  switch (op.op) {
+    case 'create-bridge': return createBridge(nl!, op.name);
+    case 'create-veth': return createVethPair(nl!, op.name, { name: op.peer, netnsPid: op.netnsPid, ...(op.mac !== undefined ? { mac: op.mac } : {}) });
+    case 'set-master': return setMaster(nl!, op.ifname, op.bridge);
+    case 'hairpin': return setHairpin(nl!, op.ifname);
+    case 'rename': return renameLink(nl!, op.from, op.to);
+    case 'add-address': return addAddress(nl!, op.ifname, op.cidr);
+    case 'link-up': return setLinkUp(nl!, op.ifname);
+    case 'default-route': return addRoute(nl!, { gateway: op.gateway, ifname: op.ifname });
+    case 'sysctl': return sysctl(op.key, op.value);
+    default: {
+      const never: never = op;
+      throw new TypeError(`unknown link op ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** What a network's first container makes: the bridge with its gateway address, up. */
+export function bridgeOps(bridge: string, gatewayCidr: string): LinkOp[] {
+  return [
+    { op: 'create-bridge', side: 'host', name: bridge },
+    { op: 'add-address', side: 'host', ifname: bridge, cidr: gatewayCidr },
+    { op: 'link-up', side: 'host', ifname: bridge },
+    // 127.0.0.1:PORT DNATed to a container leaves through the bridge with source 127.0.0.1
+    // (see nftables.ts); without route_localnet the kernel drops it as a martian.
+    { op: 'sysctl', side: 'host', key: `net/ipv4/conf/${bridge}/route_localnet`, value: '1' },
+  ];
+}
+
+/**
+ * Routing between the bridge and the other interfaces (NAT, published ports), written for
+ * every container. Only this namespace's switch: ts-runc's own, which in tests is the test's netns.
+ */
+export const FORWARDING: LinkOp = { op: 'sysctl', side: 'host', key: 'net/ipv4/ip_forward', value: '1' };
 
 /**
  * The bridge with its gateway address, up; made on a network's first container. Returns
@@ -40,13 +109,8 @@ export function ensureBridge(nl: Netlink, bridge: string, gatewayCidr: string): 
   const link = getLink(nl, bridge);
   if (link && link.kind !== 'bridge') throw new RuntimeError(`${bridge} exists and is not a bridge (kind ${link.kind ?? 'none'})`);
   if (!link) {
-    createBridge(nl, bridge);
     try {
-      addAddress(nl, bridge, gatewayCidr);
-      setLinkUp(nl, bridge);
-      // 127.0.0.1:PORT DNATed to a container leaves through the bridge with source 127.0.0.1
-      // (see nftables.ts); without route_localnet the kernel drops it as a martian.
-      sysctl(`net/ipv4/conf/${bridge}/route_localnet`, '1');
+      for (const op of bridgeOps(bridge, gatewayCidr)) applyLinkOp(op, { host: nl });
     } catch (error) {
       deleteLink(nl, bridge);
       throw error;
@@ -54,9 +118,7 @@ export function ensureBridge(nl: Netlink, bridge: string, gatewayCidr: string): 
   } else if (!link.up) {
     setLinkUp(nl, bridge);
   }
-  // Routing between the bridge and the other interfaces (NAT, published ports). Only this
-  // namespace's switch: ts-runc's own, which in tests is the test's netns.
-  sysctl('net/ipv4/ip_forward', '1');
+  applyLinkOp(FORWARDING, { host: nl });
   return !link;
 }
 
@@ -79,16 +141,23 @@ export function macForAddress(ip: string): string {
 }
 
 /** The veth pair, its host end on the bridge, and eth0 configured inside. */
-export function attachVeth(host: Netlink, container: Netlink, plan: VethPlan): void {
+export function vethOps(plan: VethPlan): LinkOp[] {
   const temp = `tsp${plan.hostVeth.slice(3)}`;
-  createVethPair(host, plan.hostVeth, { name: temp, netnsPid: plan.pid, mac: macForAddress(plan.addressCidr.split('/')[0]!) });
-  setMaster(host, plan.hostVeth, plan.bridge);
-  setHairpin(host, plan.hostVeth); // a container may reach its own published port (nftables.ts)
-  setLinkUp(host, plan.hostVeth);
-  renameLink(container, temp, 'eth0');
-  addAddress(container, 'eth0', plan.addressCidr);
-  setLinkUp(container, 'eth0');
-  addRoute(container, { gateway: plan.gateway, ifname: 'eth0' });
+  return [
+    { op: 'create-veth', side: 'host', name: plan.hostVeth, peer: temp, netnsPid: plan.pid, mac: macForAddress(plan.addressCidr.split('/')[0]!) },
+    { op: 'set-master', side: 'host', ifname: plan.hostVeth, bridge: plan.bridge },
+    // a container may reach its own published port (nftables.ts)
+    { op: 'hairpin', side: 'host', ifname: plan.hostVeth },
+    { op: 'link-up', side: 'host', ifname: plan.hostVeth },
+    { op: 'rename', side: 'container', from: temp, to: 'eth0' },
+    { op: 'add-address', side: 'container', ifname: 'eth0', cidr: plan.addressCidr },
+    { op: 'link-up', side: 'container', ifname: 'eth0' },
+    { op: 'default-route', side: 'container', ifname: 'eth0', gateway: plan.gateway },
+  ];
+}
+
+export function attachVeth(host: Netlink, container: Netlink, plan: VethPlan): void {
+  for (const op of vethOps(plan)) applyLinkOp(op, { host, container });
 }
 
 /** Remove the host end (which takes the peer with it); quiet if the netns already took both. */

@@ -24,7 +24,7 @@ import { attachVeth, detachVeth, ensureBridge, hostVethName } from './attach.js'
 import { refreshHosts } from './peers.js';
 import { allocate, parseSubnet, release, releaseHeldBy } from './ipam.js';
 import { nameFilesFor, parseExtraHosts, readHostResolvConf, renderHosts, renderResolvConf, writeNameFiles, type NameFiles } from './hosts-files.js';
-import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, type NetworkDef } from './networks.js';
+import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, previewNetwork, type NetworkDef } from './networks.js';
 import { containerTag, deleteScript, deleteStaleRules, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
 import { EXPOSED_PORTS_ANNOTATION, checkNoDuplicateHostPorts, collides, exposedPorts, formatHostAddress, freePort, type HostPort, type PortMapping } from './ports.js';
 import type { NetworkRecord } from './record.js';
@@ -69,8 +69,12 @@ function mountNameFiles(spec: Spec, files: Partial<NameFiles>): void {
   }
 }
 
-/** Check the request and edit the spec. Nothing is made or written yet. */
-export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, root: string): Prepared {
+/**
+ * Check the request and edit the spec. Nothing is made or written yet, except the default
+ * network's definition the first time it is used; `preview` (`ts-runc explain`) writes
+ * not even that.
+ */
+export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, root: string, preview = false): Prepared {
   const { mode } = request;
   // The files live at a path named by the id: never write over another container's.
   validateId(id);
@@ -108,7 +112,7 @@ export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, 
       break;
     }
     case 'bridge': {
-      prepared.def = loadNetwork(request.storage, mode.network);
+      prepared.def = preview ? previewNetwork(request.storage, mode.network) : loadNetwork(request.storage, mode.network);
       setNetns(spec, undefined);
       Object.assign(record, { network: prepared.def.name, bridge: prepared.def.bridge, gateway: prepared.def.gateway,
         prefix: parseSubnet(prepared.def.subnet).prefix, hostVeth: hostVethName(root, id) });
@@ -178,11 +182,15 @@ export async function allocateAddress(prepared: Prepared, created: string): Prom
   record.ports = await choosePorts(request, prepared.exposed);
 }
 
+/** -p as given, then -P's exposed ports (the image's annotation); -p for a port -P would publish too wins (as with docker). */
+export function wantedPorts(request: NetworkRequest, exposed: string | undefined): PortMapping[] {
+  const extra = request.publishAll ? exposedPorts(exposed) : [];
+  return [...request.publish, ...extra.filter((e) => !request.publish.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol))];
+}
+
 /** -p as given, -P's exposed ports; host port 0 becomes a free one. A port another container publishes is refused. */
 async function choosePorts(request: NetworkRequest, exposed: string | undefined): Promise<PortMapping[]> {
-  // -p for a port -P would publish too wins (as with docker).
-  const extra = request.publishAll ? exposedPorts(exposed) : [];
-  const wanted = [...request.publish, ...extra.filter((e) => !request.publish.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol))];
+  const wanted = wantedPorts(request, exposed);
   if (wanted.length === 0) return [];
   const taken = publishedHostPorts();
   const chosen: PortMapping[] = [];

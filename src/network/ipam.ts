@@ -176,11 +176,8 @@ export function allocate(dir: string, subnet: Subnet, gateway: string, holder: O
     writeFileAtomic(join(leasesDir(dir), `${lease.ip}.json`), JSON.stringify(lease), { mode: 0o600 });
     return lease;
   }
-  const size = subnetSize(subnet);
-  const start = ipToInt(gateway) - subnet.base;
-  for (let i = 1; i < size; i++) {
-    const ip = subnet.base + ((start + i) % size);
-    if (!isHostAddress(subnet, ip) || used.has(ip)) continue;
+  const ip = firstFree(subnet, gateway, used);
+  if (ip !== undefined) {
     const lease: Lease = { ip: intToIp(ip), ...holder };
     mkdirSync(leasesDir(dir), { recursive: true });
     // Whole or not at all: a create killed while writing must not leave a lease that
@@ -189,6 +186,17 @@ export function allocate(dir: string, subnet: Subnet, gateway: string, holder: O
     return lease;
   }
   throw new RuntimeError(`network ${formatSubnet(subnet)} has no free address left (${used.size - 1} in use)`);
+}
+
+/** The first host address after the gateway (wrapping round) that is not in `used`. */
+export function firstFree(subnet: Subnet, gateway: string, used: ReadonlySet<number>): number | undefined {
+  const size = subnetSize(subnet);
+  const start = ipToInt(gateway) - subnet.base;
+  for (let i = 1; i < size; i++) {
+    const ip = subnet.base + ((start + i) % size);
+    if (isHostAddress(subnet, ip) && !used.has(ip) && ip !== ipToInt(gateway)) return ip;
+  }
+  return undefined;
 }
 
 /**

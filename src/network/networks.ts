@@ -94,6 +94,14 @@ export function loadNetwork(storage: string, name: string): NetworkDef {
   throw new RuntimeError(`network ${name} not found (ts-runc network create ${name})`, { code: 'ENOENT' });
 }
 
+/** The definition loadNetwork would return, without writing one (`ts-runc explain`). */
+export function previewNetwork(storage: string, name: string): NetworkDef {
+  const def = findNetwork(storage, name);
+  if (def) return def;
+  if (name === DEFAULT_NETWORK) return { name, ...DEFAULT_DEF, created: '' };
+  throw new RuntimeError(`network ${name} not found (ts-runc network create ${name})`, { code: 'ENOENT' });
+}
+
 export interface NewNetwork {
   name: string;
   subnet?: string;

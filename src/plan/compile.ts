@@ -52,6 +52,9 @@ export interface CompileOptions {
   /** The container's cgroups, for a "cgroup" mount (src/cgroups/views.ts). Without them a
    *  cgroup mount is an empty read-only tmpfs. */
   cgroups?: CgroupView[];
+  /** Bind-mount sources that `create` writes as files before the plan runs (the network's
+   *  /etc/hosts…), for a plan compiled before they exist (`ts-runc explain`). */
+  pendingFiles?: readonly string[];
 }
 
 export interface ExecOptions {
@@ -164,6 +167,7 @@ function mountPlan(spec: Spec, opts: CompileOptions): MountPlan {
     file: FILE,
     cgroups: opts.cgroups ?? [],
     cgroupns: createsNamespace(spec, 'cgroup'),
+    pendingFiles: opts.pendingFiles,
   });
 }
 

@@ -38,6 +38,8 @@ export interface MountContext {
   /** A new cgroup namespace is created: cgroup filesystems mounted in it are rooted at the
    *  container's own cgroup (cgroup_namespaces(7)). */
   cgroupns: boolean;
+  /** Sources not there yet that `create` makes as files before the plan runs. */
+  pendingFiles?: readonly string[];
 }
 
 /** One cgroup hierarchy as the container should see it under /sys/fs/cgroup. */
@@ -180,9 +182,9 @@ function bindStep(mount: SpecMount, target: string, options: ParsedMountOptions,
     }
     source = resolve(context.bundle, given);
   }
-  let isDirectory: boolean;
+  let isDirectory = false;
   try {
-    isDirectory = statSync(source).isDirectory();
+    if (!context.pendingFiles?.includes(source)) isDirectory = statSync(source).isDirectory();
   } catch (err) {
     throw new SpecError(context.file, `${where}.source`, `cannot bind-mount ${source}: ${errorCode(err) ?? String(err)}`);
   }

@@ -19,7 +19,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { RuntimeError, errnoName } from '../errors.js';
+import { RuntimeError, StepError, errnoName } from '../errors.js';
 import { debugEnabled, log } from '../log.js';
 import { encodePlan } from '../plan/encode.js';
 import { describeStep, type Plan } from '../plan/steps.js';
@@ -49,7 +49,25 @@ export function stepError(plan: Plan, failure: StepFailure): RuntimeError {
   const where = step ? `step ${failure.index + 1}/${plan.steps.length} ${describeStep(step)}` : `init (${failure.op})`;
   const code = failure.errno > 0 ? errnoName(failure.errno) : undefined;
   const detail = [code, failure.message].filter(Boolean).join(': ');
-  return new RuntimeError(`${where}: ${detail}`, { code });
+  return new StepError(`${where}: ${detail}`, failure.index, step?.op ?? failure.op, failure.errno, { code });
+}
+
+/** One step's outcome as the init reports it on its log pipe (`explain --trace`). */
+export interface StepTrace {
+  /** the step's index in the plan */
+  index: number;
+  result: 'done' | 'failed';
+  /** how long the step took, measured by the init with CLOCK_MONOTONIC */
+  ns: number;
+  /** the reason, for a failed step */
+  message?: string;
+}
+
+/** "done in <ns> ns" or "failed after <ns> ns: <why>" (native/init/steps.c run_plan). */
+export function parseStepTrace(index: number, text: string): StepTrace | undefined {
+  const match = /^(done in|failed after) (\d+) ns(?:: (.*))?$/.exec(text);
+  if (!match) return undefined;
+  return { index, result: match[1] === 'done in' ? 'done' : 'failed', ns: Number(match[2]), ...(match[3] !== undefined ? { message: match[3] } : {}) };
 }
 
 /** What the init may ask of Node while it runs its plan. */
@@ -80,8 +98,15 @@ export class InitProcess {
    *  "step N" lines refer to */
   private logStream?: Readable;
   private plan?: Plan;
+  private readonly trace?: (event: StepTrace) => void;
+  /** resolves when the init's log pipe closed (every process holding it exited or exec'd) */
+  readonly logClosed: Promise<void>;
+  private closeLog: () => void = () => {};
 
-  constructor(config: InitConfig, stdio: InitStdio) {
+  /** `trace` gets each step's outcome and duration, from the init's log pipe (opened for it even without --debug). */
+  constructor(config: InitConfig, stdio: InitStdio, trace?: (event: StepTrace) => void) {
+    this.trace = trace;
+    this.logClosed = new Promise((resolve) => { this.closeLog = resolve; });
     // fds 3..3+N-1 are the caller's preserved fds, passed through at the same numbers;
     // the sync socket comes right after them.
     const preserved = Array.from({ length: config.preserveFds }, (_, i) => 3 + i);
@@ -97,7 +122,7 @@ export class InitProcess {
     }
     // --debug: one more fd for the init's own debug lines (runc's _LIBCONTAINER_LOGPIPE).
     const env: Record<string, string> = { TSRUNC_SYNC_FD: String(syncFd) };
-    const logFd = debugEnabled() ? stdioOption.length : -1;
+    const logFd = debugEnabled() || trace ? stdioOption.length : -1;
     if (logFd >= 0) {
       stdioOption.push('pipe');
       env.TSRUNC_LOG_FD = String(logFd);
@@ -129,6 +154,7 @@ export class InitProcess {
     });
     this.socket.on('error', () => {});
     if (logFd >= 0) this.readLog(this.child.stdio[logFd] as Readable);
+    else this.closeLog();
     this.socket.write(frame(MSG.CONFIG, encodeConfig(config)));
   }
 
@@ -137,6 +163,7 @@ export class InitProcess {
     this.logStream = stream;
     let pending = '';
     stream.on('error', () => {});
+    stream.on('close', () => this.closeLog());
     stream.on('data', (chunk: Buffer) => {
       const lines = (pending + chunk.toString()).split('\n');
       pending = lines.pop() ?? '';
@@ -145,6 +172,9 @@ export class InitProcess {
         // the init has in its own pid namespace, as runc's "nsexec-2[1]: …" lines show it.
         const match = /^step (\d+) (\d+) (.*)$/.exec(line);
         const step = match ? this.plan?.steps[Number(match[1])] : undefined;
+        const event = match && this.trace ? parseStepTrace(Number(match[1]), match[3]!) : undefined;
+        if (event) this.trace!(event);
+        if (!debugEnabled()) continue;
         log().debug(match && step && this.plan
           ? `ts-runc-init[${match[2]}]: step ${Number(match[1]) + 1}/${this.plan.steps.length} ${describeStep(step)}: ${match[3]}`
           : line);
@@ -240,12 +270,23 @@ export class InitProcess {
     throw new RuntimeError(`init sent unexpected message type ${message.type}`);
   }
 
+  /**
+   * A library caller (src/library/) keeps the handle to learn the exit status (`exited`),
+   * but must not be kept alive by it: a test runner exits even if a container is left.
+   */
+  unref(): void {
+    this.child.unref();
+    this.socket.unref();
+    (this.logStream as { unref?: () => void } | undefined)?.unref?.();
+  }
+
   /** Let the CLI exit while the container (and, in the background, stage 0) lives on. */
   release(): void {
     if (this.netlinkChannel >= 0) closeFd(this.netlinkChannel);
     this.netlinkChannel = -1;
     this.socket.destroy();
     this.logStream?.destroy();
+    this.closeLog();
     this.child.unref();
   }
 }
