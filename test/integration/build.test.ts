@@ -303,4 +303,21 @@ suite('image build', () => {
     expectOk(build([dir]));
     expectNothingLeft();
   }, 300_000);
+
+  it('stops at SIGINT during a RUN and leaves nothing behind', async () => {
+    const dir = join(box.dir, 'interrupted');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM fixture:3layers\nRUN echo started; sleep 300\n');
+    const child = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'image', 'build', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    for (let i = 0; i < 600 && !/^started$/m.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill('SIGINT');
+    const status = await new Promise((resolve) => child.on('exit', resolve));
+    expect(status).toBe(1);
+    expect(err).toContain('Dockerfile:2: build interrupted');
+    expectNothingLeft();
+  }, 300_000);
 });
