@@ -255,4 +255,18 @@ suite('image build', () => {
     expect(err).toContain('Dockerfile:2: build interrupted');
     expectNothingLeft();
   }, 300_000);
+
+  it('drops the build cache with pruneBuildCache (what image prune calls), keeping named images', async () => {
+    const [{ pruneBuildCache }, { ImageStore }] = await Promise.all([import('../../src/build/cache.js'), import('../../src/image/store.js')]);
+    const store = new ImageStore(box.storage);
+    const before = store.list();
+    expect(before.filter((i) => i.names.length === 0).length).toBeGreaterThan(10);
+    const removed = pruneBuildCache(box.storage, store);
+    expect(removed.length).toBeGreaterThan(10);
+    expect(store.list().every((i) => i.names.length > 0)).toBe(true);
+    expect(existsSync(join(box.storage, 'build-cache'))).toBe(false);
+    expect(expectOk(run('web:1', 'cat /etc/app/a.conf', '0')).stdout).toBe('a\n');
+    const again = expectOk(build(['--build-arg', 'HTTP_PROXY=http://proxy.invalid:3128', '--label', 'built.by=test', context]));
+    expect(again.stdout).not.toContain('Using cache');
+  }, 300_000);
 });
