@@ -148,6 +148,11 @@ suite('image build', () => {
     for (const step of steps) expect(step, step).toContain(' ---> Using cache');
     expect(r.stdout).not.toContain('Running in');
     expect(r.stdout).toContain(`Successfully built ${web}`);
+    // image ls leaves out the nameless images steps were built on; -a shows them
+    const shown = expectOk(box.run(['image', 'ls', '-q'])).stdout.trim().split('\n');
+    const all = expectOk(box.run(['image', 'ls', '-a', '-q'])).stdout.trim().split('\n');
+    expect(shown.sort()).toEqual([web, expectOk(box.run(['image', 'ls', '-q', 'fixture'])).stdout.trim()].sort());
+    expect(all.length).toBeGreaterThan(30);
   }, 300_000);
 
   it('rebuilds from the COPY of a changed file on, and prints only the id with -q', () => {
@@ -261,7 +266,7 @@ suite('image build', () => {
     const store = new ImageStore(box.storage);
     const before = store.list();
     expect(before.filter((i) => i.names.length === 0).length).toBeGreaterThan(10);
-    const removed = pruneBuildCache(box.storage, store);
+    const removed = await pruneBuildCache(box.storage, store);
     expect(removed.length).toBeGreaterThan(10);
     expect(store.list().every((i) => i.names.length > 0)).toBe(true);
     expect(existsSync(join(box.storage, 'build-cache'))).toBe(false);
