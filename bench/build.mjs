@@ -1,13 +1,13 @@
 // The build benchmark: one Dockerfile built by `ts-runc image build` and by `buildah bud`
-// (runc as its runtime, vfs storage, --layers so that it caches as the classic builder
-// does), side by side, taking turns:
+// (runc as its runtime, overlay storage (--buildah-driver=vfs for vfs), --layers so that it
+// caches as the classic builder does), side by side, taking turns:
 //
 //   cold     --no-cache: every step runs (two RUN containers, a COPY of 50 files, metadata)
 //   cached   the same context again: every step comes from the cache
 //
 // Medians of N runs each, and the ratio ts-runc / buildah.
 //
-//   node bench/build.mjs [--runs=N]          (as root, after `make build` and `make fixture`)
+//   node bench/build.mjs [--runs=N] [--buildah-driver=overlay|vfs]          (as root, after `make build` and `make fixture`)
 //
 // Everything lives in a temporary directory removed at the end; RUN steps get no network.
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,8 @@ const TS_RUNC = join(ROOT, 'bin/ts-runc');
 const IMAGE_TAR = join(ROOT, 'rootfs-fixtures/out/image.tar');
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const RUNS = Number(arg('runs', 5));
+// vfs copies the whole rootfs per layer; overlay is buildah's usual driver on a real host
+const DRIVER = arg('buildah-driver', 'overlay');
 
 if (process.getuid() !== 0) {
   console.error('bench/build: run as root');
@@ -54,7 +56,7 @@ function time(argv, env = process.env) {
 }
 
 const tsrunc = (extra) => [TS_RUNC, '--root', join(dir, 'state'), '--storage', join(dir, 'storage'), 'image', 'build', '-q', ...extra, '-t', 'bench:1', context];
-const buildah = (extra) => ['buildah', '--root', join(dir, 'broot'), '--runroot', join(dir, 'brunroot'), '--storage-driver', 'vfs', 'bud', '-q',
+const buildah = (extra) => ['buildah', '--root', join(dir, 'broot'), '--runroot', join(dir, 'brunroot'), '--storage-driver', DRIVER, 'bud', '-q',
   '--runtime', 'runc', '--isolation', 'oci', '--network', 'none', '--layers', '--pull=never', `--cgroup-parent=/${dir.split('/').pop()}`,
   '--build-arg', `BASE=oci-archive:${IMAGE_TAR}`, ...extra, '-t', 'localhost/bench:1', context];
 
@@ -77,7 +79,7 @@ try {
       }
     }
   }
-  console.log(`build benchmark, ${RUNS} runs each, median wall time (ms)`);
+  console.log(`build benchmark, ${RUNS} runs each, median wall time (ms); buildah storage driver ${DRIVER}`);
   console.log('| build | ts-runc | buildah | ts-runc / buildah |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const kind of ['cold', 'cached']) {
@@ -86,7 +88,7 @@ try {
     console.log(`| ${kind === 'cold' ? 'cold (--no-cache)' : 'fully cached rebuild'} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)} |`);
   }
 } finally {
-  spawnSync('buildah', ['--root', join(dir, 'broot'), '--runroot', join(dir, 'brunroot'), '--storage-driver', 'vfs', 'rmi', '--all', '--force'], { env: buildahEnv });
+  spawnSync('buildah', ['--root', join(dir, 'broot'), '--runroot', join(dir, 'brunroot'), '--storage-driver', DRIVER, 'rmi', '--all', '--force'], { env: buildahEnv });
   spawnSync('sh', ['-c', `grep -o ' ${dir}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);
   spawnSync('rmdir', [`/sys/fs/cgroup/${dir.split('/').pop()}`]);
   rmSync(dir, { recursive: true, force: true });
