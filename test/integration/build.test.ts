@@ -7,7 +7,7 @@
  * network namespace of the test's own, where the build runs (nsenter --net).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, TS_RUNC, haveFixture, isRoot, mountsMentioning, sandbox, type Result, type Sandbox } from './helpers.js';
@@ -276,5 +276,33 @@ suite('image build', () => {
     expect(expectOk(run('web:1', 'cat /etc/app/a.conf', '0')).stdout).toBe('a\n');
     const again = expectOk(build(['--build-arg', 'HTTP_PROXY=http://proxy.invalid:3128', '--label', 'built.by=test', context]));
     expect(again.stdout).not.toContain('Using cache');
+  }, 300_000);
+
+  it('never writes through a symlink of the image or the context to the host', () => {
+    const dir = join(box.dir, 'symlinks');
+    const marker = `ts-runc-build-escape-${process.pid}`;
+    mkdirSync(join(dir, 'tree'), { recursive: true });
+    writeFileSync(join(dir, 'a.txt'), 'inside\n');
+    symlinkSync('/etc', join(dir, 'tree/etc-link'));
+    symlinkSync('/etc/hostname', join(dir, 'outside'));
+    writeFileSync(join(dir, 'Dockerfile'), [
+      'FROM fixture:3layers',
+      'RUN ln -s / /escape && ln -s ../../../../../../../tmp /rel && ln -s /tmp/' + marker + '-file /tmp/dangling',
+      `COPY a.txt /escape/tmp/${marker}-abs`,
+      `COPY a.txt /rel/${marker}-rel`,
+      'COPY a.txt /tmp/dangling',
+      `WORKDIR /escape/tmp/${marker}-wd`,
+      'COPY tree/ /tree/',
+      '',
+    ].join('\n'));
+    expectOk(build(['-t', 'links:1', dir]));
+    for (const name of [`${marker}-abs`, `${marker}-rel`, `${marker}-wd`, `${marker}-file`]) expect(existsSync(join('/tmp', name)), name).toBe(false);
+    const r = expectOk(run('links:1', `cat /tmp/${marker}-abs /tmp/${marker}-rel /tmp/${marker}-file; ls -d /tmp/${marker}-wd; readlink /tree/etc-link`, '0'));
+    expect(r.stdout).toBe(`inside\ninside\ninside\n/tmp/${marker}-wd\n/etc\n`);
+    // a context symlink is resolved inside the context: /etc/hostname there does not exist
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM fixture:3layers\nCOPY outside /x\n');
+    const out = build([dir]);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain('Dockerfile:2: COPY failed: file not found in build context');
   }, 300_000);
 });
