@@ -16,6 +16,7 @@ import { PORT, writeContext } from './build-context.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');
 const haveTools = ['tar', 'gzip', 'bzip2', 'xz', 'busybox', 'nsenter'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+const haveRegistry = spawnSync('sh', ['-c', 'command -v docker-registry']).status === 0;
 const suite = isRoot && haveFixture && existsSync(IMAGE_TAR) && haveTools ? describe : describe.skip;
 
 function expectOk(r: Result): Result {
@@ -304,5 +305,33 @@ suite('image build', () => {
     const out = build([dir]);
     expect(out.status).toBe(1);
     expect(out.stderr).toContain('Dockerfile:2: COPY failed: file not found in build context');
+  }, 300_000);
+
+  it.skipIf(!haveRegistry)('pulls a base image that is not in the store when its name has a registry host (docker-registry in the test\'s netns)', () => {
+    const registry = join(box.dir, 'registry');
+    mkdirSync(registry);
+    writeFileSync(join(registry, 'config.yml'), ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${registry}/data`,
+      'http:', '  addr: 127.0.0.1:5099', ''].join('\n'));
+    ns.spawn('docker-registry', ['serve', join(registry, 'config.yml')]);
+    const inNs = (args: string[], storage = box.storage) => {
+      const r = spawnSync('nsenter', [`--net=${ns.path}`, '--', TS_RUNC, '--root', box.root, '--storage', storage, ...args], { encoding: 'utf8', timeout: 120_000 });
+      return { status: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+    };
+    let pushed = inNs(['image', 'push', 'fixture:3layers', '127.0.0.1:5099/base/fixture:1']);
+    for (let i = 0; i < 100 && pushed.status !== 0; i++) {
+      spawnSync('sleep', ['0.2']);
+      pushed = inNs(['image', 'push', 'fixture:3layers', '127.0.0.1:5099/base/fixture:1']);
+    }
+    expectOk(pushed);
+    const dir = join(box.dir, 'pull');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM 127.0.0.1:5099/base/fixture:1\nRUN cat /etc/fixture-version > /v\n');
+    const storage = join(box.dir, 'storage-pull');
+    const r = expectOk(inNs(['image', 'build', '-t', 'pulled:1', dir], storage));
+    expect(r.stdout).toContain('Pulling 127.0.0.1:5099/base/fixture:1');
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM nothere/fixture:1\n');
+    const missing = inNs(['image', 'build', dir], storage);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('Dockerfile:1: image nothere/fixture:1 is not in the store');
   }, 300_000);
 });
