@@ -20,7 +20,7 @@ COPY src/ ./src/
 RUN echo "version $VERSION" > version \\
  # a comment inside a continuation
  && chmod 640 version
-RUN ["sh", "-c", "echo exec form > /opt/app/exec"]
+RUN ["sh", "-c", "echo exec form > /opt/app/exec && chown 1000:1000 /opt/app/exec"]
 
 FROM fixture:3layers AS unused
 RUN exit 3

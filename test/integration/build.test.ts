@@ -122,7 +122,7 @@ suite('image build', () => {
     ].join('\n'), '0'));
     const lines = r.stdout.split('\n');
     expect(lines).toContain('/srv/version 0:0 640 version 1');
-    expect(lines).toContain('/srv/exec 0:0 644 exec form');
+    expect(lines).toContain('/srv/exec 1000:1000 644 exec form'); // --from keeps owners
     expect(lines).toContain('/srv/src/lib/util.txt 0:0 600 util');
     expect(lines).toContain('/opt/app/bin/run.sh 1000:1000 750 #!/bin/shecho "run.s');
     expect(lines).toContain('/etc/app/a.conf 0:0 644 a');
