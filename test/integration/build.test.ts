@@ -334,4 +334,18 @@ suite('image build', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('Dockerfile:1: image nothere/fixture:1 is not in the store');
   }, 300_000);
+
+  it('keeps the mount points the runtime creates for RUN (/proc, /dev, /sys, /etc/hosts…) out of the layer', () => {
+    const dir = join(box.dir, 'targets');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM fixture:3layers AS base\nFROM scratch\nCOPY --from=base /bin /bin\nRUN ["/bin/true"]\nRUN ["/bin/sh", "-c", "echo x > /made"]\n');
+    expectOk(build(['-t', 'targets:1', dir]));
+    const inspect = JSON.parse(expectOk(box.run(['image', 'inspect', 'targets:1'])).stdout) as { manifest: { layers: { digest: string }[] }; config: { history: { empty_layer?: boolean }[] } }[];
+    const { manifest, config: image } = inspect[0]!;
+    expect(manifest.layers.length).toBe(2); // COPY and the second RUN; /bin/true changed nothing
+    expect(image.history.map((h) => h.empty_layer === true)).toEqual([false, true, false]);
+    const last = manifest.layers[1]!.digest.replace('sha256:', '');
+    const listing = spawnSync('tar', ['-tf', join(box.storage, 'images/blobs/sha256', last)], { encoding: 'utf8' });
+    expect(listing.stdout).toBe('made\n');
+  }, 300_000);
 });
