@@ -348,4 +348,20 @@ suite('image build', () => {
     const listing = spawnSync('tar', ['-tf', join(box.storage, 'images/blobs/sha256', last)], { encoding: 'utf8' });
     expect(listing.stdout).toBe('made\n');
   }, 300_000);
+
+  it('keeps hardlinks within a COPY, and refuses a base image of another platform', () => {
+    const dir = join(box.dir, 'hardlinks');
+    mkdirSync(join(dir, 'd'), { recursive: true });
+    writeFileSync(join(dir, 'd/a'), 'same\n');
+    spawnSync('ln', ['-f', join(dir, 'd/a'), join(dir, 'd/b')]);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM fixture:3layers\nCOPY d /d/\n');
+    expectOk(build(['-t', 'hardlinks:1', dir]));
+    const r = expectOk(run('hardlinks:1', 'stat -c "%h %i" /d/a /d/b', '0'));
+    const [a, b] = r.stdout.trim().split('\n');
+    expect(a).toMatch(/^2 /);
+    expect(a).toBe(b);
+    const other = build(['--platform', 'linux/s390x', dir]);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/Dockerfile:1: FROM fixture:3layers: the image is linux\/\w+, not the requested linux\/s390x/);
+  }, 300_000);
 });
