@@ -24,3 +24,19 @@ describe('POST /build query', () => {
     expect(() => buildOptionsFromQuery(new URLSearchParams('networkmode=container:x'), body)).toThrow(/networkmode/);
   });
 });
+
+describe('build output as the Engine API streams it', () => {
+  it('writes one JSON message per event, as the docker CLI reads them', async () => {
+    const { jsonLinesOutput } = await import('../../src/build/output.js');
+    const lines: string[] = [];
+    const out = jsonLinesOutput((line) => lines.push(line));
+    out.event({ type: 'stream', text: 'Step 1/2 : FROM x\n' });
+    out.event({ type: 'aux', id: 'sha256:abc' });
+    out.event({ type: 'error', message: 'Dockerfile:2: RUN returned exit code 1' });
+    expect(lines).toEqual([
+      '{"stream":"Step 1/2 : FROM x\\n"}\n',
+      '{"aux":{"ID":"sha256:abc"}}\n',
+      '{"errorDetail":{"message":"Dockerfile:2: RUN returned exit code 1"},"error":"Dockerfile:2: RUN returned exit code 1"}\n',
+    ]);
+  });
+});
