@@ -78,7 +78,9 @@ suite('image build against buildah bud', () => {
     writeFileSync(join(dir, 'containers.conf'), containersConf(dir));
     env = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf'), TMPDIR: join(dir, 'tmp') };
     writeContext(join(dir, 'context'), PEER_DOCKERFILE);
-  });
+    const loaded = tsrunc(['image', 'load', '-i', IMAGE_TAR]);
+    if (loaded.status !== 0) throw new Error(explain(loaded));
+  }, 120_000);
 
   afterAll(() => {
     if (!dir) return;
@@ -97,7 +99,6 @@ suite('image build against buildah bud', () => {
       `--cgroup-parent=/${dir.split('/').pop()}`, '--build-arg', `BASE=oci-archive:${IMAGE_TAR}`, '--build-arg', 'HTTP_PROXY=http://proxy.invalid:3128',
       '-t', 'localhost/peer:buildah', join(dir, 'context')]);
     expect(theirs.status, explain(theirs)).toBe(0);
-    expect(tsrunc(['image', 'load', '-i', IMAGE_TAR]).status).toBe(0);
     const ours = tsrunc(['image', 'build', '--build-arg', 'HTTP_PROXY=http://proxy.invalid:3128', '-t', 'peer:ts-runc', join(dir, 'context')]);
     expect(ours.status, explain(ours)).toBe(0);
 
@@ -132,5 +133,49 @@ suite('image build against buildah bud', () => {
     delete theirs2.Labels['io.buildah.version'];
     expect(pick(ourConfig.config)).toEqual(theirs2);
     expect(ourConfig.author).toBe(theirConfig.author);
+  }, 600_000);
+
+  it('agrees with buildah on deletions, replaced directories, links and merges into existing directories', () => {
+    const context = join(dir, 'context2');
+    writeContext(context, [
+      'ARG BASE=fixture:3layers',
+      'FROM ${BASE}',
+      // a deleted file and a deleted directory made again: OCI whiteouts and an opaque directory
+      'RUN rm /etc/fixture-added && rm -rf /usr && mkdir -p /usr/local && echo new > /usr/local/x',
+      'RUN mkdir -p /opt/a/b && echo 1 > /opt/a/b/f && ln -s b /opt/a/link && ln /opt/a/b/f /opt/a/hard && chmod 4755 /opt/a/b/f',
+      // a directory merged into an existing one, wildcards, a relative WORKDIR
+      'COPY src/ /opt/a/',
+      'COPY *.conf /opt/confs/',
+      'WORKDIR rel/dir',
+      'RUN touch here && mkfifo fifo',
+      'ADD archive.tar.gz /opt/a/',
+      // a directory replaced by a file
+      'RUN rm -rf /opt/a/b && echo file > /opt/a/b',
+      '',
+    ].join('\n'));
+    const theirs = buildah(['bud', '--runtime', RUNC!, '--isolation', 'oci', '--network', 'none', '--format', 'docker', '--pull=never',
+      `--cgroup-parent=/${dir.split('/').pop()}`, '--build-arg', `BASE=oci-archive:${IMAGE_TAR}`, '-t', 'localhost/peer2:buildah', context]);
+    expect(theirs.status, explain(theirs)).toBe(0);
+    const ours = tsrunc(['image', 'build', '-t', 'peer2:ts-runc', context]);
+    expect(ours.status, explain(ours)).toBe(0);
+    const pushed = buildah(['push', 'localhost/peer2:buildah', `oci-archive:${join(dir, 'peer2.tar')}`]);
+    expect(pushed.status, explain(pushed)).toBe(0);
+    const other = (args: string[]) => call([TS_RUNC, '--root', join(dir, 'state'), '--storage', join(dir, 'storage2'), ...args], { timeout: 300_000 });
+    const loaded = other(['image', 'load', '-i', join(dir, 'peer2.tar')]);
+    expect(loaded.status, explain(loaded)).toBe(0);
+    expect(other(['bundle', '--image', loaded.stdout.trim().replace(/^Loaded image( ID)?: /, ''), join(dir, 'bundle2b')]).status).toBe(0);
+    expect(tsrunc(['bundle', '--image', 'peer2:ts-runc', join(dir, 'bundle1b')]).status).toBe(0);
+    try {
+      const ourTree = tree(join(dir, 'bundle1b/rootfs'));
+      expect(ourTree.has('/etc/fixture-added')).toBe(false);
+      expect(ourTree.get('/opt/a/b')?.type).toBe('file');
+      expect(ourTree.get('/opt/a/link')).toMatchObject({ type: 'symlink', link: 'b' });
+      expect([...ourTree.keys()].filter((p) => p.startsWith('/usr/'))).toEqual(['/usr/local', '/usr/local/x']);
+      expect(ourTree.get('/rel/dir/fifo')?.type).toBe('fifo');
+      expect(differences(ourTree, tree(join(dir, 'bundle2b/rootfs')))).toEqual([]);
+    } finally {
+      call([TS_RUNC, '--storage', join(dir, 'storage'), 'bundle', '--remove', join(dir, 'bundle1b')]);
+      call([TS_RUNC, '--storage', join(dir, 'storage2'), 'bundle', '--remove', join(dir, 'bundle2b')]);
+    }
   }, 600_000);
 });
