@@ -10,12 +10,12 @@ import type { Command } from '../command.js';
 import { checkArgs } from '../help.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'tag', short: 't', type: 'list', value: 'NAME[:TAG]', help: 'name the image (may repeat)' },
+  { name: 'tag', short: 't', type: 'list', value: 'NAME[:TAG]', help: 'name the image' },
   { name: 'file', short: 'f', type: 'string', value: 'FILE', help: 'the Dockerfile (default CONTEXT/Dockerfile; in a tar context, its path inside)' },
-  { name: 'build-arg', type: 'list', value: 'K=V', help: 'a value for an ARG (may repeat); K alone takes it from our environment' },
+  { name: 'build-arg', type: 'list', value: 'K=V', help: 'a value for an ARG; K alone takes it from our environment' },
   { name: 'target', type: 'string', help: 'build up to this stage (and the stages it needs)' },
   { name: 'no-cache', type: 'bool', help: 'do not use the build cache' },
-  { name: 'label', type: 'list', value: 'K=V', help: 'a label on the image (may repeat)' },
+  { name: 'label', type: 'list', value: 'K=V', help: 'a label on the image' },
   { name: 'quiet', short: 'q', type: 'bool', help: 'print only the image id' },
   { name: 'network', type: 'string', help: 'the network of RUN steps: none (default), host or default (the default bridge)' },
   { name: 'platform', type: 'string', help: 'os/arch: the platform of FROM scratch and the one base images must have' },
