@@ -9,8 +9,9 @@
  *      not a byte is missed: the monitor runs the init hook only on START); send START
  *   5. STARTED → the pid; START_FAILED → an error with Docker's 125/126/127
  *
- * `startAll` is `container start --all`: every container whose policy is always or
- * unless-stopped (unless the user stopped it) and that is not running, e.g. after a reboot.
+ * `startAll` is `container start --all`, what Docker's daemon does when it starts (e.g.
+ * after a reboot): every container not running whose policy is always, or unless-stopped
+ * and the user did not stop it.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -84,7 +85,9 @@ export async function startAll(storage: string): Promise<{ started: string[]; fa
   for (const record of store.list()) {
     const policy = record.HostConfig.RestartPolicy?.Name ?? '';
     if (policy !== 'always' && policy !== 'unless-stopped') continue;
-    if (record.StoppedByUser) continue;
+    // Docker's rule at a daemon's start: `always` comes back even if the user stopped it,
+    // `unless-stopped` only if they did not
+    if (policy === 'unless-stopped' && record.StoppedByUser) continue;
     const view = containerView(store, record);
     if (view.state.Running) continue;
     try {
