@@ -269,4 +269,15 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     expect(started.stdout).toBe('from-start-a\n');
     expect(started.status).toBe(6);
   });
+  it('run in the foreground passes the signals it gets on to the container (--sig-proxy, the default)', async () => {
+    const cli = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'run', '--network', 'none', 'fixture:3layers',
+      'sh', '-c', 'trap "echo got-term; exit 9" TERM; echo ready; while true; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    await until('ready', () => out.includes('ready'));
+    cli.kill('SIGTERM');
+    expect(await exited).toBe(9);
+    expect(out).toBe('ready\ngot-term\n');
+  });
 });
