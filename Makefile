@@ -143,6 +143,10 @@ bench-network: setup build
 bench-monitor: setup build fixture
 	$(NODE_BIN)/node bench/monitor.mjs
 
+# `container run --rm IMAGE true` against `podman run --rm IMAGE true` (runc, conmon) (bench/container-run.mjs)
+bench-container-run: setup build fixture
+	$(NODE_BIN)/node bench/container-run.mjs
+
 # start-up of bin/ts-runc, the installed launcher and Node single executables (bench/startup.mjs)
 bench-startup: setup build fixture
 	$(NODE_BIN)/node bench/startup.mjs
