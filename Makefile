@@ -23,7 +23,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: FORCE all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack bench-monitor install uninstall clean distclean
+        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack bench-monitor bench-container-run install uninstall clean distclean
 
 all: build
 
