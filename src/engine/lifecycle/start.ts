@@ -53,7 +53,11 @@ export async function startContainer(storage: string, reference: string, options
   // Two starts at once must not make two monitors (the second would fail on the runtime id
   // and its cleanup delete the first's container): the second waits, then finds it running.
   // Not the record's lock, which the init hook takes while this waits for STARTED.
-  return withFileLockAsync(store.paths(record.Id).startLock, () => startLocked(store, record, reference, options));
+  try {
+    return await withFileLockAsync(store.paths(record.Id).startLock, () => startLocked(store, record, reference, options));
+  } finally {
+    store.removeIfGone(record.Id);
+  }
 }
 
 async function startLocked(store: ContainerStore, record: ContainerRecord, reference: string, options: StartOptions): Promise<Started> {
