@@ -86,7 +86,9 @@ function encode(value: Value): string {
   if (Array.isArray(value)) return `[${value.map(encode).join(',')}]`;
   if (typeof value === 'object') {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined && typeof value[k] !== 'function');
-    if (structType(value) === undefined) keys.sort();
+    // a map's keys are sorted; so are those of a struct with a MarshalJSON (docker's
+    // formatter contexts marshal a map of their fields)
+    if (structType(value) === undefined || htmlEscaped.has(value)) keys.sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${encode(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
