@@ -1,8 +1,7 @@
 /**
  * `ts-runc container inspect [-f FORMAT] [-s] CONTAINER...`: Docker's inspect JSON (a list,
  * indented with four spaces, HTML characters escaped as Go's encoder does; `-f json` the same
- * list on one line), or FORMAT run
- * per container. Every reference is tried: a missing one is reported after the others
+ * list on one line), or FORMAT run per container. Every reference is tried: a missing one is reported after the others
  * are printed, and the exit status is 1, as docker's.
  */
 import { RuntimeError, errorMessage } from '../../errors.js';
