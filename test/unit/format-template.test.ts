@@ -61,7 +61,7 @@ describe('Go templates as docker inspect --format runs them', () => {
   const errors: Array<[string, string]> = [
     ['{{.NetworkSettings.Networks.ts-runc.IPAddress}}', "template: :1: bad character U+002D '-'"],
     ['{{foo .Name}}', 'function "foo" not defined'],
-    ['{{.Name', 'template: :1: unclosed action'],
+    ['{{.Name', 'template parsing error: template: :1: unclosed action'],
     ['{{.Nope}}', 'executing "" at <.Nope>: map has no entry for key "Nope"'],
     ['{{.State.Health.Status}}', 'map has no entry for key "Health"'],
     ['{{range $p, $conf := .NetworkSettings.Ports}}{{$p}} -> {{(index $conf 0).HostPort}}{{end}}', 'error calling index: index of untyped nil'],

@@ -41,7 +41,9 @@ export const command: Command = {
         if (template) out += `${template.execute(goView(inspect))}\n`;
         else found.push(inspect);
       } catch (error) {
-        errors.push(errorMessage(error));
+        // docker inspect calls a template that fails on a container a parsing error too
+        const message = errorMessage(error);
+        errors.push(message.startsWith('template: ') ? `template parsing error: ${message}` : message);
       }
     }
     // docker 28: the list indented by four spaces, or with --format json on one line;

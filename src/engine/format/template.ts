@@ -326,7 +326,14 @@ export interface Template {
 
 /** Parses `source`; a syntax error is thrown here, before any container is looked at. */
 export function compileTemplate(source: string): Template {
-  const nodes = parseTemplate(source);
+  let nodes: Node[];
+  try {
+    nodes = parseTemplate(source);
+  } catch (error) {
+    // docker's words for a template that does not parse
+    if (error instanceof RuntimeError) throw new RuntimeError(`template parsing error: ${error.message}`);
+    throw error;
+  }
   return {
     execute(data, funcs = FUNCTIONS) {
       return new Executor({ ...FUNCTIONS, ...funcs }).run(nodes, data);
