@@ -52,6 +52,9 @@ describe('Go templates as docker inspect --format runs them', () => {
     ['{{.NetworkSettings.Networks.ts_runc}}', '<no value>'],
     ['{{.State}}', '{running true false false false false 1234 0  2026-12-04T20:00:01Z 0001-01-01T00:00:00Z}'],
     ['{{index .Config.ExposedPorts "80/tcp"}}', 'map[]'],
+    // nil slices and maps of Docker's typed structs
+    ['{{.HostConfig.Binds}} {{json .HostConfig.Binds}} {{len .HostConfig.Binds}}', '[] null 0'],
+    ['{{.NetworkSettings.Ports}}', 'map[443/tcp:[] 80/tcp:[{0.0.0.0 8080}]]'],
     ['{{json .State}}', '{"Status":"running","Running":true,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":1234,"ExitCode":0,"Error":"","StartedAt":"2026-12-04T20:00:01Z","FinishedAt":"0001-01-01T00:00:00Z"}'],
   ];
   for (const [template, expected] of cases) {

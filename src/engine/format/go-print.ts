@@ -28,6 +28,22 @@ export function asStruct<T extends object>(value: T, name = '', options: { marsh
   return value;
 }
 
+/**
+ * Go's nil slices and maps: JSON null, but `[]` / `map[]` when printed (docker inspect's
+ * `{{.Config.Entrypoint}}` of a container without one prints `[]`).
+ */
+const nils = new WeakSet<object>();
+
+export function goNil(kind: 'slice' | 'map'): Value {
+  const value = kind === 'slice' ? [] : {};
+  nils.add(value);
+  return value;
+}
+
+export function isGoNil(value: Value): boolean {
+  return typeof value === 'object' && value !== null && nils.has(value);
+}
+
 export function structType(value: object): string | undefined {
   return structTypes.get(value);
 }
@@ -83,6 +99,7 @@ export function goJson(value: Value): string {
 /** encoding/json: a struct's fields in their order, a map's keys sorted. */
 function encode(value: Value): string {
   if (value === undefined || value === null || typeof value === 'function') return 'null';
+  if (typeof value === 'object' && nils.has(value)) return 'null';
   if (Array.isArray(value)) return `[${value.map(encode).join(',')}]`;
   if (typeof value === 'object') {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined && typeof value[k] !== 'function');

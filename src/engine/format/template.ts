@@ -7,7 +7,7 @@
  * answers a missing field with Go's error instead.
  */
 import { RuntimeError } from '../../errors.js';
-import { goJson, goSprint, goSprintf, goSprintln, goType, isMap, printValue, structType, type Value } from './go-print.js';
+import { goJson, goSprint, goSprintf, goSprintln, goType, isGoNil, isMap, printValue, structType, type Value } from './go-print.js';
 import { parseTemplate, type Arg, type Command, type Node, type Pipe } from './template-parse.js';
 
 export type { Value } from './go-print.js';
@@ -59,6 +59,8 @@ function compare(op: string, a: Value, b: Value): boolean {
 function index(item: Value, ...keys: Value[]): Value {
   let value = item;
   for (const key of keys) {
+    // docker's inspect ends on its raw-JSON retry, where a nil slice is an untyped nil
+    if (isGoNil(value)) throw new ExecError('error calling index: index of untyped nil');
     if (Array.isArray(value) || typeof value === 'string') {
       if (typeof key !== 'number' || !Number.isInteger(key)) throw new ExecError(`cannot index slice/array with type ${goType(key)}`);
       if (key < 0 || key >= value.length) throw new ExecError(`error calling index: index out of range: ${key}`);

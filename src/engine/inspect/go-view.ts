@@ -4,7 +4,7 @@
  * key"), a map's missing key prints "<no value>", and a struct prints as `{v1 v2 …}`.
  * Maps are the objects whose keys are data: labels, ports, networks, options.
  */
-import { asStruct, type Value } from '../format/go-print.js';
+import { asStruct, goNil, type Value } from '../format/go-print.js';
 
 const MAPS = new Set([
   'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes', 'HostConfig.PortBindings', 'HostConfig.Tmpfs',
@@ -12,10 +12,25 @@ const MAPS = new Set([
   'NetworkSettings.Networks', 'NetworkSettings.Networks.*.DriverOpts',
 ]);
 
+/** Fields that are Go slices or maps in Docker's types: a JSON null there is a nil one. */
+const SLICES = new Set([
+  'Args', 'Binds', 'CapAdd', 'CapDrop', 'Cmd', 'ConsoleSize', 'Devices', 'DeviceCgroupRules', 'Dns', 'DnsOptions', 'DnsSearch',
+  'DNSNames', 'Entrypoint', 'Env', 'ExecIDs', 'ExtraHosts', 'GroupAdd', 'Links', 'MaskedPaths', 'Mounts', 'OnBuild', 'ReadonlyPaths',
+  'SecurityOpt', 'Shell', 'Ulimits', 'VolumesFrom', 'Aliases',
+]);
+const MAP_FIELDS = new Set(['Labels', 'ExposedPorts', 'Volumes', 'PortBindings', 'Tmpfs', 'Sysctls', 'Ports', 'Networks', 'DriverOpts', 'StorageOpt']);
+
 /** A copy of `value` with its structs marked; `path` is where it sits ("Config.Labels", "*" for a map's value). */
 export function goView(value: unknown, path = ''): Value {
   if (Array.isArray(value)) return value.map((v) => goView(v, `${path}.[]`));
-  if (value === null || typeof value !== 'object') return value as Value;
+  if (value === null) {
+    const field = path.slice(path.lastIndexOf('.') + 1);
+    // a port's bindings ("443/tcp": null) are a []PortBinding too
+    if (SLICES.has(field) || path === 'NetworkSettings.Ports.*' || path === 'HostConfig.PortBindings.*') return goNil('slice');
+    if (MAP_FIELDS.has(field) || MAPS.has(path)) return goNil('map');
+    return null;
+  }
+  if (typeof value !== 'object') return value as Value;
   const out: Record<string, Value> = {};
   const isMap = MAPS.has(path);
   for (const [key, child] of Object.entries(value)) {
