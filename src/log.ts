@@ -14,6 +14,8 @@ export interface LogOptions {
   file?: string;
   format: 'text' | 'json';
   debug: boolean;
+  /** log info and warnings to stderr even without --log (a foreground service: `system service`) */
+  stderr?: boolean;
 }
 
 /** The small interface library code logs through. */
@@ -63,7 +65,7 @@ export function textLine(level: string, msg: string, fields?: Record<string, unk
 
 export async function setupLogging(options: LogOptions): Promise<void> {
   debugging = options.debug;
-  if (!options.file && !options.debug) return;
+  if (!options.file && !options.debug && !options.stderr) return;
   const { default: pino } = await import('pino');
   const destination = options.file
     ? pino.destination({ dest: options.file, append: true, sync: true, mkdir: true })

@@ -30,6 +30,8 @@ export interface NetworkDef {
   /** the host-side bridge device */
   bridge: string;
   created: string;
+  /** the user's key=value labels (network create --label, the API's Labels; compose keeps its project in them) */
+  labels?: Record<string, string>;
 }
 
 const DEFAULT_DEF = { subnet: '10.77.0.0/16', gateway: '10.77.0.1', bridge: 'tsrunc0' };
@@ -97,6 +99,7 @@ export interface NewNetwork {
   subnet?: string;
   gateway?: string;
   bridge?: string;
+  labels?: Record<string, string>;
 }
 
 /**
@@ -123,7 +126,7 @@ export function createNetwork(storage: string, request: NewNetwork, hostRoutes: 
     if (clash) throw new RuntimeError(`subnet ${formatSubnet(subnet)} overlaps network ${clash.name} (${clash.subnet})`);
     const sameBridge = others.find((o) => o.bridge === bridge);
     if (sameBridge) throw new RuntimeError(`bridge ${bridge} is already used by network ${sameBridge.name}`);
-    return addDef(storage, { name: request.name, subnet: formatSubnet(subnet), gateway, bridge });
+    return addDef(storage, { name: request.name, subnet: formatSubnet(subnet), gateway, bridge, ...(request.labels ? { labels: request.labels } : {}) });
   });
 }
 

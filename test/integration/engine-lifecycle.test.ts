@@ -237,4 +237,47 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     const r = ctr(['wait', 'short']);
     expect(r.stdout).toBe('9\n');
   });
+  it('a container killed by the OOM killer: exit 137 and OOMKilled true', () => {
+    const r = ctr(['run', '--name', 'hog', '--network', 'none', '-m', '16m', '--memory-swap', '16m', 'fixture:3layers',
+      'sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived']);
+    expect(r.status).toBe(137);
+    expect(r.stdout).not.toContain('survived');
+    expect(view('hog').state).toMatchObject({ Status: 'exited', ExitCode: 137, OOMKilled: true });
+  });
+
+  it('kill of an --restart always container: it stays exited (a user\'s kill is never undone)', async () => {
+    const id = ctr(['run', '-d', '--network', 'none', '--name', 'killed', '--restart', 'always', 'fixture:3layers', 'sleep', '60']).stdout.trim();
+    await until('running', () => view(id).state.Running);
+    expect(ctr(['kill', 'killed']).status).toBe(0);
+    await until('the monitor gone', () => !view(id).monitorAlive);
+    expect(view(id).state).toMatchObject({ Status: 'exited', ExitCode: 137 });
+    expect(view(id).RestartCount).toBe(0);
+  });
+
+  it('attach gives our stdin to a -i container and its output to us; create then start -a runs in the foreground', async () => {
+    const id = ctr(['run', '-d', '-i', '--network', 'none', '--name', 'echoer', 'fixture:3layers', 'cat']).stdout.trim();
+    await until('running', () => view(id).state.Running);
+    const attached = spawnSync(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'attach', 'echoer'], { input: 'hello through attach\n', encoding: 'utf8', timeout: 60_000 });
+    expect(attached.stdout).toBe('hello through attach\n');
+    expect(attached.status).toBe(0);
+    expect(view(id).state).toMatchObject({ Status: 'exited', ExitCode: 0 });
+
+    const created = ctr(['create', '--network', 'none', '--name', 'later', 'fixture:3layers', 'sh', '-c', 'echo from-start-a; exit 6']);
+    expect(created.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(view('later').state.Status).toBe('created');
+    const started = ctr(['start', '-a', 'later']);
+    expect(started.stdout).toBe('from-start-a\n');
+    expect(started.status).toBe(6);
+  });
+  it('run in the foreground passes the signals it gets on to the container (--sig-proxy, the default)', async () => {
+    const cli = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'run', '--network', 'none', 'fixture:3layers',
+      'sh', '-c', 'trap "echo got-term; exit 9" TERM; echo ready; while true; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    await until('ready', () => out.includes('ready'));
+    cli.kill('SIGTERM');
+    expect(await exited).toBe(9);
+    expect(out).toBe('ready\ngot-term\n');
+  });
 });

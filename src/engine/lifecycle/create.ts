@@ -22,6 +22,7 @@ import { ContainerStore } from '../containers/store.js';
 import type { ContainerConfig, ContainerRecord, CreateRequest, HealthConfig } from '../types.js';
 import { resolveImage } from './image.js';
 import { networkRequestFor } from './network.js';
+import { recordContainerEvent } from '../events.js';
 
 export interface CreateResult {
   Id: string;
@@ -86,6 +87,7 @@ export async function createContainer(storage: string, root: string, request: Cr
     mkdirSync(paths.upper, { recursive: true, mode: 0o755 });
     mkdirSync(paths.work, { recursive: true, mode: 0o700 });
     mkdirSync(paths.rootfs, { recursive: true, mode: 0o755 });
+    recordContainerEvent(storage, 'create', record);
     return { Id: id, Warnings: [] };
   } catch (error) {
     if (held) images.release(imageHolder(id));

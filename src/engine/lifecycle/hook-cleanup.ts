@@ -18,6 +18,7 @@ import { unmountOverlay } from '../../image/overlay.js';
 import { log } from '../../log.js';
 import { StateStore } from '../../state/container-state.js';
 import type { ContainerStore } from '../containers/store.js';
+import { recordContainerEvent } from '../events.js';
 
 export interface CleanupContext {
   exitCode: number;
@@ -44,9 +45,11 @@ export async function cleanupContainer(store: ContainerStore, id: string, contex
     releaseNetworks(store.storage, record);
   }
   unmountOverlay(store.paths(id).rootfs);
+  recordContainerEvent(store.storage, 'die', record, { exitCode: String(context.exitCode) });
   if (record.HostConfig.AutoRemove && !context.restarting) {
     const { removeContainerFiles } = await import('./remove.js');
     await removeContainerFiles(store, record, { volumes: true });
+    recordContainerEvent(store.storage, 'destroy', record);
   }
   return oomKilled;
 }

@@ -23,6 +23,7 @@ import { removeRuntimeLeftovers } from './hook-init.js';
 import { waitForMonitorExit } from './start.js';
 import { killContainer } from './stop.js';
 import { removeAnonymousVolumes } from '../volumes/remove.js';
+import { recordContainerEvent } from '../events.js';
 
 export interface RemoveOptions {
   force?: boolean;
@@ -49,7 +50,9 @@ export async function removeContainer(storage: string, reference: string, option
   if (view.monitorAlive || view.state.Running) await waitForMonitorExit(store.paths(record.Id).dir, 60_000, name);
   // --rm's cleanup may have removed it meanwhile
   const current = store.tryRead(record.Id);
-  if (current) await removeContainerFiles(store, current, options);
+  if (!current) return; // its cleanup recorded the destroy
+  await removeContainerFiles(store, current, options);
+  recordContainerEvent(storage, 'destroy', record);
 }
 
 /**

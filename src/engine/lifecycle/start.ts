@@ -9,8 +9,9 @@
  *      not a byte is missed: the monitor runs the init hook only on START); send START
  *   5. STARTED → the pid; START_FAILED → an error with Docker's 125/126/127
  *
- * `startAll` is `container start --all`: every container whose policy is always or
- * unless-stopped (unless the user stopped it) and that is not running, e.g. after a reboot.
+ * `startAll` is `container start --all`, what Docker's daemon does when it starts (e.g.
+ * after a reboot): every container not running whose policy is always, or unless-stopped
+ * and the user did not stop it.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +26,7 @@ import { parseSize } from '../units.js';
 import type { ContainerRecord } from '../types.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
 import { writeHealth } from './health.js';
+import { recordContainerEvent } from '../events.js';
 
 export interface StartOptions {
   /** stay connected, subscribed to these streams; the caller owns the returned client */
@@ -67,6 +69,7 @@ export async function startContainer(storage: string, reference: string, options
   try {
     const started = await client.start();
     if (!options.attach) client.close();
+    recordContainerEvent(storage, 'start', record);
     return { id: record.Id, pid: started.pid, alreadyRunning: false, ...(options.attach ? { client } : {}) };
   } catch (error) {
     client.close();
@@ -82,7 +85,9 @@ export async function startAll(storage: string): Promise<{ started: string[]; fa
   for (const record of store.list()) {
     const policy = record.HostConfig.RestartPolicy?.Name ?? '';
     if (policy !== 'always' && policy !== 'unless-stopped') continue;
-    if (record.StoppedByUser) continue;
+    // Docker's rule at a daemon's start: `always` comes back even if the user stopped it,
+    // `unless-stopped` only if they did not
+    if (policy === 'unless-stopped' && record.StoppedByUser) continue;
     const view = containerView(store, record);
     if (view.state.Running) continue;
     try {

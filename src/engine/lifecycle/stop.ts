@@ -21,6 +21,7 @@ import { containerView, type ContainerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
 import { MonitorClient } from '../monitor/client.js';
 import { waitForMonitorExit } from './start.js';
+import { recordContainerEvent } from '../events.js';
 
 export interface StopOptions {
   /** seconds to wait before SIGKILL; -1 waits forever, as Docker's */
@@ -49,6 +50,7 @@ export async function stopContainer(storage: string, reference: string, options:
     }
   }
   await waitForMonitorExit(store.paths(record.Id).dir, 60_000, record.Name.slice(1));
+  recordContainerEvent(storage, 'stop', record);
 }
 
 /** `kill -s`: a signal (default SIGKILL) to the init; the restart policy is turned off too. */
@@ -63,6 +65,7 @@ export async function killContainer(storage: string, reference: string, signal =
   });
   await tellNoRestart(store, record.Id);
   signalInit(record.Root, record.Id, number, view);
+  recordContainerEvent(storage, 'kill', record, { signal: String(number) });
 }
 
 export async function restartContainer(storage: string, reference: string, options: StopOptions = {}): Promise<void> {

@@ -1,0 +1,76 @@
+/**
+ * Taking over a connection for attach and exec start. Docker's clients ask with
+ * `Connection: Upgrade` + `Upgrade: tcp`; the answer is `101 UPGRADED` and from then on
+ * the socket carries the raw stream both ways (stdin in; stdout/stderr out, framed with
+ * an 8-byte header unless the container has a tty). Older clients POST without the
+ * upgrade headers and get `200` with the same stream (moby's "hijack"; output only here,
+ * since Node's parser still owns the request side of that socket).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+
+const upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer }>();
+
+/** Called by the server for a request that came through the 'upgrade' event. */
+export function setUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+  upgrades.set(req, { socket, head });
+}
+
+export interface Hijacked {
+  /** what the client sends after the headers (stdin); ends at the client's half-close */
+  input: NodeJS.ReadableStream;
+  /** where the stream's output goes */
+  output: NodeJS.WritableStream;
+  /** whether stdin is there at all (an upgraded connection) */
+  upgraded: boolean;
+  /** the connection closed (the client went away) */
+  onClose(fn: () => void): void;
+  end(): void;
+}
+
+const CONTENT_TYPE = 'application/vnd.docker.raw-stream';
+
+export function hijack(req: IncomingMessage, res: ServerResponse, multiplexed: boolean): Hijacked {
+  const contentType = multiplexed ? 'application/vnd.docker.multiplexed-stream' : CONTENT_TYPE;
+  const upgrade = upgrades.get(req);
+  if (upgrade) {
+    const { socket, head } = upgrade;
+    res.detachSocket(socket);
+    socket.setNoDelay(true);
+    socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+    // allowHalfOpen: the client's shutdown(SHUT_WR) is stdin's EOF, not the end of output
+    (socket as Socket & { allowHalfOpen: boolean }).allowHalfOpen = true;
+    if (head.length > 0) socket.unshift(head);
+    let closed = false;
+    return {
+      input: socket,
+      output: socket,
+      upgraded: true,
+      onClose(fn) {
+        socket.on('close', fn);
+      },
+      end() {
+        if (closed) return;
+        closed = true;
+        socket.end();
+      },
+    };
+  }
+  res.writeHead(200, { 'Content-Type': contentType });
+  res.flushHeaders();
+  const input = new PassThrough();
+  input.end();
+  return {
+    input,
+    output: res,
+    upgraded: false,
+    onClose(fn) {
+      res.on('close', fn);
+    },
+    end() {
+      res.end();
+    },
+  };
+}
+
