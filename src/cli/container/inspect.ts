@@ -51,7 +51,8 @@ export const command: Command = {
     if (format === undefined) out = `${escapeHtmlJson(JSON.stringify(found, null, 4))}\n`;
     if (format === 'json') out = `${escapeHtmlJson(JSON.stringify(found))}\n`;
     writeOut(out);
-    for (const message of errors) process.stderr.write(`Error: ${message}\n`);
+    // docker: "Error: No such container: x", but a template's error as it is
+    for (const message of errors) process.stderr.write(message.startsWith('template parsing error: ') ? `${message}\n` : `Error: ${message}\n`);
     return errors.length > 0 ? 1 : 0;
   },
 };

@@ -48,6 +48,22 @@ export function structType(value: object): string | undefined {
   return structTypes.get(value);
 }
 
+/**
+ * Fields of a struct tagged `omitempty` that hold their zero value: printed (a Go struct has
+ * every field: `{{.State}}` ends in `<nil>` for no Health) but left out of `json`.
+ */
+const omitted = new WeakMap<object, Set<string>>();
+
+export function omitEmpty<T extends object>(value: T, keys: string[]): T {
+  omitted.set(value, new Set(keys));
+  return value;
+}
+
+/** Whether `key` of `value` is such an unset omitempty field. */
+export function isOmitted(value: Value, key: string): boolean {
+  return typeof value === 'object' && value !== null && omitted.get(value)?.has(key) === true;
+}
+
 /** Go's json.Marshal escapes <, > and & in strings (and U+2028, U+2029); docker inspect prints that. */
 export function escapeHtmlJson(json: string): string {
   return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
@@ -102,7 +118,8 @@ function encode(value: Value): string {
   if (typeof value === 'object' && nils.has(value)) return 'null';
   if (Array.isArray(value)) return `[${value.map(encode).join(',')}]`;
   if (typeof value === 'object') {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined && typeof value[k] !== 'function');
+    const skip = omitted.get(value);
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined && typeof value[k] !== 'function' && !skip?.has(k));
     // a map's keys are sorted; so are those of a struct with a MarshalJSON (docker's
     // formatter contexts marshal a map of their fields)
     if (structType(value) === undefined || htmlEscaped.has(value)) keys.sort();

@@ -4,7 +4,7 @@
  * key"), a map's missing key prints "<no value>", and a struct prints as `{v1 v2 …}`.
  * Maps are the objects whose keys are data: labels, ports, networks, options.
  */
-import { asStruct, goNil, type Value } from '../format/go-print.js';
+import { asStruct, goNil, omitEmpty, type Value } from '../format/go-print.js';
 
 const MAPS = new Set([
   'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes', 'HostConfig.PortBindings', 'HostConfig.Tmpfs',
@@ -36,7 +36,30 @@ export function goView(value: unknown, path = ''): Value {
   for (const [key, child] of Object.entries(value)) {
     out[key] = goView(child, path === '' ? key : `${path}.${isMap ? '*' : key}`);
   }
-  // an empty object inside a map (ExposedPorts' {}) stays a map, as docker prints it: map[]
-  if (isMap || (path.endsWith('.*') && Object.keys(out).length === 0)) return out;
+  if (isMap) return out;
+  const optional = OPTIONAL[path];
+  if (optional) return asStruct(withOptional(out, optional));
   return asStruct(out);
+}
+
+/**
+ * Pointer and omitempty fields the JSON leaves out when unset, which Docker's typed structs
+ * still have (nil): `{{.State.Health}}` is `<nil>`, `{{if .Config.Healthcheck}}` false, not
+ * an error. Each goes after the field named, as in Docker's struct.
+ */
+const OPTIONAL: Record<string, Array<[field: string, after: string, zero: () => Value]>> = {
+  State: [['Health', 'FinishedAt', () => null]],
+  Config: [['ExposedPorts', 'AttachStderr', () => goNil('map')], ['Healthcheck', 'Cmd', () => null]],
+};
+
+function withOptional(object: Record<string, Value>, fields: Array<[string, string, () => Value]>): Record<string, Value> {
+  const missing = fields.filter(([field]) => !Object.hasOwn(object, field));
+  if (missing.length === 0) return object;
+  const out: Record<string, Value> = {};
+  for (const [key, value] of Object.entries(object)) {
+    out[key] = value;
+    for (const [field, after, zero] of missing) if (after === key) out[field] = zero();
+  }
+  for (const [field, , zero] of missing) if (!Object.hasOwn(out, field)) out[field] = zero();
+  return omitEmpty(out, missing.map(([field]) => field));
 }

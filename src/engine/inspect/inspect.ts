@@ -84,7 +84,14 @@ function fullHostConfig(host: HostConfig): Record<string, unknown> {
     ShmSize: 67108864, Runtime: 'ts-runc', Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '',
     CpusetCpus: '', Devices: [], MemoryReservation: 0, MemorySwap: 0, PidsLimit: null, Ulimits: [],
   };
-  return { ...defaults, ...host };
+  const policy = host.RestartPolicy;
+  return {
+    ...defaults,
+    ...host,
+    // Docker's RestartPolicy always has both fields ({{.HostConfig.RestartPolicy}} is "{no 0}")
+    RestartPolicy: { Name: policy?.Name || 'no', MaximumRetryCount: policy?.MaximumRetryCount ?? 0 },
+    LogConfig: { Type: host.LogConfig?.Type ?? 'json-file', Config: host.LogConfig?.Config ?? {} },
+  };
 }
 
 /** The default network's address at the top of NetworkSettings, as Docker fills it for "bridge". */
