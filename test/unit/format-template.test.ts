@@ -34,6 +34,8 @@ describe('Go templates as docker inspect --format runs them', () => {
     ['{{join .Config.Env ","}}', 'A=1,B=2 3'],
     ['{{join .Args " "}}', '-f -p 80'],
     ['{{index .Config.Labels "com.example.role"}}', 'web'],
+    // a missing label is map[string]string's zero value (docker against ts-runc's API)
+    ['[{{index .Config.Labels "nope"}}]', '[]'],
     ['{{.Config.Labels.z}}', 'last'],
     ['{{upper .State.Status}} {{title "hello world-x"}} {{lower "ABC"}}', 'RUNNING Hello World-X abc'],
     ['{{if .State.Running}}up{{else}}down{{end}}', 'up'],

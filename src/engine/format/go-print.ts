@@ -40,6 +40,18 @@ export function goNil(kind: 'slice' | 'map'): Value {
   return value;
 }
 
+/** Go maps of strings (map[string]string): `index` of a missing key gives "", not nil. */
+const stringMaps = new WeakSet<object>();
+
+export function asStringMap<T extends object>(value: T): T {
+  stringMaps.add(value);
+  return value;
+}
+
+export function isStringMap(value: Value): boolean {
+  return typeof value === 'object' && value !== null && stringMaps.has(value);
+}
+
 export function isGoNil(value: Value): boolean {
   return typeof value === 'object' && value !== null && nils.has(value);
 }

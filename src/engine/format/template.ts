@@ -7,7 +7,7 @@
  * answers a missing field with Go's error instead.
  */
 import { RuntimeError } from '../../errors.js';
-import { goJson, goSprint, goSprintf, goSprintln, goType, isGoNil, isMap, isOmitted, printValue, structType, type Value } from './go-print.js';
+import { goJson, goSprint, goSprintf, goSprintln, goType, isGoNil, isMap, isOmitted, isStringMap, printValue, structType, type Value } from './go-print.js';
 import { parseTemplate, templateError, type Arg, type At, type Command, type Node, type Pipe } from './template-parse.js';
 
 export type { Value } from './go-print.js';
@@ -67,8 +67,8 @@ function index(item: Value, ...keys: Value[]): Value {
       value = typeof value === 'string' ? value.charCodeAt(key) : value[key];
     } else if (isMap(value) && structType(value) === undefined) {
       if (typeof key !== 'string') throw new ExecError(`value has type ${goType(key)}; should be string`);
-      // a missing key gives the map's zero value: nil for docker's JSON maps
-      value = Object.hasOwn(value, key) ? value[key] : null;
+      // a missing key gives the map's zero value: "" for a map of strings, else nil
+      value = Object.hasOwn(value, key) ? value[key] : isStringMap(value) ? '' : null;
     } else if (value === null || value === undefined) {
       throw new ExecError('error calling index: index of untyped nil');
     } else throw new ExecError(`error calling index: can't index item of type ${goType(value)}`);

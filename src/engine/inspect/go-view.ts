@@ -4,13 +4,16 @@
  * key"), a map's missing key prints "<no value>", and a struct prints as `{v1 v2 …}`.
  * Maps are the objects whose keys are data: labels, ports, networks, options.
  */
-import { asStruct, goNil, omitEmpty, type Value } from '../format/go-print.js';
+import { asStringMap, asStruct, goNil, omitEmpty, type Value } from '../format/go-print.js';
 
 const MAPS = new Set([
   'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes', 'HostConfig.PortBindings', 'HostConfig.Tmpfs',
   'HostConfig.Sysctls', 'HostConfig.LogConfig.Config', 'GraphDriver.Data', 'NetworkSettings.Ports',
   'NetworkSettings.Networks', 'NetworkSettings.Networks.*.DriverOpts',
 ]);
+
+/** The maps whose values are strings (map[string]string): `index` of a missing key is "". */
+const STRING_MAPS = new Set(['Config.Labels', 'HostConfig.Tmpfs', 'HostConfig.Sysctls', 'HostConfig.LogConfig.Config', 'GraphDriver.Data', 'NetworkSettings.Networks.*.DriverOpts']);
 
 /** Fields that are Go slices or maps in Docker's types: a JSON null there is a nil one. */
 const SLICES = new Set([
@@ -36,7 +39,7 @@ export function goView(value: unknown, path = ''): Value {
   for (const [key, child] of Object.entries(value)) {
     out[key] = goView(child, path === '' ? key : `${path}.${isMap ? '*' : key}`);
   }
-  if (isMap) return out;
+  if (isMap) return STRING_MAPS.has(path) ? asStringMap(out) : out;
   const optional = OPTIONAL[path];
   if (optional) return asStruct(withOptional(out, optional));
   return asStruct(out);
