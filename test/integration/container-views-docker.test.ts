@@ -61,7 +61,10 @@ describe.skipIf(!run)('container ls and inspect print what the docker CLI prints
 
   it('container ls -a, --no-trunc, --format json and a custom table', () => {
     for (const extra of [[], ['--no-trunc'], ['--format', 'json'], ['--format', 'table {{.Names}}\t{{.Status}}\t{{.Label "role"}}\t{{.Command}}']]) {
-      const [ours, theirs] = both(['container', 'ls', '-a', ...extra], ['ps', '-a', ...extra]);
+      // CREATED and STATUS count seconds: the two commands run a moment apart and may
+      // straddle a second, so a few tries (the columns then differ in width too)
+      let [ours, theirs] = both(['container', 'ls', '-a', ...extra], ['ps', '-a', ...extra]);
+      for (let attempt = 0; attempt < 5 && ours !== theirs; attempt++) [ours, theirs] = both(['container', 'ls', '-a', ...extra], ['ps', '-a', ...extra]);
       expect(ours, extra.join(' ')).toBe(theirs);
     }
   });
