@@ -280,4 +280,15 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     expect(await exited).toBe(9);
     expect(out).toBe('ready\ngot-term\n');
   });
+  it('two `container start` at once: one monitor, both succeed', async () => {
+    const id = ctr(['create', '--network', 'none', '--name', 'twice', 'fixture:3layers', 'sleep', '60']).stdout.trim();
+    const startOne = () => new Promise<number>((resolve) => {
+      const child = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'start', 'twice'], { stdio: 'ignore' });
+      child.on('exit', (code) => resolve(code ?? 128));
+    });
+    expect(await Promise.all([startOne(), startOne()])).toEqual([0, 0]);
+    expect(view(id).state.Status).toBe('running');
+    const monitors = spawnSync('pgrep', ['-f', `ts-runc-monitor --dir ${store.paths(id).dir}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    expect(monitors).toHaveLength(1);
+  });
 });

@@ -16,6 +16,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../../errors.js';
+import { withFileLockAsync } from '../../sys/file-lock.js';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
 import { MonitorClient } from '../monitor/client.js';
@@ -49,14 +50,25 @@ export interface Started {
 export async function startContainer(storage: string, reference: string, options: StartOptions = {}): Promise<Started> {
   const store = new ContainerStore(storage);
   const record = store.resolve(reference);
+  // Two starts at once must not make two monitors (the second would fail on the runtime id
+  // and its cleanup delete the first's container): the second waits, then finds it running.
+  // Not the record's lock, which the init hook takes while this waits for STARTED.
+  try {
+    return await withFileLockAsync(store.paths(record.Id).startLock, () => startLocked(store, record, reference, options));
+  } finally {
+    store.removeIfGone(record.Id);
+  }
+}
+
+async function startLocked(store: ContainerStore, record: ContainerRecord, reference: string, options: StartOptions): Promise<Started> {
+  const storage = store.storage;
   const paths = store.paths(record.Id);
-  let view = containerView(store, record);
+  const view = containerView(store, record);
   if (view.state.Status === 'running' || view.state.Status === 'paused' || view.state.Status === 'restarting') {
     return { id: record.Id, pid: view.state.Pid, alreadyRunning: true };
   }
   // The monitor outlives the exit by its cleanup hook (and --rm's removal): let it finish.
   await waitForMonitorExit(paths.dir, 60_000, record.Name);
-  view = containerView(store, record);
   if (!store.tryRead(record.Id)) throw new RuntimeError(`no such container: ${reference} (removed on exit: --rm)`);
   await removeRuntimeLeftovers(store, record);
   store.update(record.Id, (current) => {
