@@ -15,6 +15,12 @@
  *
  * Rules that relate fields to each other (a user namespace for uid mappings, a UTS
  * namespace for a hostname...) are in rules.ts; they run after the shapes here pass.
+ *
+ * The CLI does not build these schemas for a valid config: scripts/gen-spec-check.mjs
+ * generates spec-check.ts from them, plain checks that give the same answer, and zod runs
+ * only to word the errors of a config that check refuses (load.ts). A check that calls a
+ * function (z.refine, problemsCheck) must call an exported one, from value-checks.ts,
+ * rules.ts or capabilities.ts, so that the generated file can call it too.
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
