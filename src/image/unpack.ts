@@ -17,7 +17,7 @@
  * ".wh..wh..opq" → the xattr trusted.overlay.opaque=y on its directory. trusted.overlay.*
  * xattrs in the tar itself are dropped: they would steer overlayfs (redirects, metacopy).
  */
-import { createHash } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { closeSync, createReadStream, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, chmodSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
@@ -77,7 +77,7 @@ async function extractInto(file: string, dest: string, where: string): Promise<U
   const decompress = await decompressor(compression);
   const source: Readable = decompress ? pipeline(raw, decompress, () => undefined) : raw;
 
-  const hash = createHash('sha256');
+  const hash = crypto().createHash('sha256');
   let tarSize = 0;
   const tar = extract({});
   const feeding = (async () => {
