@@ -1,12 +1,13 @@
 /**
  * Which bundle a command line needs (issue 14): the light verbs, which read or signal a
  * container (state, list, start, kill), run from dist/bundle/light.js, one file
- * holding main and those four verbs; every other command line runs the split bundle
- * (main.js and its chunks). esbuild's code splitting puts the modules main shares with the
- * verbs into a dozen separate chunks, and Node's loader pays per file; the light verbs
- * loaded 12–17 of them to read a JSON file.
+ * holding main and those four verbs; `delete` from delete.js and create, run and exec from
+ * container.js, likewise; every other command line runs the split bundle (main.js and its
+ * chunks). esbuild's code splitting puts the modules main shares with the verbs into a dozen
+ * separate chunks, and Node's loader pays per file; the light verbs loaded 12–17 of them to
+ * read a JSON file.
  *
- * Both bundles run the same main.ts, so this only has to be right about which one is
+ * All the bundles run the same main.ts, so this only has to be right about which one is
  * enough: a word it is unsure of (any flag not in the list below, --help, --version, `--`)
  * sends the command line to the full bundle, which handles them all.
  */
