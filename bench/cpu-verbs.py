@@ -122,9 +122,20 @@ def main():
                 for name, _ in runtimes:
                     results[(name, 'node -e 0')].append((cpu, wall))
     finally:
+        # A container whose delete failed (a runtime without that verb, a build replaced
+        # mid-run) would keep its init and cgroups: delete what each root still lists, and
+        # say so if anything stays, before its state goes.
         for name, path in runtimes:
-            quiet(['rm', '-rf', roots[name]])
-        quiet(['rm', '-rf', work])
+            left = subprocess.run([path, '--root', roots[name], 'list', '-q'], capture_output=True, text=True).stdout.split()
+            for cid in left:
+                quiet([path, '--root', roots[name], 'delete', '--force', cid])
+            still = subprocess.run([path, '--root', roots[name], 'list', '-q'], capture_output=True, text=True).stdout.split()
+            if still:
+                print(f'{name}: could not delete {" ".join(still)}; its state stays in {roots[name]}', file=sys.stderr)
+            else:
+                quiet(['rm', '-rf', roots[name]])
+        if not any(os.path.exists(roots[name]) for name, _ in runtimes):
+            quiet(['rm', '-rf', work])
 
     med = lambda xs: statistics.median(xs) if xs else float('nan')
     names = [name for name, _ in runtimes]
