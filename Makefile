@@ -46,7 +46,9 @@ dist/.built: $(TS_SOURCES) tsconfig.json package.json
 # takes that file in place of src/version.ts, so it is rebuilt when the commit changes.
 dist/version.js: dist/.built FORCE
 	@scripts/write-commit.sh $@
-dist/bundle/.built: dist/.built dist/version.js scripts/bundle.mjs
+# gen-spec-check --check: src/spec/spec-check.ts must be what the zod schemas generate.
+dist/bundle/.built: dist/.built dist/version.js scripts/bundle.mjs scripts/gen-spec-check.mjs
+	node scripts/gen-spec-check.mjs --check
 	node scripts/bundle.mjs
 	@touch $@
 FORCE:

@@ -1,6 +1,7 @@
 // Bundles the CLI for bin/ts-runc (issue 14): `make build` runs it after tsc.
 //
-//   node scripts/bundle.mjs     writes dist/bundle/entry.js, main.js and shared chunks, and light.js
+//   node scripts/bundle.mjs     writes dist/bundle/entry.js, main.js and shared chunks, and light.js,
+//                               delete.js and container.js
 //
 // Why: Node's ES module loader pays per file (resolve, package-scope look-ups, read,
 // compile, link), and `create` loaded 156 files, 95 of them zod's. Bundled, main is one
@@ -39,28 +40,30 @@ await build({
   logLevel: 'warning',
   plugins: [buildCommit()],
 });
-// light.js: main with only the light verbs (src/cli/route.ts), in one file without
-// splitting, so `state`, `list`, `start` and `kill` load two files, not 12–17.
-await build({
-  absWorkingDir: repo,
-  entryPoints: { light: 'src/cli/main.ts' },
-  outdir: out,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node24',
-  external: ['koffi', 'pino', 'tar-stream'],
-  logLevel: 'warning',
-  plugins: [buildCommit(), lightVerbs()],
-});
+// light.js, delete.js and container.js: main with only some verbs (src/cli/route.ts), each
+// in one file without splitting, so those verbs load two files, not 12-40.
+for (const [name, verbs] of [['light', 'light-verbs.ts'], ['delete', 'delete-verbs.ts'], ['container', 'container-verbs.ts']]) {
+  await build({
+    absWorkingDir: repo,
+    entryPoints: { [name]: 'src/cli/main.ts' },
+    outdir: out,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    external: ['koffi', 'pino', 'tar-stream'],
+    logLevel: 'warning',
+    plugins: [buildCommit(), verbsFrom(verbs)],
+  });
+}
 
-/** In light.js, main's `./verbs.js` is src/cli/light-verbs.ts: the five light verbs only. */
-function lightVerbs() {
+/** In a one-file bundle, main's `./verbs.js` is one of src/cli/*-verbs.ts: that bundle's verbs only. */
+function verbsFrom(file) {
   return {
-    name: 'light-verbs',
+    name: 'verbs-from',
     setup(build) {
       build.onResolve({ filter: /^\.\/verbs\.js$/ }, (args) =>
-        args.importer.endsWith(join('src', 'cli', 'main.ts')) ? { path: join(repo, 'src/cli/light-verbs.ts') } : undefined);
+        args.importer.endsWith(join('src', 'cli', 'main.ts')) ? { path: join(repo, 'src/cli', file) } : undefined);
     },
   };
 }

@@ -6,15 +6,16 @@
  * too late for main and the dozen modules it imports; here nothing but this file is compiled
  * without the cache (node:module, "Module compile cache").
  *
- * The light verbs load main from light.js, a single file; everything else from main.js and
- * its chunks (route.ts says why).
+ * The light verbs load main from light.js, a single file, `delete` from delete.js, create,
+ * run and exec from container.js; everything else from main.js and its chunks (route.ts
+ * says why).
  */
 import { enableCompileCache } from 'node:module';
-import { isLightCommand } from './route.js';
+import { bundleFor } from './route.js';
 
 enableCompileCache();
-// light.js exists only in the bundle (scripts/bundle.mjs); tsc's dist/cli/ has main.js alone.
-// A computed path, so that esbuild leaves both as they are: each is a bundle of its own.
-const light = import.meta.url.includes('/dist/bundle/') && isLightCommand(process.argv.slice(2));
-const main = light ? './light.js' : './main.js';
+// light.js, delete.js and container.js exist only in the bundle (scripts/bundle.mjs); tsc's
+// dist/cli/ has main.js alone. A computed path, so that esbuild leaves them as they are:
+// each is a bundle of its own.
+const main = import.meta.url.includes('/dist/bundle/') ? bundleFor(process.argv.slice(2)) : './main.js';
 await import(main);

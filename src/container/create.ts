@@ -88,7 +88,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
 
 async function create(store: StateStore, options: CreateOptions): Promise<Created> {
   const bundle = resolve(options.bundle);
-  const spec = options.spec ?? loadSpec(bundle);
+  const spec = options.spec ?? await loadSpec(bundle);
   for (const path of ignoredSettings(spec)) log().warn(`${path} is set but not applied by this version of ts-runc`);
   const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
   if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {

@@ -16,7 +16,8 @@ import { ConsoleListener } from '../process/console.js';
 import { InitProcess, type InitStdio } from '../process/init-process.js';
 import { signalProcess } from '../process/signals.js';
 import { loadSpec } from '../spec/load.js';
-import { PROC_NS_NAMES, type SpecProcess } from '../spec/schema.js';
+import { PROC_NS_NAMES } from '../spec/namespaces.js';
+import type { SpecProcess } from '../spec/schema.js';
 import type { StateStore } from '../state/container-state.js';
 import { writePidFile } from './create.js';
 import { writeOomScoreAdj } from './oom-score-adj.js';
@@ -75,7 +76,7 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   // Both come from the state, as create decided them: config.json may have been edited or
   // deleted since (runc keeps its config in its state too). Only a state written before
   // they were recorded sends us back to the bundle's config.json.
-  const legacy = state.seccomp === undefined || state.chroot === undefined ? loadSpec(state.bundle) : undefined;
+  const legacy = state.seccomp === undefined || state.chroot === undefined ? await loadSpec(state.bundle) : undefined;
   // runc applies the container's seccomp filter to exec'd processes too.
   const seccomp = (state.seccomp === undefined ? legacy?.linux?.seccomp : state.seccomp) ?? undefined;
   // Without a mount namespace of its own the container was chroot'ed (compile.ts

@@ -22,7 +22,7 @@ export interface RunOptions extends CreateOptions {
 
 export async function runContainer(store: StateStore, options: RunOptions): Promise<number> {
   // Loaded once here, to see process.terminal, and handed to create.
-  const spec = loadSpec(resolve(options.bundle));
+  const spec = await loadSpec(resolve(options.bundle));
   const terminal = !options.consoleSocket && spec.process?.terminal === true;
   if (terminal && options.detach) {
     throw new RuntimeError('cannot allocate tty if ts-runc will detach without setting console socket');

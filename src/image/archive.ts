@@ -91,7 +91,7 @@ class Collector {
  */
 export async function readArchive(blobs: BlobStore, path: string, added: Set<string>, where = `load ${path}`): Promise<ArchiveFiles> {
   const { extract } = await import('tar-stream');
-  const raw = createReadStream(path);
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 }); // as readDirectory's
   const decompress = await decompressor(fileCompression(path, where));
   const source: Readable = decompress ? pipeline(raw, decompress, () => undefined) : raw;
   const tar = extract({});
@@ -137,7 +137,9 @@ export async function readDirectory(blobs: BlobStore, dir: string, added: Set<st
       const path = join(dir, name);
       if (entry.isDirectory()) await walk(name);
       else if (entry.isSymbolicLink()) collector.link(name, clean(posix.join(rel, readlinkSync(path))));
-      else if (entry.isFile()) await collector.file(name, lstatSync(path).size, () => createReadStream(path), () => undefined);
+      // 1 MiB reads rather than 64 KiB: a layer blob is hundreds of MB, and each chunk costs
+      // a hash update and an awaited write into the store (issue 14).
+      else if (entry.isFile()) await collector.file(name, lstatSync(path).size, () => createReadStream(path, { highWaterMark: 1 << 20 }), () => undefined);
     }
   };
   await walk('');

@@ -5,7 +5,7 @@
  * a blob file that exists is always complete and correct, and two writers of the same blob
  * simply both rename identical content.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,8 +47,8 @@ export class BlobStore {
     // blobs hold the images' setuid binaries and device nodes, which host users must not reach.
     mkdirSync(join(this.dir, 'sha256'), { recursive: true, mode: 0o700 });
     mkdirSync(join(this.dir, 'tmp'), { recursive: true, mode: 0o700 });
-    const tmp = join(this.dir, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
-    const hash = createHash('sha256');
+    const tmp = join(this.dir, 'tmp', `${process.pid}-${crypto().randomBytes(6).toString('hex')}`);
+    const hash = crypto().createHash('sha256');
     let size = 0;
     const file = await open(tmp, 'wx', 0o644);
     try {
@@ -101,6 +101,6 @@ export class BlobStore {
 
 /** The digest and size of bytes in memory (manifests, configs) as a descriptor needs them. */
 export function digestOf(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return `sha256:${crypto().createHash('sha256').update(bytes).digest('hex')}`;
 }
 

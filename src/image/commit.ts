@@ -12,7 +12,7 @@
  * Like `docker commit`, a running container is paused (cgroup freezer) while its upper
  * layer is read, so the layer is one consistent moment of its filesystem.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { imagesDir } from '../storage.js';
@@ -49,7 +49,7 @@ export async function commitLayer(storage: string, options: CommitOptions): Prom
 
   const tmp = join(imagesDir(storage), 'tmp');
   mkdirSync(tmp, { recursive: true });
-  const tarFile = join(tmp, `commit-${process.pid}-${randomBytes(4).toString('hex')}.tar`);
+  const tarFile = join(tmp, `commit-${process.pid}-${crypto().randomBytes(4).toString('hex')}.tar`);
   try {
     const diffId = await writeLayerTar(options.upper, tarFile);
     const layer = await store.addLayer(createReadStream(tarFile), { gzip: true }); // compressed, as registries expect
@@ -83,7 +83,7 @@ export async function commitLayer(storage: string, options: CommitOptions): Prom
 
 /** The upper layer as an OCI layer tar in `file`; returns its sha256 (the diff_id). */
 export async function writeLayerTar(upper: string, file: string): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = crypto().createHash('sha256');
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);

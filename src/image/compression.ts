@@ -31,11 +31,17 @@ export function fileCompression(path: string, where: string): Compression {
   return detectCompression(head, where);
 }
 
+/**
+ * Output chunks of 256 KiB rather than zlib's 16 KiB: each chunk costs a callback, a hash
+ * update and a tar parser write, and a layer is hundreds of MB (issue 14).
+ */
+const CHUNK = 256 * 1024;
+
 /** A stream that undoes `compression`; zlib is imported only when a layer needs it. */
 export async function decompressor(compression: Compression): Promise<Transform | undefined> {
   if (compression === 'none') return undefined;
   const zlib = await import('node:zlib');
-  return compression === 'gzip' ? zlib.createGunzip() : zlib.createZstdDecompress();
+  return compression === 'gzip' ? zlib.createGunzip({ chunkSize: CHUNK }) : zlib.createZstdDecompress({ chunkSize: CHUNK });
 }
 
 export function layerMediaType(compression: Compression): string {

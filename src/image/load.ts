@@ -5,7 +5,7 @@
  * loaded image uses (other platforms, nested indexes) are removed again.
  */
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RuntimeError, errorCode } from '../errors.js';
@@ -47,7 +47,7 @@ async function imagesIn(files: ArchiveFiles, store: ImageStore, platform: Platfo
 export async function loadFromStdin(store: ImageStore, options: { platform?: Platform } = {}): Promise<ImageRecord[]> {
   const tmpDir = join(store.dir, 'tmp');
   mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
-  const file = join(tmpDir, `stdin-${process.pid}-${randomBytes(4).toString('hex')}.tar`);
+  const file = join(tmpDir, `stdin-${process.pid}-${crypto().randomBytes(4).toString('hex')}.tar`);
   try {
     await pipeline(process.stdin, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
     return await loadImages(store, file, { ...options, label: 'stdin' });

@@ -7,7 +7,7 @@
  */
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { RuntimeError } from '../errors.js';
 import { digestHex } from './blob-store.js';
 import { CONTAINERD_NAME, REF_NAME } from './oci-layout.js';
@@ -83,7 +83,7 @@ function nameFor(ref: string, names: string[]): string | undefined {
 }
 
 async function writeFileAtomically(tar: AsyncIterable<Buffer>, path: string): Promise<void> {
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.tmp-${crypto().randomBytes(4).toString('hex')}`;
   try {
     await pipeTo(tar, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
     renameSync(tmp, path);

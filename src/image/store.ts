@@ -13,7 +13,7 @@
  * lists it any more, an image cannot be removed while a holder (container, bundle) uses it.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { join } from 'node:path';
 import { imagesDir } from '../storage.js';
 import { pipeline, Readable } from 'node:stream';
@@ -223,7 +223,7 @@ export class ImageStore {
     const blob = this.blobs.path(digest);
     // Owner-only (see BlobStore.put): overlayfs reaches the layers with the mounter's credentials.
     mkdirSync(join(this.dir, 'l'), { recursive: true, mode: 0o700 });
-    const tmp = () => join(this.dir, 'l', `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmp = () => join(this.dir, 'l', `.tmp-${process.pid}-${crypto().randomBytes(4).toString('hex')}`);
     const place = (dir: string, unpackedDiffId: string, mediaType: string): UnpackedLayer => {
       const final = this.layerDir(unpackedDiffId);
       if (existsSync(final)) {
@@ -263,7 +263,7 @@ export class ImageStore {
     const dir = this.layerDir(diffId);
     if (!existsSync(dir)) return;
     // Out of the way first, so a half-deleted layer is never taken for a complete one.
-    const trash = join(this.dir, 'l', `.trash-${randomBytes(4).toString('hex')}`);
+    const trash = join(this.dir, 'l', `.trash-${crypto().randomBytes(4).toString('hex')}`);
     renameSync(dir, trash);
     rmSync(trash, { recursive: true, force: true });
   }

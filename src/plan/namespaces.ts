@@ -5,7 +5,8 @@
  * type"; with `path` the runtime "MUST place the container process in the namespace
  * associated with that path"; a type not listed is inherited from the runtime.
  */
-import { PROC_NS_NAMES, type NamespaceType, type ProcNamespaceName, type Spec } from '../spec/schema.js';
+import { PROC_NS_NAMES, type NamespaceType, type ProcNamespaceName } from '../spec/namespaces.js';
+import type { Spec } from '../spec/schema.js';
 
 /** CLONE_NEW* from <linux/sched.h>; see namespaces(7). */
 export const CLONE_FLAGS: Record<NamespaceType, number> = {

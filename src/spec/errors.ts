@@ -49,3 +49,9 @@ export function jsonPath(keys: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** One problem a check found: the JSON path to blame (keys, relative to the value checked) and why. */
+export interface RuleProblem {
+  path: (string | number)[];
+  message: string;
+}

@@ -17,7 +17,8 @@
 import { statSync } from 'node:fs';
 import { jsonPath, SpecError, formatLine } from './errors.js';
 import { specRuleProblems, sysctlNamespace, type RuleProblem } from './rules.js';
-import { PROC_NS_NAMES, type NamespaceType, type Spec } from './schema.js';
+import { PROC_NS_NAMES, type NamespaceType } from './namespaces.js';
+import type { Spec } from './schema.js';
 
 /** Throws a SpecError naming every problem, or returns. */
 export function checkSpecOnHost(spec: Spec, file = 'config.json'): void {

@@ -5,21 +5,13 @@
  * runc's libcontainer/configs/validate does, before anything touches the kernel. Each rule
  * returns the JSON path to blame and a sentence of why, citing the spec section.
  */
-import * as z from 'zod/mini';
-import { SpecShape, type NamespaceType, type Spec, type SpecIdMapping } from './schema.js';
+import type { RuleProblem } from './errors.js';
+import type { NamespaceType } from './namespaces.js';
+import type { Spec, SpecIdMapping } from './schema.js';
 
-export interface RuleProblem {
-  path: (string | number)[];
-  message: string;
-}
+export type { RuleProblem } from './errors.js';
 
-/** The shape of schema.ts plus the cross-field rules here: what loadSpec() validates against. */
-export const SpecSchema = SpecShape.check(z.superRefine((spec, ctx) => {
-  for (const problem of specRuleProblems(spec)) {
-    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-  }
-}));
-
+/** Every cross-field problem of a spec whose values are each valid (schema.ts). */
 export function specRuleProblems(spec: Spec): RuleProblem[] {
   return [
     ...namespaceProblems(spec),

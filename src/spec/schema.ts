@@ -15,11 +15,22 @@
  *
  * Rules that relate fields to each other (a user namespace for uid mappings, a UTS
  * namespace for a hostname...) are in rules.ts; they run after the shapes here pass.
+ *
+ * The CLI does not build these schemas for a valid config: scripts/gen-spec-check.mjs
+ * generates spec-check.ts from them, plain checks that give the same answer, and zod runs
+ * only to word the errors of a config that check refuses (load.ts). A check that calls a
+ * function (z.refine, problemsCheck) must call an exported one, from value-checks.ts,
+ * rules.ts or capabilities.ts, so that the generated file can call it too.
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { isCapabilityName } from './capabilities.js';
+import type { RuleProblem } from './errors.js';
+import { NAMESPACE_TYPES } from './namespaces.js';
 import { RLIMIT_TYPES } from './rlimits.js';
+import { deviceNumberProblems, isAbsolutePath, isNamespacePath, rlimitProblems } from './value-checks.js';
+
+export { NAMESPACE_TYPES, PROC_NS_NAMES, type NamespaceType, type ProcNamespaceName } from './namespaces.js';
 
 // zod/mini rather than zod: the same checks and issues (zod/v4/core), without the ~50
 // methods classic zod attaches to every schema object, so the schemas build in a third of
@@ -29,6 +40,21 @@ z.config(en());
 
 // ---------------------------------------------------------------------------------------
 // Building blocks
+
+/**
+ * The function behind each problemsCheck, by check: scripts/gen-spec-check.mjs reads it to
+ * call the same function from the generated spec-check.ts (zod keeps only a wrapper).
+ */
+export const PROBLEM_FINDERS = new WeakMap<object, (value: never) => RuleProblem[]>();
+
+/** A check that reports each problem `find` returns, at its path below the value checked. */
+export function problemsCheck<T>(find: (value: T) => RuleProblem[]) {
+  const check = z.superRefine<T>((value, ctx) => {
+    for (const problem of find(value)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  });
+  PROBLEM_FINDERS.set(check, find);
+  return check;
+}
 
 /** An enum whose error names the value and the choices: "foo" is not a namespace type (...) */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string, choices = values.join(', ')) {
@@ -55,7 +81,7 @@ const uint64 = z.union([z.int().check(z.minimum(0)), z.bigint().check(z.minimum(
 });
 
 /** A path in the container (or on the host) that the spec says MUST be absolute. */
-const absolutePath = z.string().check(z.refine((p) => p.startsWith('/'), {
+const absolutePath = z.string().check(z.refine(isAbsolutePath, {
   error: (issue) => `${JSON.stringify(issue.input)} must be an absolute path`,
 }));
 
@@ -100,7 +126,7 @@ export const UserSchema = z.looseObject({
  * A capability name. Typed as a plain string (what a user writes, what `exec --cap` builds)
  * but checked against the kernel's list, so the compiler can look every name up.
  */
-const capabilityName = z.string().check(z.refine((name): boolean => isCapabilityName(name), {
+const capabilityName = z.string().check(z.refine(isCapabilityName, {
   error: (issue) => `${JSON.stringify(issue.input)} is not a Linux capability (capabilities(7): CAP_CHOWN ... CAP_CHECKPOINT_RESTORE)`,
 }));
 const capabilityList = z.optional(z.array(capabilityName));
@@ -163,21 +189,7 @@ export const ProcessSchema = z.looseObject({
   selinuxLabel: z.optional(z.string()),
   ioPriority: z.optional(IoPrioritySchema),
   scheduler: z.optional(SchedulerSchema),
-}).check(z.superRefine((process, ctx) => {
-  // config.md#posix-process: "If rlimits contains duplicated entries with same type, the
-  // runtime MUST generate an error." A soft limit above the hard one would make setrlimit(2)
-  // fail with EINVAL inside the container; saying so here is clearer.
-  const seen = new Set<string>();
-  (process.rlimits ?? []).forEach((rlimit, i) => {
-    if (seen.has(rlimit.type)) {
-      ctx.addIssue({ code: 'custom', path: ['rlimits', i, 'type'], message: `${rlimit.type} appears more than once` });
-    }
-    seen.add(rlimit.type);
-    if (BigInt(rlimit.soft) > BigInt(rlimit.hard)) {
-      ctx.addIssue({ code: 'custom', path: ['rlimits', i, 'soft'], message: `soft limit ${rlimit.soft} is above the hard limit ${rlimit.hard}` });
-    }
-  });
-}));
+}).check(problemsCheck(rlimitProblems));
 
 // ---------------------------------------------------------------------------------------
 // root, mounts, hooks (config.md#root, #mounts, #posix-platform-hooks)
@@ -225,25 +237,11 @@ export const HooksSchema = z.looseObject({
 // ---------------------------------------------------------------------------------------
 // linux (config-linux.md)
 
-/** config-linux.md#namespaces: the types a runtime SHOULD support. */
-export const NAMESPACE_TYPES = ['mount', 'uts', 'ipc', 'pid', 'network', 'user', 'cgroup', 'time'] as const;
-export type NamespaceType = (typeof NAMESPACE_TYPES)[number];
-
-/**
- * Each type's name under /proc/<pid>/ns/ (namespaces(7)): the paths setns(2) opens, and the
- * init's CONFIG "join" key. User first: exec joins in this order, and setns(2) into the
- * others needs the capabilities joining the user namespace grants (user_namespaces(7)).
- */
-export const PROC_NS_NAMES = {
-  user: 'user', mount: 'mnt', pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', time: 'time',
-} as const satisfies Record<NamespaceType, string>;
-export type ProcNamespaceName = (typeof PROC_NS_NAMES)[NamespaceType];
-
 export const NamespaceSchema = z.looseObject({
   type: oneOf(NAMESPACE_TYPES, 'a namespace type'),
   /** "This value MUST be an absolute path in the runtime mount namespace." An empty
    *  string (Go's zero value) means no path, as in runc. */
-  path: z.optional(z.string().check(z.refine((p) => p === '' || p.startsWith('/'), {
+  path: z.optional(z.string().check(z.refine(isNamespacePath, {
     error: (issue) => `${JSON.stringify(issue.input)} must be an absolute path`,
   }))),
 });
@@ -257,13 +255,7 @@ export const DeviceSchema = z.looseObject({
   fileMode: z.optional(uint32),
   uid: z.optional(uint32),
   gid: z.optional(uint32),
-}).check(z.superRefine((device, ctx) => {
-  // "major, minor (int64, REQUIRED unless type is p)"
-  if (device.type !== 'p') {
-    if (device.major === undefined) ctx.addIssue({ code: 'custom', path: ['major'], message: `is required for a "${device.type}" device` });
-    if (device.minor === undefined) ctx.addIssue({ code: 'custom', path: ['minor'], message: `is required for a "${device.type}" device` });
-  }
-}));
+}).check(problemsCheck(deviceNumberProblems));
 
 /** config-linux.md#allowed-device-list: one rule for the devices cgroup. */
 export const DeviceCgroupSchema = z.looseObject({

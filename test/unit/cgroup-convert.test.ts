@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyResources } from '../../src/cgroups/resources.js';
 import { ignoredSettings } from '../../src/plan/ignored.js';
-import { parseSpec } from '../../src/spec/load.js';
+import { parseSpec } from '../../src/spec/validate.js';
 import {
   blkioToIoWeight, cpuMax, hugetlbFile, ioMaxLine, memoryV2, parseCpuList, pidsMax, sharesToWeight, swapV2, v1Writes, v2Writes,
 } from '../../src/cgroups/convert.js';

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { VERBS as CONTAINER_BUNDLE_VERBS } from '../../src/cli/container-verbs.js';
+import { VERBS as DELETE_BUNDLE_VERBS } from '../../src/cli/delete-verbs.js';
 import { VERBS } from '../../src/cli/light-verbs.js';
 import { GLOBAL_FLAGS } from '../../src/cli/global-flags.js';
-import { BOOL_FLAGS, LIGHT_VERBS, VALUE_FLAGS, isLightCommand } from '../../src/cli/route.js';
+import { BOOL_FLAGS, CONTAINER_VERBS, DELETE_VERBS, LIGHT_VERBS, VALUE_FLAGS, bundleFor, isLightCommand } from '../../src/cli/route.js';
+import { VERBS as ALL_VERBS } from '../../src/cli/verbs.js';
 
 describe('isLightCommand (which bundle entry.ts loads)', () => {
   const light: string[][] = [
@@ -34,4 +37,27 @@ describe('isLightCommand (which bundle entry.ts loads)', () => {
     expect([...BOOL_FLAGS].sort()).toEqual(GLOBAL_FLAGS.filter((f) => f.type === 'bool' && f.name !== 'help' && f.name !== 'version').map((f) => f.name).sort());
   });
   it('light.js holds exactly the verbs routed to it', () => expect([...VERBS].sort()).toEqual([...LIGHT_VERBS].sort()));
+});
+
+describe('bundleFor (the one-file bundles for delete, create, run and exec)', () => {
+  const cases: [string[], string][] = [
+    [['delete', '--force', 'x'], './delete.js'],
+    [['--root', '/r', 'delete', 'x'], './delete.js'],
+    [['create', '-b', 'b', 'x'], './container.js'],
+    [['--log', 'f', 'run', 'x'], './container.js'],
+    [['exec', 'x', 'ls'], './container.js'],
+    [['state', 'x'], './light.js'],
+    [['--help', 'delete'], './main.js'],
+    [['help', 'create'], './main.js'],
+    [['--unknown', 'run', 'x'], './main.js'],
+    [['-', 'run'], './main.js'],
+    [['ps', 'x'], './main.js'],
+    [[], './main.js'],
+  ];
+  for (const [argv, bundle] of cases) it(`${argv.join(' ') || '(none)'} -> ${bundle}`, () => expect(bundleFor(argv)).toBe(bundle));
+  it('each bundle holds exactly the verbs routed to it, all of them verbs of the full CLI', () => {
+    expect([...DELETE_BUNDLE_VERBS].sort()).toEqual([...DELETE_VERBS].sort());
+    expect([...CONTAINER_BUNDLE_VERBS].sort()).toEqual([...CONTAINER_VERBS].sort());
+    for (const verb of [...LIGHT_VERBS, ...DELETE_VERBS, ...CONTAINER_VERBS]) expect(ALL_VERBS).toContain(verb);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXPOSED_PORTS_ANNOTATION, STOP_SIGNAL_ANNOTATION, imageSpec, processArgs, processEnv, type ImageRunOptions } from '../../src/image/image-spec.js';
-import { parseSpec } from '../../src/spec/load.js';
+import { parseSpec } from '../../src/spec/validate.js';
 import type { ContainerConfig, ImageConfig } from '../../src/image/types.js';
 
 function image(config: ContainerConfig): { id: string; name: string; config: ImageConfig } {

@@ -76,6 +76,22 @@ describe.skipIf(!isRoot)('unpacking a layer', () => {
     expect(hello.mtimeMs).toBe(1_600_000_000_000);
   });
 
+  it('gives every file the owner and mode of its header, whatever the umask and a setgid directory would give (fchown/fchmod are skipped only when they change nothing)', async () => {
+    const { dest } = await unpack(await makeTar([
+      { name: 'open', content: 'x', mode: 0o666 },
+      { name: 'plain', content: 'x', mode: 0o644 },
+      { name: 'shared/', type: 'directory', mode: 0o2775, gid: 1234 },
+      { name: 'shared/root-file', content: 'x', uid: 0, gid: 0, mode: 0o644 },
+      { name: 'shared/sub/deeper', content: 'x', uid: 0, gid: 0, mode: 0o600 },
+    ]));
+    const stat = (path: string) => { const st = lstatSync(join(dest, path)); return [st.uid, st.gid, st.mode & 0o7777]; };
+    expect(stat('open')).toEqual([0, 0, 0o666]);
+    expect(stat('plain')).toEqual([0, 0, 0o644]);
+    expect(stat('shared')).toEqual([0, 1234, 0o2775]);
+    expect(stat('shared/root-file')).toEqual([0, 0, 0o644]);
+    expect(stat('shared/sub/deeper')).toEqual([0, 0, 0o600]);
+  });
+
   it('makes hardlinks to files of the same layer', async () => {
     const { dest } = await unpack(await makeTar([
       { name: 'a', content: 'same' },

@@ -11,7 +11,7 @@ import { compileSeccomp, BPF_MAXINSNS, SECCOMP_RET, type BpfInsn } from '../../s
 import { DEFAULT_PROFILE } from '../../src/seccomp/default-profile.js';
 import { resolveMobyProfile, type MobyProfile } from '../../src/seccomp/moby-profile.js';
 import { AARCH64_SYSCALLS, ARM_SYSCALLS, I386_SYSCALLS, X32_SYSCALLS, X86_64_SYSCALLS } from '../../src/seccomp/syscalls.js';
-import { parseSpec } from '../../src/spec/load.js';
+import { parseSpec } from '../../src/spec/validate.js';
 import type { SpecSeccomp } from '../../src/spec/schema.js';
 import { AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, runBpf, seccompData } from './bpf-run.js';
 

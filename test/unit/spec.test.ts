@@ -6,9 +6,10 @@ import { RuntimeError } from '../../src/errors.js';
 import { defaultSpec, OCI_VERSION } from '../../src/spec/defaults.js';
 import { jsonPath } from '../../src/spec/errors.js';
 import { parseJson, stringifyJson } from '../../src/spec/json.js';
-import { loadSpec, parseProcess, parseSpec, SpecError } from '../../src/spec/load.js';
+import { loadSpec, SpecError } from '../../src/spec/load.js';
 import { sysctlDotted, sysctlNamespace } from '../../src/spec/rules.js';
 import type { Spec } from '../../src/spec/schema.js';
+import { parseProcess, parseSpec } from '../../src/spec/validate.js';
 
 /** The default config.json, edited, as the plain JSON value that arrives from disk. */
 function config(edit: (spec: Spec) => void = () => {}, rootless = false): unknown {
@@ -253,23 +254,23 @@ describe('loadSpec', () => {
     return bundle;
   }
 
-  it('reads <bundle>/config.json', () => {
-    const spec = loadSpec(bundleWith(JSON.stringify(defaultSpec({ rootless: false }))));
+  it('reads <bundle>/config.json', async () => {
+    const spec = await loadSpec(bundleWith(JSON.stringify(defaultSpec({ rootless: false }))));
     expect(spec.process?.args).toEqual(['sh']);
   });
 
-  it('reports a missing config.json with its path', () => {
+  it('reports a missing config.json with its path', async () => {
     bundle = mkdtempSync(join(tmpdir(), 'ts-runc-spec-'));
-    expect(() => loadSpec(bundle)).toThrow(`config.json: cannot read ${join(bundle, 'config.json')}: ENOENT`);
+    await expect(loadSpec(bundle)).rejects.toThrow(`config.json: cannot read ${join(bundle, 'config.json')}: ENOENT`);
   });
 
-  it('reports a JSON syntax error', () => {
-    expect(() => loadSpec(bundleWith('{"ociVersion": '))).toThrow(/^config.json: not valid JSON: /);
+  it('reports a JSON syntax error', async () => {
+    await expect(loadSpec(bundleWith('{"ociVersion": '))).rejects.toThrow(/^config.json: not valid JSON: /);
   });
 
-  it('keeps RLIM_INFINITY (2^64-1) exact instead of rounding it to 2^64', () => {
+  it('keeps RLIM_INFINITY (2^64-1) exact instead of rounding it to 2^64', async () => {
     const text = JSON.stringify(defaultSpec({ rootless: false })).replace('"hard":1024', '"hard":18446744073709551615');
-    const spec = loadSpec(bundleWith(text));
+    const spec = await loadSpec(bundleWith(text));
     expect(spec.process?.rlimits?.[0]?.hard).toBe(18446744073709551615n);
   });
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { execInContainer } from '../../container/exec.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { parseJson } from '../../spec/json.js';
-import { loadProcess, loadSpec, parseProcess } from '../../spec/load.js';
+import { checkProcess, loadProcess, loadSpec } from '../../spec/load.js';
 import type { SpecProcess } from '../../spec/schema.js';
 import { bool, flagLabel, int, list, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 import type { Command, Context } from '../command.js';
@@ -61,7 +61,7 @@ export function parseSubCgroups(values: string[]): Record<string, string> {
  * process.json as runc reads it: a process without "user" runs as root (runc's newProcess
  * takes the zero uid and gid), though config.json's process must name one.
  */
-function loadExecProcess(file: string): SpecProcess {
+async function loadExecProcess(file: string): Promise<SpecProcess> {
   let raw: unknown;
   try {
     raw = parseJson(readFileSync(file, 'utf8'));
@@ -69,9 +69,9 @@ function loadExecProcess(file: string): SpecProcess {
     return loadProcess(file); // unreadable or not JSON: its error says which
   }
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('user' in raw)) {
-    return parseProcess({ ...raw, user: { uid: 0, gid: 0 } }, 'process.json');
+    return checkProcess({ ...raw, user: { uid: 0, gid: 0 } }, 'process.json');
   }
-  return parseProcess(raw, 'process.json');
+  return checkProcess(raw, 'process.json');
 }
 
 /** The flags that shape the process; process.json replaces them all, so they do not mix with --process. */
@@ -93,14 +93,14 @@ function consoleSize(text: string): { width: number; height: number } {
   return { width, height };
 }
 
-function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess {
+async function buildProcess(context: Context, id: string, parsed: Parsed): Promise<SpecProcess> {
   const file = str(parsed, 'process');
   const args = parsed.positionals.slice(1);
   if (file) {
     if (args.length > 0) throw new RuntimeError(`exec: --process ${file} gives the command; the words ${JSON.stringify(args.join(' '))} would be ignored`);
     const mixed = PROCESS_FLAGS.filter((name) => parsed.flags.has(name)).map(flagLabel);
     if (mixed.length > 0) throw new RuntimeError(`exec: ${mixed.join(', ')} cannot be combined with --process (put it in ${file})`);
-    const fromFile = loadExecProcess(file);
+    const fromFile = await loadExecProcess(file);
     // --tty beside --process is accepted when it says what the file says (a caller may pass both)
     if (parsed.flags.has('tty') && bool(parsed, 'tty') !== (fromFile.terminal ?? false)) {
       throw new RuntimeError(`exec: --tty=${bool(parsed, 'tty')} contradicts "terminal": ${fromFile.terminal ?? false} in ${file}`);
@@ -108,7 +108,7 @@ function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess
     return fromFile;
   }
   if (args.length === 0) throw new RuntimeError('exec: a command is required (or --process)');
-  const base = loadSpec(context.store.read(id).bundle).process;
+  const base = (await loadSpec(context.store.read(id).bundle)).process;
   const process: SpecProcess = structuredClone(base ?? { args, cwd: '/', user: { uid: 0, gid: 0 } });
   process.args = args;
   process.terminal = bool(parsed, 'tty');
@@ -142,7 +142,7 @@ function buildProcess(context: Context, id: string, parsed: Parsed): SpecProcess
     process.capabilities = { ...c, bounding: add(c.bounding), effective: add(c.effective), permitted: add(c.permitted) };
   }
   if (bool(parsed, 'no-new-privs')) process.noNewPrivileges = true;
-  return parseProcess(process, 'exec flags');
+  return checkProcess(process, 'exec flags');
 }
 
 export const command: Command = {
@@ -156,7 +156,7 @@ export const command: Command = {
     if (id === undefined) throw new RuntimeError(`exec: <container-id> is required (usage: ts-runc exec ${command.synopsis})`);
     try {
       return await execInContainer(context.store, id, {
-        process: buildProcess(context, id, parsed),
+        process: await buildProcess(context, id, parsed),
         detach: bool(parsed, 'detach'),
         pidFile: str(parsed, 'pid-file'),
         consoleSocket: str(parsed, 'console-socket'),

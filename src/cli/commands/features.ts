@@ -4,7 +4,7 @@ import { KNOWN_MOUNT_OPTIONS } from '../../plan/mount-options.js';
 import { detectMode } from '../../cgroups/hierarchy.js';
 import { SUPPORTED_ACTIONS, SUPPORTED_ARCHES, SUPPORTED_FLAGS, SUPPORTED_OPERATORS } from '../../seccomp/compile.js';
 import { OCI_VERSION } from '../../spec/defaults.js';
-import { NAMESPACE_TYPES } from '../../spec/schema.js';
+import { NAMESPACE_TYPES } from '../../spec/namespaces.js';
 import { TS_RUNC_VERSION } from '../../version.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';

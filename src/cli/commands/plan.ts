@@ -26,7 +26,7 @@ export const command: Command = {
     const parsed = parseFlags(argv, FLAGS, 'plan');
     const [given] = checkArgs(parsed, 'plan', command.synopsis);
     const bundle = resolve(str(parsed, 'bundle') ?? '.');
-    const spec = loadSpec(bundle);
+    const spec = await loadSpec(bundle);
     const id = given ?? 'example';
     const plan = compilePlan(spec, {
       bundle,

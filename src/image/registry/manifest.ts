@@ -6,7 +6,7 @@
  * (distribution spec "Pulling an Image Manifest"). The bytes are kept exactly as sent:
  * the digest is the sha256 of those bytes, and a re-serialized JSON would hash differently.
  */
-import { createHash } from 'node:crypto';
+import { crypto } from '../../crypto.js';
 import { RuntimeError } from '../../errors.js';
 import { digestHex } from '../blob-store.js';
 import { MEDIA_TYPES, type ImageIndex, type Manifest } from '../types.js';
@@ -24,7 +24,7 @@ export type Fetched =
   | { kind: 'manifest'; digest: string; bytes: Buffer; mediaType: string; manifest: Manifest };
 
 export function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return `sha256:${crypto().createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /** GET a manifest or list by tag or digest; a digest is checked against the bytes. */
