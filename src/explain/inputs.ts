@@ -16,7 +16,7 @@ import { networkDir } from '../network/networks.js';
 import { freePort, type PortMapping } from '../network/ports.js';
 import type { NetworkRequest } from '../network/request.js';
 import { checkSpecOnHost } from '../spec/host-rules.js';
-import { loadSpec, parseSpec } from '../spec/load.js';
+import { checkSpec, loadSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import { containerDir } from '../storage.js';
 import { explainBirth, type BirthInput, type BirthLine } from './birth.js';
@@ -34,7 +34,7 @@ export interface ExplainOptions {
 /** `explain -b BUNDLE`. */
 export async function explainBundle(bundleDir: string, options: ExplainOptions): Promise<BirthLine[]> {
   const bundle = resolve(bundleDir);
-  const spec = loadSpec(bundle);
+  const spec = await loadSpec(bundle);
   return explainSpec(spec, bundle, resolve(bundle, spec.root?.path ?? 'rootfs'), options);
 }
 
@@ -43,7 +43,7 @@ export async function explainImage(storage: string, image: string, run: Omit<Ima
   const dir = containerDir(storage, options.id);
   const preview = previewImageBundle({ storage, image, dir, container: options.id, root: options.root, run });
   // What create's loadSpec would make of the config.json makeImageBundle writes.
-  const spec = parseSpec(JSON.parse(JSON.stringify(preview.spec)));
+  const spec = await checkSpec(JSON.parse(JSON.stringify(preview.spec)));
   return explainSpec(spec, dir, preview.rootfs, options, { ref: image, overlay: preview.overlay, rootfs: preview.rootfs });
 }
 

@@ -36,7 +36,7 @@ export interface TraceOptions {
 }
 
 export async function traceContainer(store: StateStore, options: TraceOptions): Promise<TraceResult> {
-  if (loadSpec(resolve(options.bundle)).process?.terminal) {
+  if ((await loadSpec(resolve(options.bundle))).process?.terminal) {
     throw new RuntimeError('explain --trace: process.terminal is true in config.json; the trace runs the program with its output on stderr, ' +
       'not on a terminal: set "terminal": false');
   }

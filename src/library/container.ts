@@ -15,8 +15,7 @@ import { ociState } from '../container/status.js';
 import { RuntimeError } from '../errors.js';
 import type { InitProcess } from '../process/init-process.js';
 import { signalNumber } from '../process/signals.js';
-import { loadSpec } from '../spec/load.js';
-import { parseProcess } from '../spec/load.js';
+import { checkProcess, loadSpec } from '../spec/load.js';
 import type { SpecProcess } from '../spec/schema.js';
 import type { OciState, StateStore } from '../state/container-state.js';
 
@@ -95,7 +94,7 @@ export class Container {
   /** Run a process in the running container and collect its output. */
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (argv.length === 0) throw new RuntimeError('exec: a command is required');
-    const process = this.processFor(argv, options);
+    const process = await this.processFor(argv, options);
     const n = `${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
     const files = [join(this.context.scratch, `exec-${n}.out`), join(this.context.scratch, `exec-${n}.err`)];
     const fds = files.map((f) => openSync(f, 'w'));
@@ -111,15 +110,15 @@ export class Container {
   }
 
   /** The container's own process (config.json), with these args: what `ts-runc exec ID cmd` runs. */
-  private processFor(argv: readonly string[], options: ExecOptions): SpecProcess {
-    const base = loadSpec(this.context.store.read(this.id).bundle).process;
+  private async processFor(argv: readonly string[], options: ExecOptions): Promise<SpecProcess> {
+    const base = (await loadSpec(this.context.store.read(this.id).bundle)).process;
     const process: SpecProcess = structuredClone(base ?? { args: [...argv], cwd: '/', user: { uid: 0, gid: 0 } });
     process.args = [...argv];
     process.terminal = false;
     process.env = [...(process.env ?? []), ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
     if (options.cwd) process.cwd = options.cwd;
     if (options.user) process.user = { ...process.user, ...options.user };
-    return parseProcess(process, 'exec options');
+    return checkProcess(process, 'exec options');
   }
 
   /** Signal the program, wait for it to exit (SIGKILL after the timeout); its exit status. */
