@@ -92,17 +92,53 @@ static int read_config(void)
 }
 
 /* A unix(7) stream socket, connected to or listening on `path`. */
-static int unix_socket(const char *path, bool listening)
+/*
+ * sockaddr_un holds 108 bytes (unix(7)), and <root>/<64-hex id>/exec.sock under a long
+ * --root does not fit. Such a path is reached through its directory instead:
+ * /proc/self/fd/<dirfd>/<name> is short, and bind(2)/connect(2) resolve the magic link
+ * to the directory itself (conmon does the same for its attach socket).
+ */
+static int socket_address(const char *path, struct sockaddr_un *addr, int *dirfd)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof addr.sun_path) {
+	*dirfd = -1;
+	if (strlen(path) < sizeof addr->sun_path) {
+		strcpy(addr->sun_path, path);
+		return 0;
+	}
+	const char *slash = strrchr(path, '/');
+	if (!slash || strlen(slash + 1) + 32 >= sizeof addr->sun_path) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(addr.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	char dir[PATH_MAX];
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof dir) {
+		errno = ENAMETOOLONG;
 		return -1;
+	}
+	memcpy(dir, path, len);
+	dir[len] = 0;
+	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return -1;
+	snprintf(addr->sun_path, sizeof addr->sun_path, "/proc/self/fd/%d/%s", *dirfd, slash + 1);
+	return 0;
+}
+
+static int unix_socket(const char *path, bool listening)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int dirfd;
+	if (socket_address(path, &addr, &dirfd) < 0)
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		int saved = errno;
+		if (dirfd >= 0)
+			close(dirfd);
+		errno = saved;
+		return -1;
+	}
 	int rc;
 	if (listening) {
 		/* A socket file left by an earlier run would make bind(2) fail with EADDRINUSE. */
@@ -113,8 +149,10 @@ static int unix_socket(const char *path, bool listening)
 	} else {
 		rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
 	}
+	int saved = errno;
+	if (dirfd >= 0)
+		close(dirfd);
 	if (rc < 0) {
-		int saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;

@@ -5,7 +5,8 @@
  * succeeded and an ERROR frame means it did not.
  */
 import { connect } from 'node:net';
-import { unlinkSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { RuntimeError, errnoName } from '../errors.js';
 import { log } from '../log.js';
 import { runHook } from '../hooks/run-hooks.js';
@@ -20,13 +21,26 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
   if (status !== 'created') throw new RuntimeError(`cannot start an already ${status} container`);
 
   const socketPath = store.execSocket(id);
+  // A path past sockaddr_un's 108 bytes (a long --root) is reached through its directory,
+  // as the init bound it (native/init/stage0.c socket_address).
+  let dirFd = Buffer.byteLength(socketPath) >= 108 ? openSync(dirname(socketPath), 'r') : undefined;
+  const closeDir = () => {
+    if (dirFd !== undefined) closeSync(dirFd);
+    dirFd = undefined;
+  };
   const reply = await new Promise<Buffer>((resolve, reject) => {
-    const socket = connect(socketPath);
+    const socket = connect(dirFd === undefined ? socketPath : `/proc/self/fd/${dirFd}/${basename(socketPath)}`);
     const chunks: Buffer[] = [];
-    socket.on('connect', () => unlinkSync(socketPath));
+    socket.on('connect', () => {
+      closeDir();
+      unlinkSync(socketPath);
+    });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', (error) => reject(new RuntimeError(`start ${id}: connect to ${socketPath}: ${error.message}`, { cause: error })));
+    socket.on('error', (error) => {
+      closeDir();
+      reject(new RuntimeError(`start ${id}: connect to ${socketPath}: ${error.message}`, { cause: error }));
+    });
   });
   const [message] = new MessageReader().push(reply);
   if (message?.type === MSG.ERROR) {

@@ -2,6 +2,7 @@
  * The spine, end to end as root: real namespaces, mounts and cgroups on the fixture rootfs,
  * driven through the CLI the way podman and containerd drive runc.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,6 +40,17 @@ suite('run: a container in its own namespaces', () => {
     expect(box.run(['kill', 'sig', 'KILL']).status).toBe(0);
     expect(await exited).toBe(128 + 9);
     expect(box.run(['list', '-q']).stdout).toBe('');
+  });
+
+  it('creates and starts a container under a --root too long for a unix socket path (the barrier is reached through its directory)', () => {
+    const root = join(box.dir, 'a-root-directory-whose-name-is-long-enough-to-push-the-socket-past-108-bytes');
+    const id = 'f'.repeat(64);
+    expect(Buffer.byteLength(join(root, id, 'exec.sock'))).toBeGreaterThan(108);
+    const bundle = box.bundle(['sh', '-c', 'echo started']);
+    const r = spawnSync(TS_RUNC, ['--root', root, 'run', '-b', bundle, id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('started');
+    expect(r.status).toBe(0);
   });
 
   it('gives the container its own hostname', () => {

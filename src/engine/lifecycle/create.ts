@@ -37,7 +37,6 @@ export function imageHolder(id: string): string {
 
 export async function createContainer(storage: string, root: string, request: CreateRequest): Promise<CreateResult> {
   checkRequest(request);
-  checkRootLength(root);
   const name = request.name !== undefined && request.name !== '' ? validateName(request.name) : undefined;
   const image = await resolveImage(storage, request.config.Image, request.pull, request.platform);
   const store = new ContainerStore(storage);
@@ -105,18 +104,6 @@ export async function createContainer(storage: string, root: string, request: Cr
     }
     if (!named) store.releaseName(record.Name, id);
     throw error instanceof RuntimeError ? new RuntimeError(error.message, { exitCode: 125, cause: error }) : error;
-  }
-}
-
-/**
- * The runtime's barrier socket is <root>/<id>/exec.sock, and a unix socket's path holds at
- * most 107 bytes (unix(7), sun_path). With 64-hex ids that leaves 30 bytes for --root: the
- * default /run/ts-runc fits; a long one is refused now, not at the first start.
- */
-function checkRootLength(root: string): void {
-  const longest = Buffer.byteLength(resolve(root)) + 1 + 64 + '/exec.sock'.length;
-  if (longest > 107) {
-    throw new RuntimeError(`--root ${root} is too long for the engine's containers: <root>/<64-hex id>/exec.sock must fit a unix socket's 107 bytes (use a --root of at most ${107 - 75} bytes)`, { exitCode: 125 });
   }
 }
 
