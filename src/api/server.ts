@@ -12,7 +12,7 @@
  */
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
@@ -96,7 +96,7 @@ function engineId(storage: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {
-    const id = randomBytes(32).toString('hex');
+    const id = crypto().randomBytes(32).toString('hex');
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, `${id}\n`, { mode: 0o600 });
     return id;

@@ -16,7 +16,7 @@
  * store. An entry whose image is gone (removed by `image rm` or `image prune`) is a miss.
  * `pruneBuildCache` removes the cached images no tag or container uses, and the index.
  */
-import { createHash } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode, errorMessage } from '../errors.js';
@@ -35,7 +35,7 @@ export function cacheDir(storage: string): string {
 }
 
 export function cacheKey(parent: string | undefined, createdBy: string, extra = ''): string {
-  return createHash('sha256').update(JSON.stringify([parent ?? 'scratch', createdBy, extra])).digest('hex');
+  return crypto().createHash('sha256').update(JSON.stringify([parent ?? 'scratch', createdBy, extra])).digest('hex');
 }
 
 export class BuildCache {

@@ -14,7 +14,7 @@
  * deleting its containers, unmounting what is mounted below its directory and removing it.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { log } from '../log.js';
@@ -43,7 +43,7 @@ export class WorkDir {
   constructor(readonly storage: string, root: string | undefined) {
     const base = buildDir(storage);
     mkdirSync(base, { recursive: true, mode: 0o700 });
-    this.dir = join(base, `${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.dir = join(base, `${process.pid}-${crypto().randomBytes(4).toString('hex')}`);
     mkdirSync(this.dir, { mode: 0o700 });
     this.record = { pid: process.pid, startTime: pidStartTime(process.pid), root: root ?? join(this.dir, 'state'), containers: [] };
     this.save();

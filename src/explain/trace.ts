@@ -5,7 +5,7 @@
  * explanation. The only mode of explain that changes the host, and it cleans up: the
  * container is deleted (--force) whatever happens.
  */
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../crypto.js';
 import { createContainer } from '../container/create.js';
 import { deleteContainer } from '../container/delete.js';
 import { waitInForeground } from '../container/foreground.js';
@@ -40,7 +40,7 @@ export async function traceContainer(store: StateStore, options: TraceOptions): 
     throw new RuntimeError('explain --trace: process.terminal is true in config.json; the trace runs the program with its output on stderr, ' +
       'not on a terminal: set "terminal": false');
   }
-  const id = options.id ?? `explain-${randomBytes(4).toString('hex')}`;
+  const id = options.id ?? `explain-${crypto().randomBytes(4).toString('hex')}`;
   const steps = new Map<number, StepTrace>();
   const output = options.outputFd ?? 2;
   const { init } = await createContainer(store, {

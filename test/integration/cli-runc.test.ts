@@ -89,7 +89,7 @@ suite('the CLI as runc shows it', () => {
     for (const line of lines) expect(line).toMatch(LOGRUS_TEXT);
     // The init reports each step, with its pid in the container's pid namespace (1).
     expect(r.stderr).toMatch(/level=debug msg="ts-runc-init\[1\]: step 1\/\d+ make \/ rslave: start"/);
-    expect(r.stderr).toMatch(/level=debug msg="ts-runc-init\[1\]: step \d+\/\d+ pivot_root[^"]*: done"/);
+    expect(r.stderr).toMatch(/level=debug msg="ts-runc-init\[1\]: step \d+\/\d+ pivot_root[^"]*: done( in \d+ ns)?"/);
     // The log pipe is close-on-exec: the container's process has only stdio (and ls's own
     // directory fd), as without --debug.
     expect(r.stdout).toBe(box.run(['run', '-b', bundle, 'quiet']).stdout);

@@ -10,7 +10,7 @@
  * opened through /proc), which signals SIGWINCH to it as a terminal's resize does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../../crypto.js';
 import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { containerView } from '../../engine/containers/status.js';
 import { tsRuncCommand } from '../../engine/paths.js';
@@ -90,7 +90,7 @@ async function create({ req, res, params, ctx }: Call): Promise<void> {
   if (!view.state.Running) throw new ApiError(409, `Container ${record.Id} is not running`);
   const detachKeys = field(body, 'DetachKeys', 'string', '');
   detachKeyBytes(detachKeys || 'ctrl-p,ctrl-q');
-  const id = randomBytes(32).toString('hex');
+  const id = crypto().randomBytes(32).toString('hex');
   execs.set(id, {
     ID: id, ContainerID: record.Id, Cmd: cmd, Env: stringList(body, 'Env'),
     User: field(body, 'User', 'string', ''), WorkingDir: field(body, 'WorkingDir', 'string', ''),

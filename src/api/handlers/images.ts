@@ -4,7 +4,7 @@
  * (src/image/registry/). Image names hold slashes, so routes take the rest of the path.
  */
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../../crypto.js';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -267,7 +267,7 @@ async function create(call: Call): Promise<void> {
 async function bodyToFile(req: IncomingMessage, ctx: ApiContext, suffix: string): Promise<string> {
   const tmpDir = join(store(ctx).dir, 'tmp');
   mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
-  const file = join(tmpDir, `api-${process.pid}-${randomBytes(4).toString('hex')}${suffix}`);
+  const file = join(tmpDir, `api-${process.pid}-${crypto().randomBytes(4).toString('hex')}${suffix}`);
   await pipeline(req, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   return file;
 }

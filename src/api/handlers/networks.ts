@@ -4,7 +4,7 @@
  * the sha256 of its name and creation time: stable, 64 hex as docker's, and any unique
  * prefix finds it, as does its name.
  */
-import { createHash } from 'node:crypto';
+import { crypto } from '../../crypto.js';
 import { describeNetwork, type NetworkView } from '../../network/inspect.js';
 import { createNetwork, listNetworks, loadNetwork, type NetworkDef } from '../../network/networks.js';
 import { removeNetwork } from '../../network/remove.js';
@@ -28,7 +28,7 @@ export function networkRoutes(router: Router): void {
 }
 
 export function networkId(def: NetworkDef): string {
-  return createHash('sha256').update(`${def.name}\0${def.created}`).digest('hex');
+  return crypto().createHash('sha256').update(`${def.name}\0${def.created}`).digest('hex');
 }
 
 /** Every network, the default one included (written on first use, as the CLI does). */
@@ -53,7 +53,7 @@ function view(ctx: ApiContext, def: NetworkDef, detail: NetworkView = describeNe
   const prefix = def.subnet.split('/')[1];
   const containers: Record<string, unknown> = {};
   for (const c of detail.containers) {
-    containers[c.id] = { Name: c.names.find((n) => n !== c.id && !c.id.startsWith(n)) ?? c.names[0] ?? c.id, EndpointID: createHash('sha256').update(`${def.name}\0${c.id}`).digest('hex'), MacAddress: '', IPv4Address: `${c.ip}/${prefix}`, IPv6Address: '' };
+    containers[c.id] = { Name: c.names.find((n) => n !== c.id && !c.id.startsWith(n)) ?? c.names[0] ?? c.id, EndpointID: crypto().createHash('sha256').update(`${def.name}\0${c.id}`).digest('hex'), MacAddress: '', IPv4Address: `${c.ip}/${prefix}`, IPv6Address: '' };
   }
   return {
     Name: def.name,

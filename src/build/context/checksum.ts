@@ -5,7 +5,8 @@
  * does. Owners are not either: COPY gives every file the same owner (root, or --chown,
  * which is in the key through the instruction text).
  */
-import { createHash, type Hash } from 'node:crypto';
+import { crypto } from '../../crypto.js';
+type Hash = ReturnType<ReturnType<typeof crypto>['createHash']>;
 import { lstatSync, readFileSync, readlinkSync, readdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext, SourcePath } from './context.js';
@@ -13,14 +14,14 @@ import type { BuildContext, SourcePath } from './context.js';
 /** "file:<hex>" for one file, "dir:<hex>" for one directory, "multi:<hex>" for several (Docker's history text). */
 export function sourcesChecksum(context: BuildContext | undefined, sources: SourcePath[]): string {
   const parts = sources.map((source) => {
-    const hash = createHash('sha256');
+    const hash = crypto().createHash('sha256');
     const stats = lstatSync(source.host);
     hashEntry(hash, '.', source.host);
     if (stats.isDirectory()) hashTree(hash, context, source.rel, source.host);
     return { kind: stats.isDirectory() ? 'dir' : 'file', hex: hash.digest('hex') };
   });
   if (parts.length === 1) return `${parts[0]!.kind}:${parts[0]!.hex}`;
-  const all = createHash('sha256');
+  const all = crypto().createHash('sha256');
   for (const part of parts) all.update(`${part.kind}:${part.hex}\n`);
   return `multi:${all.digest('hex')}`;
 }

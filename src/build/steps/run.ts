@@ -17,7 +17,7 @@
  */
 import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../../crypto.js';
 import { RuntimeError } from '../../errors.js';
 import { closeFd, unixSocketPair } from '../../sys/libc.js';
 import { containerDir } from '../../storage.js';
@@ -62,7 +62,7 @@ export async function runStep(step: RunStep): Promise<RunResult> {
   ]);
   // 12 hex digits, what Docker prints of a container id: the init's socket path
   // (<root>/<id>/exec.sock) must fit in sockaddr_un's 108 bytes.
-  const id = randomBytes(6).toString('hex');
+  const id = crypto().randomBytes(6).toString('hex');
   const dir = containerDir(step.storage, id);
   const state = new StateStore(step.work.root);
   step.work.addContainer(id); // before anything exists, so a killed build's successor finds it
