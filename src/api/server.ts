@@ -198,6 +198,13 @@ export async function startService(options: ServiceOptions, logger: Log = log())
   }
   if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
   logger.info(`API listening on ${options.host}`, { storage: options.storage, root: options.root, pid: process.pid });
+  // As dockerd at boot: containers with restart policy always/unless-stopped that are not
+  // running (a reboot, a killed monitor) are started again, by the same function as
+  // `ts-runc container start --all`. In the background: the socket answers meanwhile.
+  void import('../engine/lifecycle/start.js').then(({ startAll }) => startAll(options.storage)).then(({ started, failed }) => {
+    if (started.length > 0) logger.info(`restart policy: started ${started.length} container(s)`, { ids: started });
+    for (const f of failed) logger.warn(`restart policy: could not start ${f.id}: ${f.error}`);
+  }, (error: unknown) => logger.warn(`restart policy: ${errorMessage(error)}`));
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { containerView } from '../../engine/containers/status.js';
 import { tsRuncCommand } from '../../engine/paths.js';
 import { setWindowSize } from '../../sys/libc.js';
@@ -150,7 +150,8 @@ function execPty(exec: ExecInstance): string | undefined {
 function applySize(exec: ExecInstance, rows: number, cols: number): boolean {
   const pty = execPty(exec);
   if (!pty) return false;
-  const fd = openSync(pty, 'r+');
+  // O_NOCTTY: the service must never take a container's pty as its controlling terminal
+  const fd = openSync(pty, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
   try {
     setWindowSize(fd, rows, cols);
   } finally {
