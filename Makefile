@@ -23,7 +23,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: FORCE all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack install uninstall clean distclean
+        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack bench-monitor install uninstall clean distclean
 
 all: build
 
@@ -51,7 +51,12 @@ dist/bundle/.built: dist/.built dist/version.js scripts/bundle.mjs
 	@touch $@
 FORCE:
 
-native: $(INIT_BIN) $(MONITOR_BIN) $(PID1_BIN)
+# network connect: a netlink socket opened inside a running container's network namespace
+NETNS_SOCKET_BIN := build/ts-runc-netns-socket
+native: $(INIT_BIN) $(MONITOR_BIN) $(PID1_BIN) $(NETNS_SOCKET_BIN)
+$(NETNS_SOCKET_BIN): native/netns-socket/main.c
+	@mkdir -p $(@D)
+	$(CC) $(INIT_CFLAGS) -o $@ $<
 INIT_SOURCES := $(wildcard native/init/*.c)
 $(INIT_BIN): $(INIT_SOURCES) $(wildcard native/init/*.h)
 	@mkdir -p $(@D)
@@ -133,6 +138,10 @@ bench-unpack: setup build fixture
 # per-container network set-up: the netlink library against `ip` commands (bench/network.mjs)
 bench-network: setup build
 	$(NODE_BIN)/node bench/network.mjs
+
+# the container monitor against Debian's conmon: memory per container, log throughput (bench/monitor.mjs)
+bench-monitor: setup build fixture
+	$(NODE_BIN)/node bench/monitor.mjs
 
 # start-up of bin/ts-runc, the installed launcher and Node single executables (bench/startup.mjs)
 bench-startup: setup build fixture

@@ -84,6 +84,7 @@ cp -r dist "$STAGE/dist" && rm -f "$STAGE/dist/.built"
 install -m 0755 build/ts-runc-init "$STAGE/build/ts-runc-init"
 install -m 0755 build/ts-runc-monitor "$STAGE/build/ts-runc-monitor"
 install -m 0755 build/ts-runc-pid1 "$STAGE/build/ts-runc-pid1"
+install -m 0755 build/ts-runc-netns-socket "$STAGE/build/ts-runc-netns-socket"
 cp package.json "$STAGE/package.json"
 # The production dependencies, as package-lock.json lists them (optional ones, such as
 # koffi's prebuilt binaries for other platforms, only when present).

@@ -43,6 +43,7 @@ static struct report cleanup_report = {{-1, report_event}, "", 0, 0};
 static pid_t init_pid, cleanup_pid, health_pid;
 static int init_exited, init_status, cleanup_exited;
 static int start_requested, no_restart, restart_after_cleanup;
+static unsigned starts; /* runs of HOOK init: the first is START's, the others restarts */
 static long backoff_ms;
 static struct timespec started_mono;
 static struct handler restart_timer, health_timer;
@@ -93,6 +94,7 @@ static void start_container(void) {
   }
   orphan_count = 0;
   init_exited = 0;
+  starts++;
   init_pid = hook_spawn("init", fds, &init_report.h.fd, env);
   for (int i = 0; i < 3; i++)
     if (fds[i] >= 0) close(fds[i]);
@@ -115,7 +117,7 @@ static void container_exited(int status) {
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
   timer_arm(&health_timer, 0, 0);
   streams_drain_and_close();
-  clock_gettime(CLOCK_REALTIME, &st.finished);
+  state_stamp(st.finished);
   st.exit_code = code;
   st.pid = 0;
   int restart = should_restart(code);
@@ -128,7 +130,7 @@ static void container_exited(int status) {
 }
 
 static void finish_start(void) {
-  int first = st.status == ST_CREATED;
+  int first = starts == 1;
   init_pid = 0;
   console_poll(); /* a master that arrived in the same instant as the report */
   console_close();
@@ -141,7 +143,7 @@ static void finish_start(void) {
     st.exit_code = 0;
     st.oom_killed = 0;
     st.error[0] = '\0';
-    clock_gettime(CLOCK_REALTIME, &st.started);
+    state_stamp(st.started);
     clock_gettime(CLOCK_MONOTONIC, &started_mono);
     state_write();
     char frame[40];
@@ -165,7 +167,7 @@ static void finish_start(void) {
   }
   json_get_int(init_report.text, "exitCode", &code);
   streams_drain_and_close();
-  clock_gettime(CLOCK_REALTIME, &st.finished);
+  state_stamp(st.finished);
   st.exit_code = (int)code;
   st.pid = 0;
   snprintf(st.error, sizeof st.error, "%s", message);
@@ -273,7 +275,7 @@ void child_no_restart(void) {
 
 void child_terminate(void) {
   child_no_restart();
-  if (!monitor_done && st.status == ST_CREATED && !init_pid) finish();
+  if (!monitor_done && !start_requested) finish(); /* never started: nothing to wait for */
 }
 
 void child_reap(void) {

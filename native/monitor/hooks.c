@@ -25,6 +25,14 @@ pid_t hook_spawn(const char *verb, const int fds[3], int *report_fd, char *const
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
+    if (oom_score_adj_original[0]) {
+      int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+      if (oom >= 0) {
+        ssize_t w = write(oom, oom_score_adj_original, strlen(oom_score_adj_original));
+        (void)w;
+        close(oom);
+      }
+    }
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     int src[4] = {fds[0], fds[1], fds[2], report[1]};
     int high[4];

@@ -16,7 +16,8 @@
  *   3. prctl(PR_SET_CHILD_SUBREAPER): orphans below us (the container) come to us;
  *   4. chdir(DIR), lock it (flock(2) on the directory: one monitor per container), write
  *      monitor.pid ("<pid> <starttime>", field 22 of /proc/self/stat, so a recycled pid is
- *      never mistaken for us), state.json ("created"), bind attach.sock;
+ *      never mistaken for us), state.json ("created", or the last run's exit: state.c),
+ *      bind attach.sock;
  *   5. "ready\n" on --ready-fd (or "error: …\n" if a step failed), then the event loop.
  *
  * Where each part lives (monitor.h lists them all):
@@ -161,6 +162,23 @@ static void write_pid_file(void) {
   if (rename("monitor.pid.tmp", "monitor.pid") < 0) die("rename monitor.pid: %s", strerror(errno));
 }
 
+/* The OOM killer should take a container before its monitor: a dead monitor loses the
+ * container's output and exit status. Like containerd's shim, the monitor sets its own
+ * oom_score_adj to -999 (proc(5)); the hooks get the original back (hooks.c), so the
+ * container does not inherit the monitor's protection. Best effort: needs CAP_SYS_RESOURCE. */
+char oom_score_adj_original[16];
+
+static void protect_from_oom(void) {
+  int fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, oom_score_adj_original, sizeof oom_score_adj_original - 1);
+  if (n > 0) {
+    oom_score_adj_original[n] = '\0';
+    if (pwrite(fd, "-999", 4, 0) != 4) oom_score_adj_original[0] = '\0';
+  } else oom_score_adj_original[0] = '\0';
+  close(fd);
+}
+
 static void signal_event(struct handler *h, uint32_t events) {
   (void)events;
   struct signalfd_siginfo si;
@@ -181,6 +199,7 @@ int main(int argc, char **argv) {
   if (flock(dirfd, LOCK_EX | LOCK_NB) < 0)
     die("%s: %s", opt.dir, errno == EWOULDBLOCK ? "another monitor is running for this container" : strerror(errno));
   umask(022);
+  protect_from_oom();
 
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
@@ -198,7 +217,7 @@ int main(int argc, char **argv) {
   loop_add(&signals, EPOLLIN);
   child_init();
   log_open();
-  st.status = ST_CREATED;
+  state_load();
   state_write();
   attach_listen();
   write_pid_file();

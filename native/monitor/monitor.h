@@ -39,8 +39,8 @@ struct state {
   enum status status;
   pid_t pid;
   int exit_code;
-  struct timespec started;
-  struct timespec finished;
+  char started[40];  /* RFC 3339, as written (state_stamp) */
+  char finished[40];
   int restart_count;
   int oom_killed;
   char error[1024];
@@ -48,6 +48,10 @@ struct state {
 extern struct state st;
 
 void state_write(void);
+/* Starts from the previous monitor's state.json, if any (state_load). */
+void state_load(void);
+/* now, as state.json writes it, into st.started or st.finished */
+void state_stamp(char out[40]);
 /* "2026-12-04T20:00:00.123456789Z" into out (>= 32 bytes); Docker's zero time for {0,0} */
 void format_time(char *out, size_t cap, const struct timespec *t);
 
@@ -146,6 +150,8 @@ extern int monitor_done;
 /* Forks `HOOK... verb` with stdio from fds (-1: /dev/null) and fd 3 = the write end of a
  * pipe whose read end is returned in *report_fd (-1 when report_fd is NULL). extra_env
  * entries ("K=V", NULL-terminated) are added to the environment. */
+/* the monitor's oom_score_adj before it lowered it (main.c), "" if unchanged */
+extern char oom_score_adj_original[16];
 pid_t hook_spawn(const char *verb, const int fds[3], int *report_fd, char *const extra_env[]);
 
 #endif

@@ -32,10 +32,49 @@ void format_time(char *out, size_t cap, const struct timespec *t) {
            tm.tm_hour, tm.tm_min, tm.tm_sec, t->tv_nsec);
 }
 
+void state_stamp(char out[40]) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  format_time(out, 40, &now);
+}
+
+/*
+ * A monitor started for a container that ran before (`container start` after a stop)
+ * keeps what its predecessor recorded until START: ExitCode, StartedAt, FinishedAt,
+ * OOMKilled and Error stay, so the container reads as exited, not as never started.
+ * A predecessor that died while the container ran (state "running") left no exit code:
+ * 255, as Docker records a container whose daemon crashed. RestartCount starts at 0 again,
+ * as at Docker's `start`.
+ */
+void state_load(void) {
+  static const struct timespec zero;
+  format_time(st.started, sizeof st.started, &zero);
+  format_time(st.finished, sizeof st.finished, &zero);
+  st.status = ST_CREATED;
+  char text[8192];
+  int fd = open("state.json", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return;
+  text[n] = '\0';
+  char status[16];
+  long long code = 0;
+  int oom = 0;
+  if (!json_get_string(text, "Status", status, sizeof status)) return;
+  if (strcmp(status, "created") == 0) return;
+  st.status = ST_EXITED;
+  if (json_get_int(text, "ExitCode", &code)) st.exit_code = (int)code;
+  if (strcmp(status, "exited") != 0) st.exit_code = 255;
+  json_get_string(text, "StartedAt", st.started, sizeof st.started);
+  json_get_string(text, "FinishedAt", st.finished, sizeof st.finished);
+  if (json_get_bool(text, "OOMKilled", &oom)) st.oom_killed = oom;
+  json_get_string(text, "Error", st.error, sizeof st.error);
+}
+
 void state_write(void) {
-  char started[40], finished[40], error[sizeof st.error * 6 + 1], text[sizeof error + 512];
-  format_time(started, sizeof started, &st.started);
-  format_time(finished, sizeof finished, &st.finished);
+  char error[sizeof st.error * 6 + 1], text[sizeof error + 512];
+  const char *started = st.started, *finished = st.finished;
   error[json_escape(error, st.error, strlen(st.error))] = '\0';
   int n = snprintf(text, sizeof text,
                    "{\"Status\":\"%s\",\"Pid\":%d,\"ExitCode\":%d,\"StartedAt\":\"%s\",\"FinishedAt\":\"%s\","

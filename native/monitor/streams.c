@@ -109,7 +109,9 @@ static void stdin_close_now(void) {
 }
 
 static void stdin_event(struct handler *h, uint32_t events) {
-  (void)events;
+  /* The container closed its end (epoll reports EPOLLERR/EPOLLHUP even with no events
+   * asked for, level-triggered: left open, the fd would wake the loop forever). */
+  if (events & (EPOLLERR | EPOLLHUP)) return stdin_close_now();
   int r = obuf_flush(&in_buf, h->fd);
   if (r < 0) return stdin_close_now(); /* EPIPE: the container closed its stdin */
   if (r == 0) {

@@ -35,8 +35,8 @@ const LOADERS = {
   network: () => import('./commands/network.js'),
   volume: () => import('./commands/volume.js'),
   port: () => import('./commands/port.js'),
-  container: () => import('./commands/container.js'),
   system: () => import('./commands/system.js'),
+  container: () => import('./commands/container.js'),
 } satisfies Record<string, Loader>;
 
 export type Verb = keyof typeof LOADERS;

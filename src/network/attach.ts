@@ -69,10 +69,19 @@ export interface VethPlan {
   gateway: string;
 }
 
+/**
+ * The container's MAC on a network, from its address, as Docker makes it (02:42 then the
+ * four bytes of the IPv4 address): a container that comes back with the same address
+ * (restart, reconnect) has the same MAC, so its peers' ARP caches stay right.
+ */
+export function macForAddress(ip: string): string {
+  return ['02', '42', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
+}
+
 /** The veth pair, its host end on the bridge, and eth0 configured inside. */
 export function attachVeth(host: Netlink, container: Netlink, plan: VethPlan): void {
   const temp = `tsp${plan.hostVeth.slice(3)}`;
-  createVethPair(host, plan.hostVeth, { name: temp, netnsPid: plan.pid });
+  createVethPair(host, plan.hostVeth, { name: temp, netnsPid: plan.pid, mac: macForAddress(plan.addressCidr.split('/')[0]!) });
   setMaster(host, plan.hostVeth, plan.bridge);
   setHairpin(host, plan.hostVeth); // a container may reach its own published port (nftables.ts)
   setLinkUp(host, plan.hostVeth);

@@ -23,7 +23,7 @@ import type { Spec } from '../spec/schema.js';
 import { attachVeth, detachVeth, ensureBridge, hostVethName } from './attach.js';
 import { refreshHosts } from './peers.js';
 import { allocate, parseSubnet, release, releaseHeldBy } from './ipam.js';
-import { filterResolvConf, nameFilesFor, readHostResolvConf, renderHosts, writeNameFiles, type NameFiles } from './hosts-files.js';
+import { nameFilesFor, parseExtraHosts, readHostResolvConf, renderHosts, renderResolvConf, writeNameFiles, type NameFiles } from './hosts-files.js';
 import { findNetwork, loadNetwork, networkDir, networkLock, networksLock, type NetworkDef } from './networks.js';
 import { containerTag, deleteScript, deleteStaleRules, deleteTagged, listRules, networkScript, networkTag, portsScript, publishedHostPorts, runNft, tableScript } from './nftables.js';
 import { EXPOSED_PORTS_ANNOTATION, checkNoDuplicateHostPorts, collides, exposedPorts, formatHostAddress, freePort, type HostPort, type PortMapping } from './ports.js';
@@ -43,6 +43,8 @@ export interface Prepared {
   hostname: string;
   /** the io.ts-runc.image.exposed-ports annotation, for -P */
   exposed?: string;
+  /** --add-host's lines (bridge mode: kept in the lease, so peers' changes keep them) */
+  extraHosts?: { ip: string; names: string[] }[];
   /** what `writeNetworkFiles` writes into record.files (when they are the container's own) */
   contents?: { hostname: string; hosts: string; resolv: string };
 }
@@ -85,12 +87,14 @@ export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, 
   switch (mode.kind) {
     case 'host': {
       setNetns(spec, null);
-      ownFiles(spec, prepared, hostname, safeRead('/etc/hosts') || renderHosts(undefined, []), readHostResolvConf());
+      const extra = parseExtraHosts(request.extraHosts ?? [], undefined).map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join('');
+      const resolv = request.dns ? renderResolvConf(readHostResolvConf(), request.dns) : readHostResolvConf();
+      ownFiles(spec, prepared, hostname, (safeRead('/etc/hosts') || renderHosts(undefined, [])) + extra, resolv);
       break;
     }
     case 'none': {
       setNetns(spec, undefined);
-      ownFiles(spec, prepared, hostname, renderHosts(undefined, []), filterResolvConf(readHostResolvConf()));
+      ownFiles(spec, prepared, hostname, renderHosts(undefined, [], parseExtraHosts(request.extraHosts ?? [], undefined)), renderResolvConf(readHostResolvConf(), request.dns));
       break;
     }
     case 'container': {
@@ -109,7 +113,8 @@ export function prepareNetwork(spec: Spec, request: NetworkRequest, id: string, 
       Object.assign(record, { network: prepared.def.name, bridge: prepared.def.bridge, gateway: prepared.def.gateway,
         prefix: parseSubnet(prepared.def.subnet).prefix, hostVeth: hostVethName(root, id) });
       // hosts gets the address once it is leased (allocate)
-      ownFiles(spec, prepared, hostname, renderHosts(undefined, []), filterResolvConf(readHostResolvConf()));
+      prepared.extraHosts = parseExtraHosts(request.extraHosts ?? [], prepared.def.gateway);
+      ownFiles(spec, prepared, hostname, renderHosts(undefined, [], prepared.extraHosts), renderResolvConf(readHostResolvConf(), request.dns));
       break;
     }
   }
@@ -161,11 +166,12 @@ export async function allocateAddress(prepared: Prepared, created: string): Prom
   const { record, def, request } = prepared;
   if (!def || !record.files || !record.hostVeth) return;
   const dir = networkDir(request.storage, def.name);
-  const holder = { container: prepared.id, root: prepared.root, created, names: prepared.names, hostname: prepared.hostname, hostsFile: record.files.hosts, hostVeth: record.hostVeth };
+  const holder = { container: prepared.id, root: prepared.root, created, names: prepared.names, hostname: prepared.hostname, hostsFile: record.files.hosts, hostVeth: record.hostVeth,
+    ...(prepared.extraHosts?.length ? { extraHosts: prepared.extraHosts } : {}) };
   record.ip = withFileLock(networkLock(request.storage, def.name), () => {
     // `network rm` may have run since prepareNetwork read the definition.
     if (!findNetwork(request.storage, def.name)) throw new RuntimeError(`network ${def.name} was removed`);
-    const lease = allocate(dir, parseSubnet(def.subnet), def.gateway, holder, deleteStaleRules);
+    const lease = allocate(dir, parseSubnet(def.subnet), def.gateway, holder, deleteStaleRules, request.ip);
     refreshHosts(dir);
     return lease.ip;
   });
@@ -206,16 +212,7 @@ export function attachNetwork(prepared: Prepared, pid: number, inside: Netlink |
   if (!inside) throw new RuntimeError('no netlink socket inside the container\'s network namespace (is linux.namespaces network set?)');
   const host = Netlink.open();
   try {
-    // The set of networks' lock too: `network rm` of the last other network deletes the
-    // whole table when it sees no other network's rules, so it must not run between our
-    // listing and our adding them.
-    withFileLock(networksLock(record.storage), () => withFileLock(networkLock(record.storage, def.name), () => {
-      const made = ensureBridge(host, def.bridge, `${def.gateway}/${record.prefix}`);
-      const rules = listRules();
-      if (made || !rules.some((r) => r.comment === networkTag(def.name))) {
-        runNft(tableScript() + deleteScript(rules, networkTag(def.name)) + networkScript(def), `network ${def.name}`);
-      }
-    }));
+    ensureNetworkUp(host, record.storage, def);
     attachVeth(host, inside, { pid, hostVeth: record.hostVeth, bridge: def.bridge, addressCidr: `${record.ip}/${record.prefix}`, gateway: def.gateway });
     const { ip, ports } = record;
     const tag = containerTag(prepared.id, record.hostVeth);
@@ -231,6 +228,23 @@ export function attachNetwork(prepared: Prepared, pid: number, inside: Netlink |
   } finally {
     host.close();
   }
+}
+
+/**
+ * The network's bridge (with its gateway address) and its nftables rules, made if missing:
+ * on its first container, and again after a reboot. Under the set of networks' lock too:
+ * `network rm` of the last other network deletes the whole table when it sees no other
+ * network's rules, so it must not run between our listing and our adding them.
+ */
+export function ensureNetworkUp(host: Netlink, storage: string, def: NetworkDef): void {
+  const prefix = parseSubnet(def.subnet).prefix;
+  withFileLock(networksLock(storage), () => withFileLock(networkLock(storage, def.name), () => {
+    const made = ensureBridge(host, def.bridge, `${def.gateway}/${prefix}`);
+    const rules = listRules();
+    if (made || !rules.some((r) => r.comment === networkTag(def.name))) {
+      runNft(tableScript() + deleteScript(rules, networkTag(def.name)) + networkScript(def), `network ${def.name}`);
+    }
+  }));
 }
 
 /**

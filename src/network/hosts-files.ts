@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorCode } from '../errors.js';
+import { RuntimeError, errorCode } from '../errors.js';
+import type { DnsSettings } from './request.js';
 import { containerDir } from '../storage.js';
 
 export interface HostsEntry {
@@ -31,11 +32,12 @@ export function nameFilesFor(storage: string, id: string, root: string): NameFil
   return { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf') };
 }
 
-/** localhost, then the container itself, then its peers (docker's layout). */
-export function renderHosts(self: HostsEntry | undefined, peers: readonly HostsEntry[]): string {
+/** localhost, then --add-host's lines, then the container itself, then its peers (docker's layout). */
+export function renderHosts(self: HostsEntry | undefined, peers: readonly HostsEntry[], extra: readonly HostsEntry[] = []): string {
   const lines = [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
+    ...extra.map((e) => `${e.ip}\t${e.names.join(' ')}`),
   ];
   if (self) lines.push(`${self.ip}\t${self.names.join(' ')}`);
   for (const peer of peers) lines.push(`${peer.ip}\t${peer.names.join(' ')}`);
@@ -86,4 +88,47 @@ export function writeNameFiles(files: NameFiles, hostname: string, hosts: string
   writeInPlace(files.hostname, `${hostname}\n`);
   writeInPlace(files.hosts, hosts);
   writeInPlace(files.resolv, resolv);
+}
+
+/**
+ * --add-host values ("db:10.0.0.5", "db=10.0.0.5", "h:host-gateway", IPv6 "h:[::1]" or
+ * "h:::1") as hosts entries. host-gateway is the address the host has on the container's
+ * network (its bridge's gateway), as Docker's default host-gateway-ip.
+ */
+export function parseExtraHosts(values: readonly string[], gateway: string | undefined): HostsEntry[] {
+  return values.map((value) => {
+    const sep = /[=:]/.exec(value);
+    const name = sep ? value.slice(0, sep.index) : '';
+    let ip = sep ? value.slice(sep.index + 1) : '';
+    if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+    if (!name || !/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(name)) throw new RuntimeError(`--add-host ${value}: expected NAME:IP`);
+    if (ip === 'host-gateway') {
+      if (!gateway) throw new RuntimeError(`--add-host ${value}: host-gateway needs a bridge network (its gateway is the host)`);
+      ip = gateway;
+    }
+    if (!/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/.test(ip)) throw new RuntimeError(`--add-host ${value}: ${JSON.stringify(ip)} is not an IP address`);
+    return { ip, names: [name] };
+  });
+}
+
+/**
+ * resolv.conf as Docker writes it with --dns/--dns-search/--dns-option: each given kind
+ * replaces the host's lines of that kind (nameserver, search, options), the others are
+ * the host's (without loopback nameservers, filterResolvConf).
+ */
+export function renderResolvConf(hostText: string, dns: DnsSettings | undefined): string {
+  const base = filterResolvConf(hostText);
+  if (!dns || (!dns.servers?.length && !dns.search?.length && !dns.options?.length)) return base;
+  for (const server of dns.servers ?? []) {
+    if (!/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/.test(server)) throw new RuntimeError(`--dns ${server}: not an IP address`);
+  }
+  const lines = base.split('\n').filter((line) => line !== '' && !line.startsWith('# ts-runc:'));
+  const keep = (kind: string, given: string[] | undefined) => (given?.length ? [] : lines.filter((l) => new RegExp(`^\\s*${kind}\\s`).test(l)));
+  const out = [
+    ...lines.filter((l) => !/^\s*(nameserver|search|domain|options)\s/.test(l)),
+    ...(dns.search?.length ? [`search ${dns.search.join(' ')}`] : keep('(search|domain)', undefined)),
+    ...(dns.servers?.length ? dns.servers.map((s) => `nameserver ${s}`) : keep('nameserver', undefined)),
+    ...(dns.options?.length ? [`options ${dns.options.join(' ')}`] : keep('options', undefined)),
+  ];
+  return `${out.join('\n')}\n`;
 }

@@ -85,6 +85,8 @@ export interface Lease {
   hostsFile: string;
   /** its host-side veth, which tags its nftables rules */
   hostVeth: string;
+  /** --add-host lines its own /etc/hosts keeps when peers come and go */
+  extraHosts?: { ip: string; names: string[] }[];
 }
 
 /** Does the lease's container still exist? (A create in progress has its directory already.) */
@@ -161,9 +163,19 @@ export function liveLeases(dir: string, reclaim?: (lease: Lease) => void): Lease
  * The first free address after the gateway (wrapping round to the ones before it), leased
  * to `holder`; stale leases are reclaimed on the way (liveLeases). Call with the lock held.
  */
-export function allocate(dir: string, subnet: Subnet, gateway: string, holder: Omit<Lease, 'ip'>, reclaim: (lease: Lease) => void = () => {}): Lease {
+export function allocate(dir: string, subnet: Subnet, gateway: string, holder: Omit<Lease, 'ip'>, reclaim: (lease: Lease) => void = () => {}, wanted?: string): Lease {
   const used = new Set(liveLeases(dir, reclaim).map((l) => ipToInt(l.ip)));
   used.add(ipToInt(gateway));
+  if (wanted !== undefined) {
+    // --ip: that address or an error, never another one
+    const ip = ipToInt(wanted);
+    if (!isHostAddress(subnet, ip)) throw new RuntimeError(`--ip ${wanted}: not a host address of ${formatSubnet(subnet)}`);
+    if (used.has(ip)) throw new RuntimeError(`--ip ${wanted}: the address is already in use${ip === ipToInt(gateway) ? ' (the gateway)' : ''}`);
+    const lease: Lease = { ip: wanted, ...holder };
+    mkdirSync(leasesDir(dir), { recursive: true });
+    writeFileAtomic(join(leasesDir(dir), `${lease.ip}.json`), JSON.stringify(lease), { mode: 0o600 });
+    return lease;
+  }
   const size = subnetSize(subnet);
   const start = ipToInt(gateway) - subnet.base;
   for (let i = 1; i < size; i++) {

@@ -27,6 +27,18 @@ export interface NetworkRequest {
   publish: PortMapping[];
   /** -P: publish every port in the io.ts-runc.image.exposed-ports annotation */
   publishAll: boolean;
+  /** --dns, --dns-search, --dns-option: what resolv.conf says instead of the host's */
+  dns?: DnsSettings;
+  /** --ip: this address on the network, or an error */
+  ip?: string;
+  /** --add-host NAME:IP ("host-gateway" for the network's gateway): more lines of /etc/hosts */
+  extraHosts?: string[];
+}
+
+export interface DnsSettings {
+  servers?: string[];
+  search?: string[];
+  options?: string[];
 }
 
 /** The name the default network has, and what `--network` means for --image containers. */

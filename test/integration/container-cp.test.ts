@@ -102,3 +102,43 @@ describe.runIf(isRoot && haveFixture)('container cp', () => {
     expect(statSync(join(upper, 'new/fixture-version')).uid).toBe(0);
   });
 });
+
+describe.runIf(isRoot && haveFixture && existsSync(join(REPO, 'build/ts-runc-monitor')))('container cp with container run', { timeout: 120_000 }, () => {
+  let box: Sandbox;
+  beforeEach(() => {
+    box = sandbox();
+    const loaded = box.run(['image', 'load', '-i', join(REPO, 'rootfs-fixtures/out/image.tar')]);
+    expect(loaded.status, loaded.stderr).toBe(0);
+  });
+  afterEach(() => {
+    for (const record of new ContainerStore(box.storage).list()) box.run(['container', 'rm', '-f', record.Id], { timeout: 60_000 });
+    box.cleanup();
+  });
+
+  it('a file copied into a stopped container is there when it starts', () => {
+    const created = box.run(['container', 'create', '--name', 'cc', '--network', 'none', 'fixture:3layers', 'cat', '/etc/copied.conf']);
+    expect(created.status, created.stderr).toBe(0);
+    const file = join(box.dir, 'copied.conf');
+    writeFileSync(file, 'from the host\n');
+    expect(box.run(['container', 'cp', file, 'cc:/etc/']).stderr).toBe('');
+    const started = box.run(['container', 'start', '-a', 'cc'], { timeout: 60_000 });
+    expect(started.stdout).toBe('from the host\n');
+  });
+
+  it('copies out of and into a running container, into its volume too', async () => {
+    const r = box.run(['container', 'run', '-d', '--name', 'live', '--network', 'none', '-v', 'vol:/data', 'fixture:3layers', 'sh', '-c', 'echo inside > /tmp/made; sleep 100']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = join(box.dir, 'made');
+    for (let i = 0; i < 100 && !existsSync(out); i++) {
+      box.run(['container', 'cp', 'live:/tmp/made', out]);
+      if (!existsSync(out)) await new Promise((done) => setTimeout(done, 100));
+    }
+    expect(readFileSync(out, 'utf8')).toBe('inside\n');
+    const file = join(box.dir, 'in-volume');
+    writeFileSync(file, 'v\n');
+    expect(box.run(['container', 'cp', file, 'live:/data/']).stderr).toBe('');
+    // the running container's own view: the file is in the volume, not in its layer
+    expect(readFileSync(join(box.storage, 'volumes/vol/_data/in-volume'), 'utf8')).toBe('v\n');
+    expect(box.run(['container', 'exec', 'live', 'cat', '/data/in-volume']).stdout).toBe('v\n');
+  });
+});

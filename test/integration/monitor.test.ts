@@ -61,22 +61,27 @@ async function waitFor<T>(check: () => T | undefined | false, what: string, time
 }
 
 /** A hook script: `init` runs `container` (shell) in the background and reports its pid. */
-function hook(container: string, extra = ''): string {
+function hook(container: string, extra = '', health = ''): string {
   const path = join(work, `hook-${Math.random().toString(36).slice(2)}`);
   writeFileSync(
     path,
     `#!/bin/sh
-# The container is started from a subshell that exits at once, so that it is reparented to
-# the monitor as a real one is (this shell must not reap it), with the hook's stdin (an
-# asynchronous list would get /dev/null).
+# The container is started by setsid -f, whose parent exits at once without waiting for
+# it (a shell might reap its own background job first), so that it is reparented to the
+# monitor as a real one is; it writes its own pid. It gets the hook's stdin (an
+# asynchronous list would get /dev/null) but not fd 3.
 case "$1" in
 init)
-  exec 4<&0
-  ( sh -c '${container.replace(/'/g, `'\\''`)}' <&4 3>&- 4<&- & echo $! > ${work}/pid.$$ )
-  echo "{\\"pid\\":$(cat ${work}/pid.$$)}" >&3 ;;
+  pidfile=${work}/pid.$$
+  setsid -f sh -c 'echo $$ > "$1.tmp" && mv "$1.tmp" "$1" && exec sh -c "$0"' '${container.replace(/'/g, `'\\''`)}' "$pidfile" 3>&-
+  while [ ! -s "$pidfile" ]; do sleep 0.01; done
+  echo "{\\"pid\\":$(cat "$pidfile")}" >&3 ;;
 cleanup)
   echo "cleanup $TS_RUNC_EXIT_CODE $TS_RUNC_RESTARTING" >> ${work}/cleanups
   ${extra}
+  ;;
+health)
+  ${health}
   ;;
 esac
 `,
@@ -128,6 +133,63 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     expect(existsSync(join(dir, 'monitor.pid'))).toBe(false);
   });
 
+  it('splits a line over 16 KiB into pieces without cutting a UTF-8 character, and keeps U+2028 escaped', async () => {
+    // 30,001 "é" (2 bytes each) after one "x": no 16 KiB boundary falls between characters
+    const client = await monitor({ hook: [hook(`printf x; i=0; while [ $i -lt 30001 ]; do printf '\\303\\251'; i=$((i+1)); done; printf '\\n'; printf 'sep\\342\\200\\250ok\\n'`)] });
+    await client.start();
+    await finished();
+    const pieces = logLines().map((l) => l.log);
+    expect(pieces.slice(0, -1).join('')).toBe(`x${'é'.repeat(30001)}\n`);
+    expect(pieces.length).toBe(5); // 60,004 bytes: three pieces of 16,383 or 16,384 bytes and the rest
+    for (const piece of pieces.slice(0, 3)) expect(Buffer.byteLength(piece)).toBeGreaterThanOrEqual(16383);
+    expect(pieces.at(-1)).toBe('sep\u2028ok\n');
+    expect(readFileSync(join(dir, 'container.log'), 'utf8')).toContain('sep\\u2028ok');
+  });
+
+  it('never lets a client that does not read hold up the container; the log gets every byte', async () => {
+    const line = 'a line of container output, as fast as the container can write it';
+    const total = 30_000_000;
+    const client = await monitor({ hook: [hook(`yes '${line}' | head -c ${total}`)] });
+    const slow = await MonitorClient.connect(dir, { stdout: true }); // never reads its stdout
+    await client.start();
+    await finished();
+    const logged = logLines();
+    expect(logged.reduce((sum, l) => sum + Buffer.byteLength(l.log), 0)).toBe(total);
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 0 });
+    let received = 0;
+    slow.stdout.on('data', (d: Buffer) => (received += d.length));
+    await slow.closed;
+    expect(received).toBeLessThan(total); // what it could not take was dropped for it
+  });
+
+  it('writes no log with --log-driver none', async () => {
+    const client = await monitor({ hook: [hook('echo not logged')], logDriver: 'none' });
+    let stdout = '';
+    client.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await client.start();
+    await finished();
+    await client.closed;
+    expect(stdout).toBe('not logged\n'); // attach still works
+    expect(existsSync(join(dir, 'container.log'))).toBe(false);
+  });
+
+  it('runs the health hook on its interval while the container runs, one at a time', async () => {
+    const checks = join(work, 'checks');
+    const client = await monitor({
+      hook: [hook('exec sleep 1000', '', `echo "start $TS_RUNC_PID" >> ${checks}; sleep 0.2; echo end >> ${checks}`)],
+      healthIntervalMs: 50,
+    });
+    const { pid } = await client.start();
+    await waitFor(() => existsSync(checks) && readFileSync(checks, 'utf8').split('end').length > 3, 'three health checks');
+    client.noRestart();
+    process.kill(pid, 'SIGKILL');
+    expect(await client.nextExit()).toEqual({ exitCode: 137, restarting: false });
+    await finished();
+    const lines = readFileSync(checks, 'utf8').trim().split('\n');
+    // strictly start, end, start, end...: never two at once (a last one may have been killed)
+    lines.forEach((l, i) => expect(l).toBe(i % 2 === 0 ? `start ${pid}` : 'end'));
+  });
+
   it('rotates the log at max-size, keeping max-files files', async () => {
     const client = await monitor({
       hook: [hook(`i=0; while [ $i -lt 400 ]; do echo "line $i of the log"; i=$((i+1)); done`)],
@@ -167,8 +229,15 @@ describe.skipIf(!isRoot)('the container monitor', () => {
   });
 
   it('never restarts after NO_RESTART (the user stopped it)', async () => {
-    const client = await monitor({ hook: [hook('exec sleep 1000')], restart: 'always' });
+    const client = await monitor({ hook: [hook('cat /proc/self/oom_score_adj; exec sleep 1000')], restart: 'always' });
     const { pid } = await client.start();
+    // the monitor shields itself from the OOM killer; the container does not inherit that
+    await waitFor(() => existsSync(join(dir, 'container.log')) && logLines().length > 0, 'the first line');
+    expect(logLines()[0]!.log).toBe(readFileSync('/proc/self/oom_score_adj', 'utf8'));
+    // lowering it needs CAP_SYS_RESOURCE (bit 24), which a sandboxed root may lack
+    const capEff = BigInt(`0x${/^CapEff:\s+(\w+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+    const expected = capEff & (1n << 24n) ? '-999\n' : readFileSync('/proc/self/oom_score_adj', 'utf8');
+    expect(readFileSync(`/proc/${monitorPid(join(dir, 'monitor.pid'))}/oom_score_adj`, 'utf8')).toBe(expected);
     client.noRestart();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const exit = client.nextExit();
@@ -192,6 +261,20 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     await finished();
     const logged = logLines().map((l) => l.log).join('');
     expect(logged).toBe(`hello monitor\n${big.toString()}`);
+  });
+
+  it('stays idle when the container closes its stdin (no busy loop on the dead pipe)', async () => {
+    const client = await monitor({ hook: [hook('exec 0<&-; sleep 1; echo done')], stdin: true });
+    await client.start();
+    const pid = monitorPid(join(dir, 'monitor.pid'))!;
+    await client.nextExit();
+    // CPU time of the monitor (utime + stime, clock ticks of 10 ms) over the 1 s the
+    // container slept: a loop on the pipe's EPOLLERR would burn most of it
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    expect((Number(fields[11]) + Number(fields[12])) * 10).toBeLessThan(300);
+    await finished();
+    expect(logLines().map((l) => l.log)).toEqual(['done\n']);
   });
 
   it('closes stdin when the first client that wrote to it leaves, with --stdin-once', async () => {
@@ -234,6 +317,26 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     await finished();
     await client.closed;
     expect(readMonitorState(join(dir, 'state.json'))?.Status).toBe('created');
+  });
+
+  it("keeps the last run's exit in state.json until START (a start after a stop), 255 for a run whose monitor died", async () => {
+    const state = join(dir, 'state.json');
+    const before = { Status: 'exited', Pid: 0, ExitCode: 137, StartedAt: '2026-12-04T20:00:00.000000001Z', FinishedAt: '2026-12-04T20:00:05.000000001Z', RestartCount: 3, OOMKilled: true, Error: 'x "y"' };
+    writeFileSync(state, JSON.stringify(before));
+    let client = await monitor({ hook: [hook('exit 0')] });
+    expect(readMonitorState(state)).toEqual({ ...before, RestartCount: 0 });
+    await client.start();
+    await finished();
+    expect(readMonitorState(state)).toMatchObject({ Status: 'exited', ExitCode: 0, RestartCount: 0, OOMKilled: false, Error: '' });
+    expect(readMonitorState(state)!.StartedAt).not.toBe(before.StartedAt);
+
+    writeFileSync(state, JSON.stringify({ ...before, Status: 'running', Pid: 12345 }));
+    client = await monitor({ hook: [hook('exit 0')] });
+    expect(readMonitorState(state)).toEqual({ ...before, Status: 'exited', ExitCode: 255, RestartCount: 0 });
+    process.kill(monitorPid(join(dir, 'monitor.pid'))!, 'SIGTERM'); // never started: ends at once
+    await finished();
+    await client.closed;
+    expect(readMonitorState(state)!.ExitCode).toBe(255);
   });
 
   it('keeps state.json parseable at every moment while it restarts', async () => {
@@ -311,6 +414,50 @@ esac
         ['stderr', 'to stderr\n'],
       ]);
       expect(spawnSync(join(REPO, 'bin/ts-runc'), ['--root', box.root, 'state', id]).status).not.toBe(0); // cleanup deleted it
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it('holds the pty master of a container with a terminal (console socket), with resize and stdin', async () => {
+    const box = sandbox();
+    try {
+      const bundle = box.bundle(['sh', '-c', 'stty size; read line; echo "got $line"; exit 4'], (spec) => {
+        spec.process!.terminal = true;
+      });
+      const id = `mon-tty-${process.pid}`;
+      const ts = `${join(REPO, 'bin/ts-runc')} --root ${box.root} --storage ${box.storage}`;
+      const script = join(work, 'tty-hook');
+      writeFileSync(
+        script,
+        `#!/bin/sh
+case "$1" in
+init)
+  ${ts} create --bundle ${bundle} --console-socket "$TS_RUNC_CONSOLE_SOCKET" --pid-file ${work}/pid ${id} 3>&- &&
+  ${ts} start ${id} 3>&- &&
+  echo "{\\"pid\\":$(cat ${work}/pid)}" >&3 ;;
+cleanup)
+  ${ts} delete --force ${id} 3>&- ;;
+esac
+`,
+      );
+      chmodSync(script, 0o755);
+      const client = await monitor({ hook: [script], tty: true, stdin: true });
+      const pid = monitorPid(join(dir, 'monitor.pid'))!;
+      let stdout = '';
+      client.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      client.resize(40, 100);
+      await client.start();
+      await waitFor(() => stdout.includes('40 100'), 'stty size');
+      client.writeStdin('abc\n');
+      expect(await client.nextExit()).toEqual({ exitCode: 4, restarting: false });
+      await finished();
+      expect(stdout).toContain('got abc\r\n');
+      const lines = logLines();
+      expect(new Set(lines.map((l) => l.stream))).toEqual(new Set(['stdout']));
+      expect(lines.map((l) => l.log).join('')).toBe('40 100\r\nabc\r\ngot abc\r\n');
+      // the console socket is gone
+      expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`ts-runc-console-${pid}-`))).toEqual([]);
     } finally {
       box.cleanup();
     }

@@ -28,11 +28,15 @@ async function allCommands(): Promise<Array<[string, Command]>> {
   return found;
 }
 
+/** Verbs where -h is --hostname, as docker's `run -h NAME` and `create -h NAME`. */
+const HOSTNAME_H = ['container run', 'container create'];
+
 describe('help comes from the declarations the parser uses', () => {
   it('every verb and sub-verb asks for help on --help and -h before doing anything', async () => {
     for (const [path, command] of await allCommands()) {
       await expect(command.run(context, ['--help']), path).rejects.toBeInstanceOf(HelpRequested);
-      await expect(command.run(context, ['-h']), path).rejects.toBeInstanceOf(HelpRequested);
+      // docker's run and create take -h as --hostname (their help is --help only)
+      if (!HOSTNAME_H.includes(path)) await expect(command.run(context, ['-h']), path).rejects.toBeInstanceOf(HelpRequested);
       if (path === 'create' || path === 'run' || path === 'bundle') {
         await expect(command.run(context, ['--image', 'x', '--help']), path).rejects.toBeInstanceOf(HelpRequested);
       }
@@ -47,7 +51,7 @@ describe('help comes from the declarations the parser uses', () => {
         expect(text, `${path} --${flag.name}`).toContain(`--${flag.name}`);
         if (flag.short) expect(text, `${path} -${flag.short}`).toContain(`-${flag.short}`);
       }
-      expect(text).toContain('--help, -h');
+      expect(text).toContain(HOSTNAME_H.includes(path) ? '--help' : '--help, -h');
     }
   });
 

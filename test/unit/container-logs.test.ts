@@ -4,7 +4,7 @@
  * truncation, ending when the container is no longer running. The container is a
  * fabricated record whose "monitor" is this test process (monitor.pid names it).
  */
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -110,10 +110,18 @@ describe('container logs', () => {
     truncateSync(log, 0);
     appendFileSync(log, entry('e', 'stdout', '2026-12-04T20:00:00Z'));
     await waitFor(5);
+    // three rotations before the follower looks again (synchronous: it cannot run in
+    // between): the files in the middle are read too, found by inode, oldest first
     appendFileSync(log, entry('f'));
+    for (const line of ['g', 'h', 'i']) {
+      for (let n = 4; n >= 1; n--) if (existsSync(`${log}.${n}`)) renameSync(`${log}.${n}`, `${log}.${n + 1}`);
+      renameSync(log, `${log}.1`);
+      writeFileSync(log, entry(line));
+    }
+    appendFileSync(log, entry('j'));
     setState('exited');
     await done;
-    expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
   });
 
   it('lastLines reads only the end of a large file', () => {

@@ -12,9 +12,11 @@ const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   save: () => import('../image/save.js'),
   pull: () => import('../image/pull.js'),
   push: () => import('../image/push.js'),
+  prune: () => import('../image/prune.js'),
+  history: () => import('../image/history.js'),
 };
 
-export const command: Command = commandGroup('image', 'manage images (load, import, list, inspect, tag, remove, save, pull, push)', {
+export const command: Command = commandGroup('image', 'manage images (load, import, list, inspect, tag, remove, save, pull, push, prune, history)', {
   names: Object.keys(LOADERS),
   aliases: { list: 'ls', remove: 'rm', rmi: 'rm' },
   async load(name) {

@@ -1,12 +1,17 @@
-/** `ts-runc system service|…`: one file per sub-verb in src/cli/system/, loaded when called. */
+/**
+ * `ts-runc system df|prune|service`: the engine as a whole (disk usage, cleaning up, the
+ * Docker Engine API), one file per sub-verb in src/cli/system/, loaded when called.
+ */
 import type { Command } from '../command.js';
 import { commandGroup } from '../group.js';
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
+  df: () => import('../system/df.js'),
+  prune: () => import('../system/prune.js'),
   service: () => import('../system/service.js'),
 };
 
-const group: Command = commandGroup('system', 'the engine as a whole (service: the Docker Engine API)', {
+const group: Command = commandGroup('system', 'manage the engine (df: disk usage; prune: remove unused data; service: the Docker Engine API)', {
   names: Object.keys(LOADERS),
   aliases: {},
   async load(name) {

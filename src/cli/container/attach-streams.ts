@@ -43,8 +43,8 @@ export function detachSequence(keys: string): number[] {
 
 /** `exit`: the client's next EXITED, registered before START (engine start's onClient). */
 export async function attachStreams(client: MonitorClient, exit: Promise<number>, options: AttachOptions): Promise<AttachResult> {
-  const out = client.stdout.pipe(process.stdout, { end: false });
-  const err = client.stderr.pipe(process.stderr, { end: false });
+  client.stdout.pipe(process.stdout, { end: false });
+  client.stderr.pipe(process.stderr, { end: false });
   const stdin = process.stdin;
   const raw = options.tty && options.stdin && stdin.isTTY;
   const cleanups: (() => void)[] = [];
@@ -111,7 +111,8 @@ export async function attachStreams(client: MonitorClient, exit: Promise<number>
     await client.closed;
     // the last bytes: the client's streams ended when the socket closed
     await Promise.all([finished(client.stdout).catch(() => {}), finished(client.stderr).catch(() => {})]);
-    out.unpipe(); err.unpipe();
+    client.stdout.unpipe(process.stdout);
+    client.stderr.unpipe(process.stderr);
     if (outcome === 'closed') throw new RuntimeError('the container\'s monitor went away before it exited', { exitCode: 125 });
     return { detached: false, exitCode: outcome };
   } finally {

@@ -5,12 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../../errors.js';
-import { HelpRequested, bool, list, parseFlags, str, type FlagSpec } from '../args.js';
+import { bool, list, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
 import { splitShortFlags } from './run-flags.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'help', type: 'bool', help: 'show help' },
   { name: 'detach', short: 'd', type: 'bool', help: 'run it in the background' },
   { name: 'interactive', short: 'i', type: 'bool', help: 'keep stdin open' },
   { name: 'tty', short: 't', type: 'bool', help: 'give it a terminal' },
@@ -28,7 +27,6 @@ export const command: Command = {
   flags: FLAGS,
   async run({ globals }, argv) {
     const parsed = parseFlags(splitShortFlags(argv, FLAGS), FLAGS, 'container exec', 'before-args');
-    if (bool(parsed, 'help')) throw new HelpRequested();
     if (str(parsed, 'detach-keys') !== undefined) throw new RuntimeError('container exec: --detach-keys is not supported (exec processes end with their command)', { exitCode: 125 });
     const [ref, ...cmd] = parsed.positionals;
     if (!ref || cmd.length === 0) throw new RuntimeError('container exec: CONTAINER and COMMAND are required', { exitCode: 125 });

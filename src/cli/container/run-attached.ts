@@ -22,10 +22,14 @@ export async function runAttached(storage: string, id: string, run: AttachedRun)
   const store = new ContainerStore(storage);
   const record = store.read(id);
   let exit!: Promise<number>;
+  let restarting = false;
   const started = await startContainer(storage, id, {
     attach: { stdout: run.attach.stdout, stderr: run.attach.stderr },
     onClient: (client: MonitorClient) => {
-      exit = client.nextExit().then((e) => e.exitCode);
+      exit = client.nextExit().then((e) => {
+        restarting = e.restarting;
+        return e.exitCode;
+      });
       exit.catch(() => {});
     },
   });
@@ -45,7 +49,8 @@ export async function runAttached(storage: string, id: string, run: AttachedRun)
     } : {}),
   });
   if (result.detached) return 0;
-  // --rm: Docker's run returns once the container is gone
-  if (record.HostConfig.AutoRemove) await waitForMonitorExit(store.paths(id).dir, 60_000, record.Name.slice(1)).catch(() => {});
+  // Docker's run returns once the exit is fully recorded (OOMKilled comes from the cleanup
+  // hook, after EXITED) and, with --rm, the container is gone; a policy restart goes on
+  if (!restarting) await waitForMonitorExit(store.paths(id).dir, 60_000, record.Name.slice(1)).catch(() => {});
   return result.exitCode ?? 125;
 }

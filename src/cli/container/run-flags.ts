@@ -11,8 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { parsePublish } from '../../network/ports.js';
-import type { CreateRequest, HealthConfig, HostConfig, MountRequest, PortBinding, RestartPolicyName } from '../../engine/types.js';
+import type { CreateRequest, HealthConfig, HostConfig, PortBinding, RestartPolicyName } from '../../engine/types.js';
 import { parseDuration, parseSize } from '../../engine/units.js';
+import { MOUNT_FLAGS, mountHostConfig } from './mount-flags.js';
 import { HelpRequested, bool, list, parseFlags, str, type FlagSpec, type Parsed } from '../args.js';
 
 const f = (name: string, type: FlagSpec['type'], help: string, short?: string): FlagSpec => ({ name, type, help, ...(short ? { short } : {}) });
@@ -30,11 +31,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   f('hostname', 'string', 'the container\'s hostname', 'h'),
   f('domainname', 'string', 'the container\'s NIS domain name'),
   f('entrypoint', 'string', 'replace the image\'s Entrypoint ("" clears it)'),
-  f('volume', 'list', 'bind or volume: /host:/path[:ro], name:/path[:ro], or /path (anonymous)', 'v'),
-  f('mount', 'list', 'type=bind|volume|tmpfs,src=…,dst=…[,ro][,bind-propagation=…][,tmpfs-size=…][,tmpfs-mode=…]'),
-  f('volumes-from', 'list', 'the volumes of another container (CONTAINER[:ro|rw])'),
-  f('tmpfs', 'list', 'a tmpfs: /path[:options]'),
-  f('read-only', 'bool', 'mount the root filesystem read-only'),
+  ...MOUNT_FLAGS,
   f('publish', 'list', 'publish a port: [ip:][hostPort:]containerPort[/tcp|udp]', 'p'),
   f('publish-all', 'bool', 'publish every exposed port to a random host port', 'P'),
   f('expose', 'list', 'expose a port (or range) without publishing it'),
@@ -170,22 +167,7 @@ function invocation(parsed: Parsed, image: string, command: string[], verb: 'run
       ? { stdin: attachList.includes('stdin'), stdout: attachList.includes('stdout'), stderr: attachList.includes('stderr') }
       : { stdin: interactive, stdout: true, stderr: true };
 
-  const host: HostConfig = {};
-  const volumes: Record<string, object> = {};
-  const binds: string[] = [];
-  for (const value of list(parsed, 'volume')) {
-    const parts = value.split(':');
-    // "/path" alone (or "/path:ro"): an anonymous volume, in Config.Volumes as docker puts it
-    if (parts.length === 1) volumes[value] = {};
-    else binds.push(value);
-  }
-  if (binds.length) host.Binds = binds;
-  const mounts = list(parsed, 'mount').map(parseMount);
-  if (mounts.length) host.Mounts = mounts;
-  if (list(parsed, 'volumes-from').length) host.VolumesFrom = list(parsed, 'volumes-from');
-  const tmpfs = list(parsed, 'tmpfs');
-  if (tmpfs.length) host.Tmpfs = Object.fromEntries(tmpfs.map((t) => { const i = t.indexOf(':'); return i < 0 ? [t, ''] : [t.slice(0, i), t.slice(i + 1)]; }));
-  if (bool(parsed, 'read-only')) host.ReadonlyRootfs = true;
+  const host: HostConfig = { ...mountHostConfig(parsed) };
 
   const exposed: Record<string, object> = {};
   for (const value of list(parsed, 'expose')) exposed[value.includes('/') ? value : `${value}/tcp`] = {};
@@ -198,8 +180,8 @@ function invocation(parsed: Parsed, image: string, command: string[], verb: 'run
   }
   if (Object.keys(bindings).length) host.PortBindings = bindings;
   if (bool(parsed, 'publish-all')) host.PublishAllPorts = true;
+  // the first --network is the container's NetworkMode; the others are extra endpoints
   const networks = list(parsed, 'network');
-  if (networks.length > 1) throw new RuntimeError('more than one --network: give one here and connect the others with `ts-runc network connect NET CONTAINER`');
   host.NetworkMode = networks[0] ?? 'bridge';
   const setList = (key: 'Dns' | 'DnsSearch' | 'DnsOptions' | 'ExtraHosts' | 'Links' | 'CapAdd' | 'CapDrop' | 'GroupAdd' | 'SecurityOpt', flag: string) => {
     const values = list(parsed, flag);
@@ -275,14 +257,16 @@ function invocation(parsed: Parsed, image: string, command: string[], verb: 'run
       AttachStdout: attach.stdout,
       AttachStderr: attach.stderr,
       ...(Object.keys(exposed).length ? { ExposedPorts: exposed } : {}),
-      ...(Object.keys(volumes).length ? { Volumes: volumes } : {}),
       ...(Object.keys(labels).length ? { Labels: labels } : {}),
       ...(str(parsed, 'stop-signal') ? { StopSignal: str(parsed, 'stop-signal') } : {}),
       ...(stopTimeout !== undefined ? { StopTimeout: stopTimeout } : {}),
       ...healthcheck(parsed),
     },
     hostConfig: host,
-    ...(endpoint ? { networkingConfig: { EndpointsConfig: { [networks[0] ?? 'bridge']: endpoint } } } : {}),
+    // more than one --network: the others are endpoints too, attached at every start (engine/network/connect.ts)
+    ...(endpoint || networks.length > 1
+      ? { networkingConfig: { EndpointsConfig: { ...Object.fromEntries(networks.slice(1).map((n) => [n, {}])), ...(endpoint ? { [networks[0] ?? 'bridge']: endpoint } : {}) } } }
+      : {}),
     ...(pull ? { pull } : {}),
     ...(str(parsed, 'platform') ? { platform: str(parsed, 'platform') } : {}),
   };
@@ -325,33 +309,6 @@ export function parseRestart(text: string): { Name: RestartPolicyName; MaximumRe
     return { Name: 'on-failure', MaximumRetryCount: Number(count) };
   }
   return { Name: name as RestartPolicyName };
-}
-
-/** --mount type=bind,src=/a,dst=/b,ro … (docker's mount option syntax). */
-export function parseMount(text: string): MountRequest {
-  const fields = new Map<string, string>();
-  for (const part of text.split(',')) {
-    const eq = part.indexOf('=');
-    fields.set(eq < 0 ? part : part.slice(0, eq), eq < 0 ? 'true' : part.slice(eq + 1));
-  }
-  const type = fields.get('type') ?? 'volume';
-  if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') throw new RuntimeError(`--mount ${text}: type must be bind, volume or tmpfs`);
-  const target = fields.get('dst') ?? fields.get('destination') ?? fields.get('target');
-  if (!target) throw new RuntimeError(`--mount ${text}: the target (dst=) is required`);
-  const source = fields.get('src') ?? fields.get('source');
-  const ro = fields.get('ro') ?? fields.get('readonly');
-  const mount: MountRequest = { Type: type, Target: target, ...(source ? { Source: source } : {}), ...(ro !== undefined && ro !== 'false' && ro !== '0' ? { ReadOnly: true } : {}) };
-  if (fields.has('bind-propagation')) mount.BindOptions = { Propagation: fields.get('bind-propagation') };
-  if (fields.has('volume-nocopy')) mount.VolumeOptions = { NoCopy: fields.get('volume-nocopy') !== 'false' };
-  if (fields.has('tmpfs-size') || fields.has('tmpfs-mode')) {
-    mount.TmpfsOptions = {
-      ...(fields.has('tmpfs-size') ? { SizeBytes: parseSize(fields.get('tmpfs-size')!, '--mount tmpfs-size') } : {}),
-      ...(fields.has('tmpfs-mode') ? { Mode: parseInt(fields.get('tmpfs-mode')!, 8) } : {}),
-    };
-  }
-  const known = ['type', 'src', 'source', 'dst', 'destination', 'target', 'ro', 'readonly', 'bind-propagation', 'volume-nocopy', 'tmpfs-size', 'tmpfs-mode'];
-  for (const key of fields.keys()) if (!known.includes(key)) throw new RuntimeError(`--mount ${text}: option ${key} is not supported`);
-  return mount;
 }
 
 function parseUlimit(text: string): { Name: string; Soft: number; Hard: number } {

@@ -11,6 +11,7 @@
  * anything it names is made, the name after it: store.ts).
  */
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { processArgs } from '../../image/image-spec.js';
 import { ImageStore } from '../../image/store.js';
@@ -20,6 +21,7 @@ import { newContainerId, randomName, validateName } from '../containers/ids.js';
 import { ContainerStore } from '../containers/store.js';
 import type { ContainerConfig, ContainerRecord, CreateRequest, HealthConfig } from '../types.js';
 import { resolveImage } from './image.js';
+import { networkRequestFor } from './network.js';
 import { recordContainerEvent } from '../events.js';
 
 export interface CreateResult {
@@ -34,6 +36,7 @@ export function imageHolder(id: string): string {
 
 export async function createContainer(storage: string, root: string, request: CreateRequest): Promise<CreateResult> {
   checkRequest(request);
+  checkRootLength(root);
   const name = request.name !== undefined && request.name !== '' ? validateName(request.name) : undefined;
   const image = await resolveImage(storage, request.config.Image, request.pull, request.platform);
   const store = new ContainerStore(storage);
@@ -60,6 +63,8 @@ export async function createContainer(storage: string, root: string, request: Cr
     Mounts: [],
     Root: root,
   };
+  // what the network part cannot do is refused now, not at the first start
+  networkRequestFor(store, record);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   let named = false;
   let held = false;
@@ -93,6 +98,18 @@ export async function createContainer(storage: string, root: string, request: Cr
     }
     if (!named) store.releaseName(record.Name, id);
     throw error instanceof RuntimeError ? new RuntimeError(error.message, { exitCode: 125, cause: error }) : error;
+  }
+}
+
+/**
+ * The runtime's barrier socket is <root>/<id>/exec.sock, and a unix socket's path holds at
+ * most 107 bytes (unix(7), sun_path). With 64-hex ids that leaves 30 bytes for --root: the
+ * default /run/ts-runc fits; a long one is refused now, not at the first start.
+ */
+function checkRootLength(root: string): void {
+  const longest = Buffer.byteLength(resolve(root)) + 1 + 64 + '/exec.sock'.length;
+  if (longest > 107) {
+    throw new RuntimeError(`--root ${root} is too long for the engine's containers: <root>/<64-hex id>/exec.sock must fit a unix socket's 107 bytes (use a --root of at most ${107 - 75} bytes)`, { exitCode: 125 });
   }
 }
 

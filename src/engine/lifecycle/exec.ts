@@ -24,7 +24,7 @@ import type { Spec, SpecProcess } from '../../spec/schema.js';
 import { StateStore } from '../../state/container-state.js';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
-import { startExitCode } from './hook.js';
+import { startExitCode } from './exit-codes.js';
 import { tweakCapabilities } from './spec.js';
 
 export interface ExecRequest {

@@ -20,7 +20,6 @@ import { StateStore } from '../../state/container-state.js';
 import type { ContainerStore } from '../containers/store.js';
 import { recordContainerEvent } from '../events.js';
 
-
 export interface CleanupContext {
   exitCode: number;
   /** the monitor will start the container again (restart policy) */
@@ -40,6 +39,10 @@ export async function cleanupContainer(store: ContainerStore, id: string, contex
     }
     const { deleteContainer } = await import('../../container/delete.js');
     await deleteContainer(runtime, id, true, { storage: store.storage });
+  }
+  if (Object.keys(record.NetworkingConfig.EndpointsConfig ?? {}).length > 0) {
+    const { releaseNetworks } = await import('../network/connect.js');
+    releaseNetworks(store.storage, record);
   }
   unmountOverlay(store.paths(id).rootfs);
   recordContainerEvent(store.storage, 'die', record, { exitCode: String(context.exitCode) });

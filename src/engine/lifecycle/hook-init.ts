@@ -39,12 +39,18 @@ export async function initContainer(store: ContainerStore, id: string): Promise<
   // overlayfs's leftmost lowerdir is the top: the store lists layers bottom first
   mountOverlay({ lowers: image.layers.map((layer) => layer.dir).reverse(), upper: paths.upper, work: paths.work }, paths.rootfs);
   try {
-    // volnet's resolveMounts (the stand-in mounts-minimal.ts imported src/image/volumes.ts, which h-volnet removed)
-    const resolved = resolveMounts({ storage: store.storage, id, hostConfig: record.HostConfig, volumes: Object.keys(record.Config.Volumes ?? {}), previous: record.Mounts, rootfs: paths.rootfs });
-    store.update(id, (current) => {
-      current.Mounts = resolved.mounts;
+    const { specMounts: mounts, mounts: recordMounts } = resolveMounts({
+      storage: store.storage,
+      id,
+      hostConfig: record.HostConfig,
+      volumes: Object.keys(record.Config.Volumes ?? {}),
+      previous: record.Mounts,
+      rootfs: paths.rootfs,
     });
-    const mounts = resolved.specMounts;
+    // the volumes are the record's from here, so a failure below still finds them for rm
+    store.update(id, (current) => {
+      current.Mounts = recordMounts;
+    });
     let initCopy: string | undefined;
     if (record.HostConfig.Init) initCopy = copyInit(paths.init);
     const spec = containerSpec({ record, imageName: record.Config.Image, mounts, etc: readEtcFiles(paths.rootfs), initCopy });
@@ -73,9 +79,14 @@ export async function initContainer(store: ContainerStore, id: string): Promise<
       throw error;
     }
     store.update(id, (current) => {
-      current.Mounts = record.Mounts;
       Object.assign(current, networkFields(runtime.read(id).network));
     });
+    // the networks joined with `network connect` beyond the first (loaded only when there are some)
+    const current = store.read(id);
+    if (Object.keys(current.NetworkingConfig.EndpointsConfig ?? {}).length > 0) {
+      const { reattachNetworks } = await import('../network/connect.js');
+      reattachNetworks(store.storage, current, state.pid);
+    }
     return state.pid;
   } catch (error) {
     unmountOverlay(paths.rootfs);

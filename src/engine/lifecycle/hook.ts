@@ -13,12 +13,10 @@
  * the monitor's hook command line sets to <dir>/hook.log), never to them.
  */
 import { writeSync } from 'node:fs';
-import { RuntimeError, errorMessage } from '../../errors.js';
+import { errorMessage } from '../../errors.js';
 import { log } from '../../log.js';
 import { ContainerStore } from '../containers/store.js';
-import { cleanupContainer } from './hook-cleanup.js';
-import { initContainer } from './hook-init.js';
-import { runHealthcheck } from './health.js';
+import { startExitCode } from './exit-codes.js';
 
 /** fd 3: the report pipe the monitor reads (one JSON line). */
 const REPORT_FD = 3;
@@ -36,11 +34,14 @@ export async function runHook(storage: string, id: string, phase: 'init' | 'clea
   try {
     switch (phase) {
       case 'init': {
+        // each phase loads only its own modules: the hook is a fresh Node process every time
+        const { initContainer } = await import('./hook-init.js');
         const pid = await initContainer(store, id);
         report({ pid });
         return 0;
       }
       case 'cleanup': {
+        const { cleanupContainer } = await import('./hook-cleanup.js');
         const oomKilled = await cleanupContainer(store, id, {
           exitCode: Number(process.env.TS_RUNC_EXIT_CODE ?? '0'),
           restarting: process.env.TS_RUNC_RESTARTING === '1',
@@ -48,9 +49,11 @@ export async function runHook(storage: string, id: string, phase: 'init' | 'clea
         report({ oomKilled });
         return 0;
       }
-      case 'health':
+      case 'health': {
+        const { runHealthcheck } = await import('./health.js');
         await runHealthcheck(store, id);
         return 0;
+      }
     }
   } catch (error) {
     const message = errorMessage(error);
@@ -58,19 +61,4 @@ export async function runHook(storage: string, id: string, phase: 'init' | 'clea
     report({ error: message, exitCode: startExitCode(error) });
     return 1;
   }
-}
-
-/**
- * Docker's statuses for a container that could not start: 127 when the command is not
- * found, 126 when it cannot be invoked (not executable, a directory, no permission),
- * 125 for every other failure of ts-runc itself.
- */
-export function startExitCode(error: unknown): number {
-  const message = errorMessage(error);
-  if (/exec: "/.test(message)) {
-    if (/ENOENT|not found/.test(message)) return 127;
-    if (/EACCES|ENOEXEC|EISDIR|EPERM|permission denied/i.test(message)) return 126;
-  }
-  if (error instanceof RuntimeError && (error.exitCode === 126 || error.exitCode === 127)) return error.exitCode;
-  return 125;
 }

@@ -7,13 +7,14 @@
  *   runtime leftovers and the overlay mount → the hold on the image → the record, the
  *   name and the directory (writable layer, logs, anonymous volumes, --init's copy)
  *
- * `volumes` (-v): anonymous volumes are removed. Those of this build live in the
- * container's directory (mounts-minimal.ts), so they go with it either way; named volumes
- * never do.
+ * `volumes` (-v, and --rm's removal): the container's anonymous volumes go too
+ * (src/engine/volumes/remove.ts); named volumes never do.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { errorMessage, RuntimeError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
 import { log } from '../../log.js';
+import { isFullId } from '../containers/ids.js';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
 import type { ContainerRecord } from '../types.js';
@@ -21,6 +22,7 @@ import { imageHolder } from './create.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
 import { waitForMonitorExit } from './start.js';
 import { killContainer } from './stop.js';
+import { removeAnonymousVolumes } from '../volumes/remove.js';
 import { recordContainerEvent } from '../events.js';
 
 export interface RemoveOptions {
@@ -31,7 +33,8 @@ export interface RemoveOptions {
 
 export async function removeContainer(storage: string, reference: string, options: RemoveOptions = {}): Promise<void> {
   const store = new ContainerStore(storage);
-  const record = store.resolve(reference);
+  const record = store.tryRead(reference) ?? (options.force && removeHalfMade(store, reference) ? undefined : store.resolve(reference));
+  if (!record) return;
   const name = record.Name.slice(1);
   const view = containerView(store, record);
   if (view.state.Running || view.state.Restarting) {
@@ -47,13 +50,24 @@ export async function removeContainer(storage: string, reference: string, option
   if (view.monitorAlive || view.state.Running) await waitForMonitorExit(store.paths(record.Id).dir, 60_000, name);
   // --rm's cleanup may have removed it meanwhile
   const current = store.tryRead(record.Id);
-  if (current) await removeContainerFiles(store, current, options);
+  if (!current) return; // its cleanup recorded the destroy
+  await removeContainerFiles(store, current, options);
   recordContainerEvent(storage, 'destroy', record);
+}
+
+/**
+ * `rm -f <full id>` of a directory a create killed before its record left (store.ts: the
+ * directory comes first): its hold on the image, if any, and the directory go.
+ */
+function removeHalfMade(store: ContainerStore, id: string): boolean {
+  if (!isFullId(id) || !existsSync(store.paths(id).dir) || existsSync(store.paths(id).record)) return false;
+  new ImageStore(store.storage).release(imageHolder(id));
+  rmSync(store.paths(id).dir, { recursive: true, force: true });
+  return true;
 }
 
 /** Everything of a container that is not running (the cleanup hook's --rm calls this too). */
 export async function removeContainerFiles(store: ContainerStore, record: ContainerRecord, options: Pick<RemoveOptions, 'volumes'>): Promise<void> {
-  void options.volumes; // anonymous volumes live in the container's directory (see above)
   await removeRuntimeLeftovers(store, record);
   try {
     new ImageStore(store.storage).release(imageHolder(record.Id));
@@ -61,4 +75,6 @@ export async function removeContainerFiles(store: ContainerStore, record: Contai
     log().warn(`rm ${record.Id}: releasing the image: ${errorMessage(error)}`);
   }
   store.remove(record);
+  // after the record: it no longer counts as a user of its volumes
+  if (options.volumes) removeAnonymousVolumes(store.storage, record.Mounts);
 }

@@ -151,7 +151,7 @@ export function applyHostConfig(spec: Spec, host: HostConfig, initCopy?: string)
   if (host.Init) {
     if (!initCopy) throw new RuntimeError('--init: the init program was not prepared');
     spec.mounts = [...(spec.mounts ?? []), { destination: INIT_PATH, type: 'bind', source: initCopy, options: ['bind', 'ro', 'nosuid', 'nodev'] }];
-    process.args = [INIT_PATH, '--', ...(process.args ?? [])];
+    process.args = [INIT_PATH, ...(process.args ?? [])];
   }
 }
 

@@ -137,11 +137,10 @@ function parseCount(text: string): number {
 /** Polls until no monitor lives for `dir` (its last cleanup done); false on timeout. */
 export async function waitForMonitorExit(dir: string, timeoutMs: number, name = dir): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  // monitorAlive takes the pid file's path (h-monitor's state.ts), not the directory
+  let delay = 2;
   while (monitorAlive(join(dir, 'monitor.pid'))) {
     if (Date.now() > deadline) throw new RuntimeError(`container ${name}: its monitor is still finishing after ${timeoutMs / 1000} s`);
     await sleep(delay);
-    delay = Math.min(delay * 2, 100);
+    delay = Math.min(delay * 2, 25);
   }
 }

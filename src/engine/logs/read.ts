@@ -19,6 +19,14 @@ import { ContainerStore } from '../containers/store.js';
 import { containerView } from '../containers/status.js';
 import { fileLines, lastLines, logFiles, logTime, parseLogLine, type LogEntry } from './json-file.js';
 
+function inode(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined; // between a rename and the new file's creation, or rotated away
+  }
+}
+
 export type { LogEntry } from './json-file.js';
 
 export interface LogOptions {
@@ -73,7 +81,7 @@ class Follower {
 
   /** Start at the current end of the live file; returns that offset (existing() reads up to it). */
   openAtEnd(): number {
-    this.open();
+    this.open(this.path);
     if (this.fd !== undefined) {
       const size = fstatSync(this.fd).size;
       // existing() left out a last line without its newline: start at the last newline
@@ -89,9 +97,9 @@ class Follower {
     return this.position;
   }
 
-  private open(): void {
+  private open(path: string): void {
     try {
-      this.fd = openSync(this.path, 'r');
+      this.fd = openSync(path, 'r');
       this.ino = fstatSync(this.fd).ino;
       this.position = 0;
       this.rest = '';
@@ -100,31 +108,45 @@ class Follower {
     }
   }
 
-  /** The complete lines written since the last call, across a rotation or truncation. */
+  /**
+   * The complete lines written since the last call, across rotations or a truncation.
+   * Several rotations may have happened since: the files are found by inode (a rename
+   * keeps it), so after ours come the rotated ones that are newer, then the live one.
+   */
   poll(): string[] {
     const lines: string[] = [];
-    if (this.fd === undefined) this.open();
+    if (this.fd === undefined) this.open(this.path);
     if (this.fd === undefined) return lines;
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 64; round++) {
       const size = fstatSync(this.fd!).size;
       if (size < this.position) {
         this.position = 0; // truncated: read again from the start
         this.rest = '';
       }
       lines.push(...this.drain());
-      let current: number | undefined;
-      try {
-        current = statSync(this.path).ino;
-      } catch {
-        current = undefined; // between the rename and the new file's creation
-      }
-      if (current === undefined || current === this.ino) break;
-      // rotated: what was left in the old file is read; now the new one from its start
-      closeSync(this.fd!);
-      this.open();
-      if (this.fd === undefined) break;
+      if (inode(this.path) === this.ino || !this.openNext()) break;
     }
     return lines;
+  }
+
+  /** Moves to the file written after ours (ours was rotated); false if there is none yet. */
+  private openNext(): boolean {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const files = logFiles(this.path).map((path) => ({ path, ino: inode(path) })).filter((f) => f.ino !== undefined);
+      const ours = files.findIndex((f) => f.ino === this.ino);
+      // ours is gone (rotated past max-file): every file left is newer, the oldest first
+      const next = files[ours + 1];
+      if (!next) return false;
+      const previous = this.fd;
+      this.open(next.path);
+      if (this.fd === undefined) {
+        this.fd = previous;
+        continue;
+      }
+      if (previous !== undefined) closeSync(previous);
+      if (this.ino === next.ino) return true; // else renamed meanwhile: list again
+    }
+    return false;
   }
 
   private drain(): string[] {

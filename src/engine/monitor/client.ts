@@ -32,6 +32,9 @@ export interface ConnectOptions {
   stderr?: boolean;
 }
 
+/** unread output kept per stream before more is dropped (as the monitor's per-client backlog) */
+const STREAM_BACKLOG = 4 << 20;
+
 type StartWaiter = { resolve: (started: StartedPayload) => void; reject: (error: Error) => void };
 
 export class MonitorClient {
@@ -40,9 +43,13 @@ export class MonitorClient {
   readonly stderr = new PassThrough();
   /** resolves when the monitor closed the connection (it exited) or close() was called */
   readonly closed: Promise<void>;
+  /** output bytes dropped because stdout/stderr were not read fast enough */
+  dropped = 0;
   private readonly decoder = new FrameDecoder();
   private readonly exitListeners = new Set<(exit: ExitedPayload) => void>();
   private startWaiters: StartWaiter[] = [];
+  /** exits that no nextExit() has taken yet: an EXITED can come in the same read as STARTED */
+  private unclaimedExits: ExitedPayload[] = [];
   private ended = false;
 
   private constructor(
@@ -63,9 +70,6 @@ export class MonitorClient {
     socket.on('data', (chunk: Buffer) => {
       for (const frame of this.decoder.push(chunk)) this.dispatch(frame);
     });
-    // Backpressure from a slow reader of stdout/stderr: stop reading the socket; the
-    // monitor then buffers (boundedly) or drops for us, never blocks the container.
-    for (const stream of [this.stdout, this.stderr]) stream.on('drain', () => socket.resume());
   }
 
   /** Connects to the monitor of the container in `dir`. */
@@ -93,8 +97,12 @@ export class MonitorClient {
       case OUT.STDOUT:
       case OUT.STDERR: {
         const stream = frame.type === OUT.STDOUT ? this.stdout : this.stderr;
-        // the payload is a view into the socket's chunk: copy it before handing it on
-        if (!stream.write(Buffer.from(frame.payload))) this.socket.pause();
+        // The socket is never paused for a slow reader of stdout: STARTED and EXITED come
+        // on it too, behind the output. Past STREAM_BACKLOG unread bytes, output is
+        // dropped here, as the monitor drops it for a client that does not read at all;
+        // the log has everything.
+        if (stream.readableLength + stream.writableLength > STREAM_BACKLOG) this.dropped += frame.payload.length;
+        else stream.write(Buffer.from(frame.payload)); // a copy: the payload is a view into the chunk
         break;
       }
       case OUT.STARTED: {
@@ -110,6 +118,7 @@ export class MonitorClient {
       }
       case OUT.EXITED: {
         const exited = decodeExited(frame.payload);
+        this.unclaimedExits.push(exited);
         for (const listener of [...this.exitListeners]) listener(exited);
         break;
       }
@@ -168,12 +177,17 @@ export class MonitorClient {
     return () => this.exitListeners.delete(listener);
   }
 
-  /** The next exit; rejects if the monitor goes away first. */
+  /**
+   * The first exit this client has seen and not yet returned (so one that came before the
+   * call, e.g. right after STARTED, is not missed); rejects if the monitor goes away first.
+   */
   nextExit(): Promise<ExitedPayload> {
+    const seen = this.unclaimedExits.shift();
+    if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const off = this.onExit((exit) => {
+      const off = this.onExit(() => {
         off();
-        resolve(exit);
+        resolve(this.unclaimedExits.shift()!);
       });
       void this.closed.then(() => {
         off();
