@@ -30,6 +30,7 @@ import { containerRoutes } from './handlers/containers.js';
 import { buildRoutes } from './handlers/build.js';
 import { execRoutes } from './handlers/exec.js';
 import { archiveRoutes } from './handlers/archive.js';
+import { containerViewRoutes } from './handlers/container-views.js';
 import { setUpgrade } from './hijack.js';
 
 export const DEFAULT_HOST = 'unix:///run/ts-runc/docker.sock';
@@ -75,6 +76,7 @@ export function makeRouter(): Router {
   containerRoutes(router);
   execRoutes(router);
   archiveRoutes(router);
+  containerViewRoutes(router);
   imageRoutes(router);
   networkRoutes(router);
   volumeRoutes(router);

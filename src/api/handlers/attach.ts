@@ -22,7 +22,7 @@ import { ApiError, badRequest } from '../http.js';
 import { hijack, type Hijacked } from '../hijack.js';
 import type { Call } from '../router.js';
 import type { ApiContext } from '../context.js';
-import { containerStore, findContainer, translate, watchExit } from './containers.js';
+import { containerStore, findContainer, translate, watchExit } from './container-ref.js';
 
 type Waiter = (client: MonitorClient | undefined) => void;
 const pending = new Map<string, Waiter[]>();

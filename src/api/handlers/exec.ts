@@ -21,7 +21,7 @@ import { ApiError, badRequest, notFound, readJson, sendJson } from '../http.js';
 import { hijack } from '../hijack.js';
 import type { Call, Router } from '../router.js';
 import type { ApiContext } from '../context.js';
-import { containerStore, findContainer } from './containers.js';
+import { containerStore, findContainer } from './container-ref.js';
 import { DetachScanner, detachKeyBytes } from './attach.js';
 
 interface ExecInstance {

@@ -15,6 +15,8 @@ import { errorMessage } from '../../errors.js';
 import { ApiError, badRequest, notFound, readJson, sendJson, statusOf } from '../http.js';
 import type { Call, Router } from '../router.js';
 import type { ApiContext } from '../context.js';
+import { connectNetwork, disconnectNetwork } from '../../engine/network/connect.js';
+import { findContainer } from './container-ref.js';
 
 export function networkRoutes(router: Router): void {
   router
@@ -204,10 +206,23 @@ async function disconnect({ req, res, params, ctx }: Call): Promise<void> {
   res.end();
 }
 
-async function connectContainer(_ctx: ApiContext, network: string, _container: string, _options: { aliases: string[]; ip?: string }): Promise<void> {
-  throw new ApiError(501, `networks/${network}/connect: network connect (src/engine/) is not in this build yet`);
+async function connectContainer(ctx: ApiContext, network: string, container: string, options: { aliases: string[]; ip?: string }): Promise<void> {
+  const record = findContainer(ctx, container);
+  try {
+    connectNetwork(ctx.storage, record.Id, network, { aliases: options.aliases, ...(options.ip ? { ip: options.ip } : {}) });
+  } catch (error) {
+    if (/already/i.test(errorMessage(error))) throw new ApiError(403, errorMessage(error));
+    throw new ApiError(statusOf(error) === 500 ? 400 : statusOf(error), errorMessage(error));
+  }
+  recordEvent(ctx.storage, 'network', 'connect', networkId(findNetworkDef(ctx, network)), { name: network, type: 'bridge', container: record.Id });
 }
 
-async function disconnectContainer(_ctx: ApiContext, network: string, _container: string, _force: boolean): Promise<void> {
-  throw new ApiError(501, `networks/${network}/disconnect: network disconnect (src/engine/) is not in this build yet`);
+async function disconnectContainer(ctx: ApiContext, network: string, container: string, force: boolean): Promise<void> {
+  const record = findContainer(ctx, container);
+  try {
+    disconnectNetwork(ctx.storage, record.Id, network, { force });
+  } catch (error) {
+    throw new ApiError(statusOf(error) === 500 ? 400 : statusOf(error), errorMessage(error));
+  }
+  recordEvent(ctx.storage, 'network', 'disconnect', networkId(findNetworkDef(ctx, network)), { name: network, type: 'bridge', container: record.Id });
 }
