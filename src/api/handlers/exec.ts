@@ -80,8 +80,8 @@ function consoleSize(body: Record<string, unknown>): [number, number] | undefine
 async function create({ req, res, params, ctx }: Call): Promise<void> {
   const record = findContainer(ctx, params.id!);
   const body = await readJson(req);
-  // Detach is sent here by the docker CLI too; POST /exec/{id}/start's decides
-  const known = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ConsoleSize', 'DetachKeys', 'Tty', 'Env', 'Cmd', 'Privileged', 'User', 'WorkingDir', 'Detach'];
+  // Detach is sent here by the docker CLI too (POST /exec/{id}/start's decides), Container by docker-py (the path's decides)
+  const known = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ConsoleSize', 'DetachKeys', 'Tty', 'Env', 'Cmd', 'Privileged', 'User', 'WorkingDir', 'Detach', 'Container'];
   for (const key of Object.keys(body)) if (!known.includes(key)) throw badRequest(`exec create: unknown field ${key}`);
   const cmd = stringList(body, 'Cmd');
   if (cmd.length === 0) throw badRequest('exec create: Cmd is required');
