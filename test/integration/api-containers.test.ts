@@ -62,7 +62,7 @@ suite('Engine API service: containers with the docker CLI', () => {
     expect(plain.status).toBe(4);
     expect(api.docker(['exec', '-i', 'web', 'cat'], { input: 'from stdin\n' }).stdout).toBe('from stdin\n');
     const tty = onPty(`${dockerBinary()} exec -it web sh -c 'tty; exit 5'`);
-    if (tty.status !== 5) console.error(tty, api.output().slice(-3000));
+    if (tty.status !== 5) console.error(tty, api.output().slice(-3000), api.exec('ps', ['-eo', 'pid,ppid,stat,wchan:20,args', '--forest']).stdout.split('\n').filter((l) => /docker|script|ts-runc|_exec|sh -c/.test(l)).join('\n'));
     expect(tty.stdout).toMatch(/\/dev\/pts\/\d+\r\n/);
     expect(tty.status).toBe(5);
   });
@@ -107,6 +107,18 @@ suite('Engine API service: containers with the docker CLI', () => {
     expect(events.stdout).toBe('container create ev\ncontainer start ev\ncontainer die ev\n');
     expect(api.docker(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']).stdout).toContain('Containers 1');
     expect(api.docker(['rm', 'ev']).status).toBe(0);
+  });
+
+  it('kill -9 of the service leaves containers running; a new service finds them, their logs and exit codes', async () => {
+    expect(api.docker(['run', '-d', '--name', 'lives', FIXTURE_IMAGE, 'sh', '-c', 'echo before; sleep 1; echo after; sleep 300']).status).toBe(0);
+    expect(api.docker(['run', '--name', 'done', FIXTURE_IMAGE, 'sh', '-c', 'exit 9']).status).toBe(9);
+    api.process.kill('SIGKILL');
+    await new Promise((resolve) => api.process.once('exit', resolve));
+    await api.restart();
+    expect(api.docker(['inspect', '--format', '{{.State.Running}}', 'lives']).stdout).toBe('true\n');
+    await waitFor('the line logged while no service ran', () => api.docker(['logs', 'lives']).stdout === 'before\nafter\n' || undefined);
+    expect(api.docker(['inspect', '--format', '{{.State.ExitCode}}', 'done']).stdout).toBe('9\n');
+    expect(api.docker(['rm', '-f', 'lives', 'done']).status).toBe(0);
   });
 
   it('answers a missing container with 404, a running one\'s removal with 409, a bad body with 400 (nothing made)', async () => {
