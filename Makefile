@@ -23,7 +23,7 @@ VM_RUN ?= $(CURDIR)/../shared/vm/run
 VITEST_ARGS ?=
 
 .PHONY: FORCE all setup setup-vm build ts native fixture demo test test-unit test-integration \
-        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack bench-monitor install uninstall clean distclean
+        test-cgroup-v2 fault bench bench-phases bench-network bench-startup bench-unpack bench-monitor bench-container-run install uninstall clean distclean
 
 all: build
 
@@ -142,6 +142,10 @@ bench-network: setup build
 # the container monitor against Debian's conmon: memory per container, log throughput (bench/monitor.mjs)
 bench-monitor: setup build fixture
 	$(NODE_BIN)/node bench/monitor.mjs
+
+# `container run --rm IMAGE true` against `podman run --rm IMAGE true` (runc, conmon) (bench/container-run.mjs)
+bench-container-run: setup build fixture
+	$(NODE_BIN)/node bench/container-run.mjs
 
 # start-up of bin/ts-runc, the installed launcher and Node single executables (bench/startup.mjs)
 bench-startup: setup build fixture

@@ -7,7 +7,9 @@
 //   (b) log throughput: a container writing 200 MB of 90-byte lines to stdout; the time
 //       from spawning the monitor until it has recorded the exit (so the log is complete),
 //       the log's size, the monitor's CPU time and its peak RSS (VmHWM) meanwhile.
-//       Both times include `runc create` + `runc start` (~0.1 s).
+//       Both times include `runc create` + `runc start` (~0.1 s). CPU time is sampled from
+//       /proc/PID/stat every few ms until the monitor exits (10 ms ticks; the last few ms
+//       may be missed, alike for both).
 //
 // Both monitors hold a container run by runc, so the monitors are what differs: conmon runs
 // runc itself; ts-runc-monitor runs a hook script that calls `runc create` and `runc start`
@@ -202,42 +204,46 @@ try {
     }
   }
 
-  // (b) throughput
-  const thr = {};
-  for (const [name, start, format] of MONITORS) {
-    const c = await start(['sh', '-c', `yes '${LINE}' | head -c ${BYTES}`]);
-    let cpu = 0;
-    let hwm = 0;
-    await waitFor(() => {
-      if (alive(c.monitorPid)) {
-        try {
-          cpu = cpuMs(c.monitorPid);
-          hwm = Math.max(hwm, memory(c.monitorPid).hwm);
-        } catch {}
-      }
-      return c.exited();
-    }, `${name}: ${BYTES} bytes to be logged`);
-    const seconds = Number(process.hrtime.bigint() - c.t0) / 1e9;
-    const payload = await logPayload(c.log, format);
-    if (payload.bytes !== BYTES) throw new Error(`bench: ${name}'s log holds ${payload.bytes} bytes of output, not ${BYTES}`);
-    thr[name] = { seconds, size: statSync(c.log).size, lines: payload.lines, cpu, hwm };
-    live.delete(c.id);
-    rmSync(c.log);
+  // (b) throughput, the monitors taking turns in each round
+  const thr = Object.fromEntries(MONITORS.map(([name]) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, start, format] of MONITORS) {
+      const c = await start(['sh', '-c', `yes '${LINE}' | head -c ${BYTES}`]);
+      let cpu = 0;
+      let hwm = 0;
+      await waitFor(() => {
+        if (alive(c.monitorPid)) {
+          try {
+            cpu = cpuMs(c.monitorPid);
+            hwm = Math.max(hwm, memory(c.monitorPid).hwm);
+          } catch {}
+        }
+        return c.exited();
+      }, `${name}: ${BYTES} bytes to be logged`);
+      const seconds = Number(process.hrtime.bigint() - c.t0) / 1e9;
+      const payload = await logPayload(c.log, format);
+      if (payload.bytes !== BYTES) throw new Error(`bench: ${name}'s log holds ${payload.bytes} bytes of output, not ${BYTES}`);
+      thr[name].push({ seconds, size: statSync(c.log).size, lines: payload.lines, cpu, hwm });
+      live.delete(c.id);
+      rmSync(c.log);
+    }
   }
+  const med = (name, key) => median(thr[name].map((r) => r[key]));
 
   const row = (cells) => console.log(cells.map((c, i) => String(c).padEnd(i ? 18 : 40)).join(''));
   console.log(`\nmemory of a monitor holding one running container (median of ${ROUNDS}, kB)`);
   row(['', ...MONITORS.map(([n]) => n)]);
   row(['VmRSS', ...MONITORS.map(([n]) => median(mem[n].map((m) => m.rss)))]);
   row(['PSS', ...MONITORS.map(([n]) => median(mem[n].map((m) => m.pss)))]);
-  console.log(`\nlog throughput: a container writing ${BYTES / 1e6} MB of ${LINE.length + 1}-byte lines to stdout`);
+  console.log(`\nlog throughput: a container writing ${BYTES / 1e6} MB of ${LINE.length + 1}-byte lines to stdout (median of ${ROUNDS})`);
   row(['', ...MONITORS.map(([n]) => n)]);
-  row(['time until the exit is recorded (s)', ...MONITORS.map(([n]) => thr[n].seconds.toFixed(2))]);
-  row(['throughput (MB/s)', ...MONITORS.map(([n]) => (BYTES / 1e6 / thr[n].seconds).toFixed(0))]);
-  row(['monitor CPU time (s)', ...MONITORS.map(([n]) => (thr[n].cpu / 1000).toFixed(2))]);
-  row(['monitor peak RSS, VmHWM (kB)', ...MONITORS.map(([n]) => thr[n].hwm)]);
-  row(['log file (MB)', ...MONITORS.map(([n]) => (thr[n].size / 1e6).toFixed(0))]);
-  row(['log lines', ...MONITORS.map(([n]) => thr[n].lines)]);
+  row(['time until the exit is recorded (s)', ...MONITORS.map(([n]) => med(n, 'seconds').toFixed(2))]);
+  row(['throughput (MB/s)', ...MONITORS.map(([n]) => (BYTES / 1e6 / med(n, 'seconds')).toFixed(0))]);
+  row(['monitor CPU time (s)', ...MONITORS.map(([n]) => (med(n, 'cpu') / 1000).toFixed(2))]);
+  row(['monitor peak RSS, VmHWM (kB)', ...MONITORS.map(([n]) => med(n, 'hwm'))]);
+  row(['log file (MB)', ...MONITORS.map(([n]) => (med(n, 'size') / 1e6).toFixed(0))]);
+  row(['log lines', ...MONITORS.map(([n]) => med(n, 'lines'))]);
+  console.log(`(load average while measuring: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
   console.log('(ts-runc-monitor: Docker json-file; conmon: k8s-file)');
 } finally {
   for (const id of live) spawnSync(RUNC, ['--root', runcRoot, 'delete', '--force', id], { stdio: 'ignore' });

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "monitor.h"
@@ -47,6 +48,10 @@ static unsigned starts; /* runs of HOOK init: the first is START's, the others r
 static long backoff_ms;
 static struct timespec started_mono;
 static struct handler restart_timer, health_timer;
+/* a pidfd(2) of the container's process: it becomes readable when the process exits, even
+ * if (through a hook's mistake) it is not our child and no SIGCHLD will ever tell us */
+static void pidfd_event(struct handler *h, uint32_t events);
+static struct handler container_pidfd = {-1, pidfd_event};
 static struct {
   pid_t pid;
   int status;
@@ -113,7 +118,15 @@ static void run_cleanup(int restart) {
   report_open(&cleanup_report);
 }
 
+static void pidfd_close(void) {
+  if (container_pidfd.fd < 0) return;
+  loop_del(&container_pidfd);
+  close(container_pidfd.fd);
+  container_pidfd.fd = -1;
+}
+
 static void container_exited(int status) {
+  pidfd_close();
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
   timer_arm(&health_timer, 0, 0);
   streams_drain_and_close();
@@ -145,6 +158,13 @@ static void finish_start(void) {
     st.error[0] = '\0';
     state_stamp(st.started);
     clock_gettime(CLOCK_MONOTONIC, &started_mono);
+    /* Watch it before anyone hears of it: once STARTED is out, a client may kill it, and
+     * a process that is not our child could be reaped before we looked. pidfds are
+     * close-on-exec by themselves (pidfd_open(2)). */
+    container_pidfd.fd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+    int gone = container_pidfd.fd < 0 ? errno == ESRCH : 0;
+    if (container_pidfd.fd < 0 && errno == ENOSYS) gone = kill(st.pid, 0) < 0 && errno == ESRCH;
+    if (container_pidfd.fd >= 0) loop_add(&container_pidfd, EPOLLIN);
     state_write();
     char frame[40];
     int n = snprintf(frame, sizeof frame, "{\"pid\":%d}", (int)pid);
@@ -154,7 +174,10 @@ static void finish_start(void) {
     if (no_restart && !first) kill(st.pid, SIGKILL);
     for (unsigned i = 0; i < orphan_count && i < 32; i++)
       if (orphans[i].pid == st.pid) return container_exited(orphans[i].status);
-    if (kill(st.pid, 0) < 0 && errno == ESRCH) return container_exited(255 << 8);
+    if (gone) {
+      snprintf(st.error, sizeof st.error, "the container's process %d was gone before the monitor could watch it: its exit status is unknown", (int)st.pid);
+      return container_exited(255 << 8);
+    }
     return;
   }
   /* start failed: the hook's report, or what its exit status tells */
@@ -221,12 +244,26 @@ static void report_event(struct handler *h, uint32_t events) {
     memcpy(r->text + r->len, buf, take);
     r->len += take;
     r->text[r->len] = '\0';
+    /* one line is the whole report: a hook that let the container inherit fd 3 must not
+     * make us wait for the container's exit to learn that it started */
+    if (memchr(r->text, '\n', r->len)) break;
   }
   loop_del(h);
   close(h->fd);
   h->fd = -1;
   r->done = 1;
   progress();
+}
+
+static void pidfd_event(struct handler *h, uint32_t events) {
+  (void)h;
+  (void)events;
+  pid_t pid = st.pid;
+  child_reap(); /* our child: reaped here with its status, and container_exited ran */
+  if (st.status == ST_RUNNING && st.pid == pid) {
+    snprintf(st.error, sizeof st.error, "the container's process %d was not the monitor's child: its exit status is unknown", (int)pid);
+    container_exited(255 << 8);
+  }
 }
 
 static void restart_event(struct handler *h, uint32_t events) {

@@ -49,6 +49,8 @@ export interface ContainerPaths {
   record: string;
   /** flock(2)ed around every read-modify-write of the record */
   lock: string;
+  /** flock(2)ed by a `start` from its look at the state until STARTED: one monitor at a time */
+  startLock: string;
   state: string;
   health: string;
   monitorPid: string;
@@ -78,6 +80,7 @@ export function containerPaths(storage: string, id: string): ContainerPaths {
     dir,
     record: join(dir, 'record.json'),
     lock: join(dir, 'record.lock'),
+    startLock: join(dir, 'start.lock'),
     state: join(dir, 'state.json'),
     health: join(dir, 'health.json'),
     monitorPid: join(dir, 'monitor.pid'),

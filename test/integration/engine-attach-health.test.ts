@@ -83,12 +83,16 @@ suite('container run -it, detach keys, healthchecks, start --all', { timeout: 12
     expect(health.Log[0]!.Output).toContain('exceeded timeout');
   });
 
-  it('stop is never undone by --restart always; start --all brings back an always container after a "reboot", not a stopped one', async () => {
+  it('stop is never undone by the policy; after a "reboot" start --all brings back always containers, and unless-stopped ones the user did not stop', async () => {
     const always = ctr(['run', '-d', '--network', 'none', '--name', 'always', '--restart', 'always', 'fixture:3layers', 'sleep', '60']).stdout.trim();
-    ctr(['run', '-d', '--network', 'none', '--name', 'stopped', '--restart', 'always', 'fixture:3layers', 'sleep', '60']);
+    const stoppedAlways = ctr(['run', '-d', '--network', 'none', '--name', 'stopped-always', '--restart', 'always', 'fixture:3layers', 'sleep', '60']).stdout.trim();
+    ctr(['run', '-d', '--network', 'none', '--name', 'stopped', '--restart', 'unless-stopped', 'fixture:3layers', 'sleep', '60']);
     expect(ctr(['stop', '-t', '1', 'stopped']).status).toBe(0);
+    expect(ctr(['stop', '-t', '1', 'stopped-always']).status).toBe(0);
     await sleep(500);
+    // the policy never undoes a stop while the monitor lives
     expect(containerView(store, store.resolve('stopped')).state.Status).toBe('exited');
+    expect(containerView(store, store.resolve('stopped-always')).state.Status).toBe('exited');
     // "reboot": the monitor and the container die, --root goes
     const monitorPid = Number(readFileSync(store.paths(always).monitorPid, 'utf8').split(' ')[0]);
     const pid = containerView(store, store.read(always)).state.Pid;
@@ -100,8 +104,9 @@ suite('container run -it, detach keys, healthchecks, start --all', { timeout: 12
     await until('the monitor gone', () => !containerView(store, store.read(always)).monitorAlive);
     const r = ctr(['start', '--all']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`${always}\n`);
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual([always, stoppedAlways].sort());
     expect(containerView(store, store.read(always)).state.Status).toBe('running');
+    expect(containerView(store, store.read(stoppedAlways)).state.Status).toBe('running');
     expect(containerView(store, store.resolve('stopped')).state.Status).toBe('exited');
   });
 });

@@ -269,4 +269,26 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     expect(started.stdout).toBe('from-start-a\n');
     expect(started.status).toBe(6);
   });
+  it('run in the foreground passes the signals it gets on to the container (--sig-proxy, the default)', async () => {
+    const cli = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'run', '--network', 'none', 'fixture:3layers',
+      'sh', '-c', 'trap "echo got-term; exit 9" TERM; echo ready; while true; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    await until('ready', () => out.includes('ready'));
+    cli.kill('SIGTERM');
+    expect(await exited).toBe(9);
+    expect(out).toBe('ready\ngot-term\n');
+  });
+  it('two `container start` at once: one monitor, both succeed', async () => {
+    const id = ctr(['create', '--network', 'none', '--name', 'twice', 'fixture:3layers', 'sleep', '60']).stdout.trim();
+    const startOne = () => new Promise<number>((resolve) => {
+      const child = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'start', 'twice'], { stdio: 'ignore' });
+      child.on('exit', (code) => resolve(code ?? 128));
+    });
+    expect(await Promise.all([startOne(), startOne()])).toEqual([0, 0]);
+    expect(view(id).state.Status).toBe('running');
+    const monitors = spawnSync('pgrep', ['-f', `ts-runc-monitor --dir ${store.paths(id).dir}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    expect(monitors).toHaveLength(1);
+  });
 });

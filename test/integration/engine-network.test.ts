@@ -78,6 +78,10 @@ suite('container run -p on the default network (in a test netns)', { timeout: 12
     await until('the port from outside', () => fetchFromOutside(url).status === 0);
     expect(fetchFromOutside(url).stdout).toBe(`${id.slice(0, 12)}\n`);
     expect(store.read(id).Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
+    const attachment = Object.values(store.read(id).Networks ?? {})[0]!;
+    expect(attachment.IPAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // Docker's MAC: 02:42 and the address's four bytes
+    expect(attachment.MacAddress).toBe(`02:42:${attachment.IPAddress.split('.').map((b) => Number(b).toString(16).padStart(2, '0')).join(':')}`);
 
     expect(run(['container', 'stop', '-t', '1', 'web']).status).toBe(0);
     expect(fetchFromOutside(url).status).not.toBe(0);

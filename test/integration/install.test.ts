@@ -56,11 +56,19 @@ suite('make install: ts-runc runs from anywhere', () => {
 
   it('installs Node, dist, the init and the production node_modules under PREFIX/lib/ts-runc, none of them a link into the checkout', () => {
     const lib = join(dir, 'prefix/lib/ts-runc');
-    for (const file of ['bin/node', 'dist/cli/main.js', 'build/ts-runc-init', 'package.json', 'node_modules/koffi/package.json', 'node_modules/zod/package.json']) {
+    for (const file of ['bin/node', 'dist/cli/main.js', 'build/ts-runc-init', 'build/ts-runc-monitor', 'build/ts-runc-pid1', 'package.json', 'node_modules/koffi/package.json', 'node_modules/zod/package.json']) {
       expect(existsSync(join(lib, file)), file).toBe(true);
     }
     expect(existsSync(join(lib, 'node_modules/vitest')), 'dev dependencies stay out').toBe(false);
     expect(symlinksUnder(lib).filter((link) => link.includes(REPO))).toEqual([]);
+  });
+
+  it("finds the installation's monitor and --init binaries, not the checkout's", () => {
+    const lib = join(dir, 'prefix/lib/ts-runc');
+    const r = call([join(lib, 'bin/node'), '--input-type=module', '-e', `const m = await import(${JSON.stringify(join(lib, 'dist/engine/binaries.js'))}); console.log(m.monitorBinary()); console.log(m.pid1Binary());`], {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    expect(r.stdout.split('\n').filter(Boolean), explain(r)).toEqual([join(lib, 'build/ts-runc-monitor'), join(lib, 'build/ts-runc-pid1')]);
   });
 
   it('a copy of the installed ts-runc, run from another cwd, runs a container with its own Node, code and init', () => {

@@ -1,64 +1,30 @@
 /**
  * The container monitor (native/monitor/, src/engine/monitor/) driven directly, with fake
  * hooks: small shell scripts standing in for `ts-runc container _hook`, whose "container"
- * is a background shell reporting its pid on fd 3. One test at the end runs a real
- * container through `ts-runc create`/`start` to show its output reaches the log.
+ * is a host shell reporting its pid on fd 3. monitor-container.test.ts runs real ones.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MonitorClient } from '../../src/engine/monitor/client.js';
 import { spawnMonitor, type MonitorOptions } from '../../src/engine/monitor/spawn.js';
 import { monitorAlive, monitorPid, readMonitorState } from '../../src/engine/monitor/state.js';
 import type { ExitedPayload } from '../../src/engine/monitor/protocol.js';
-import { REPO, isRoot, haveFixture, sandbox } from './helpers.js';
-
-const MONITOR = join(REPO, 'build/ts-runc-monitor');
-
-interface LogLine {
-  log: string;
-  stream: string;
-  time: string;
-}
+import { REPO, isRoot } from './helpers.js';
+import { makeScratch, monitorGone, readLog, removeScratch, startMonitor, waitFor } from './monitor-helpers.js';
 
 let dir: string;
 let work: string;
 
 beforeEach(() => {
-  work = mkdtempSync(join(tmpdir(), 'ts-runc-monitor-'));
-  dir = join(work, 'c');
-  mkdirSync(dir);
+  ({ dir, work } = makeScratch());
 });
+afterEach(() => removeScratch(dir, work));
 
-afterEach(async () => {
-  // a monitor a failed test left: tell it to stop restarting, kill what it runs, wait
-  const pid = monitorPid(join(dir, 'monitor.pid'));
-  if (pid) {
-    try {
-      const state = readMonitorState(join(dir, 'state.json'));
-      const client = await MonitorClient.connect(dir);
-      client.noRestart();
-      if (state?.Pid) process.kill(state.Pid, 'SIGKILL');
-      await client.closeAndWait();
-    } catch {
-      process.kill(pid, 'SIGKILL');
-    }
-    await waitFor(() => !monitorAlive(join(dir, 'monitor.pid')), 'the monitor to exit');
-  }
-  rmSync(work, { recursive: true, force: true });
-});
-
-async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const monitor = (options: Partial<MonitorOptions> & { hook: string[] }) => startMonitor(dir, options);
+const logLines = (file?: string) => readLog(dir, file);
+const finished = () => monitorGone(dir);
 
 /** A hook script: `init` runs `container` (shell) in the background and reports its pid. */
 function hook(container: string, extra = '', health = ''): string {
@@ -88,23 +54,6 @@ esac
   );
   chmodSync(path, 0o755);
   return path;
-}
-
-async function monitor(options: Partial<MonitorOptions> & { hook: string[] }): Promise<MonitorClient> {
-  await spawnMonitor({ dir, id: 'test', ...options });
-  return MonitorClient.connect(dir, { stdout: true, stderr: true });
-}
-
-function logLines(file = 'container.log'): LogLine[] {
-  const text = readFileSync(join(dir, file), 'utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as LogLine);
-}
-
-async function finished(): Promise<void> {
-  await waitFor(() => !monitorAlive(join(dir, 'monitor.pid')) && !existsSync(join(dir, 'attach.sock')), 'the monitor to exit');
 }
 
 describe.skipIf(!isRoot)('the container monitor', () => {
@@ -228,6 +177,21 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     expect(readFileSync(join(work, 'cleanups'), 'utf8')).toBe('cleanup 1 1\ncleanup 1 1\ncleanup 1 0\n');
   });
 
+  it("waits Docker's back-off between restarts: 100 ms, then double each time", async () => {
+    const starts = join(work, 'starts');
+    const client = await monitor({ hook: [hook(`date +%s%N >> ${starts}; exit 1`)], restart: 'on-failure:3' });
+    await client.start();
+    await finished();
+    const times = readFileSync(starts, 'utf8').trim().split('\n').map((t) => Number(BigInt(t) / 1_000_000n));
+    expect(times).toHaveLength(4);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    // lower bounds only: a loaded machine makes every gap longer, never shorter
+    expect(gaps[0]).toBeGreaterThanOrEqual(100);
+    expect(gaps[1]).toBeGreaterThanOrEqual(200);
+    expect(gaps[2]).toBeGreaterThanOrEqual(400);
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 1, RestartCount: 3 });
+  });
+
   it('never restarts after NO_RESTART (the user stopped it)', async () => {
     const client = await monitor({ hook: [hook('cat /proc/self/oom_score_adj; exec sleep 1000')], restart: 'always' });
     const { pid } = await client.start();
@@ -286,6 +250,39 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     expect(await client.nextExit()).toEqual({ exitCode: 0, restarting: false });
     await finished();
     expect(logLines().map((l) => l.log)).toEqual(['once\n']);
+  });
+
+  it('takes the report at its newline even when the container inherited fd 3', async () => {
+    const careless = join(work, 'careless-hook');
+    writeFileSync(
+      careless,
+      `#!/bin/sh
+[ "$1" = init ] || exit 0
+setsid -f sh -c 'echo $$ > ${work}/pid; exec sleep 1000'
+while [ ! -s ${work}/pid ]; do sleep 0.01; done
+echo "{\\"pid\\":$(cat ${work}/pid)}" >&3
+`,
+    );
+    chmodSync(careless, 0o755);
+    const client = await monitor({ hook: [careless] });
+    const { pid } = await client.start(); // before the fix: only once sleep 1000 ended
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'running', Pid: pid });
+    process.kill(pid, 'SIGKILL');
+    expect(await client.nextExit()).toEqual({ exitCode: 137, restarting: false });
+    await finished();
+  });
+
+  it('notices the exit of a reported process that is not its child (pidfd), as 255 with the reason', async () => {
+    const stranger = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const wrong = join(work, 'wrong-hook');
+    writeFileSync(wrong, `#!/bin/sh\n[ "$1" = init ] && echo '{"pid":${stranger.pid}}' >&3\nexit 0\n`);
+    chmodSync(wrong, 0o755);
+    const client = await monitor({ hook: [wrong] });
+    await client.start();
+    stranger.kill('SIGTERM');
+    expect(await client.nextExit()).toEqual({ exitCode: 255, restarting: false });
+    await finished();
+    expect(readMonitorState(join(dir, 'state.json'))).toMatchObject({ Status: 'exited', ExitCode: 255, Error: expect.stringContaining('was not the monitor\'s child') });
   });
 
   it('reports a start failure from the hook (exit code and error) and exits', async () => {
@@ -380,86 +377,5 @@ describe.skipIf(!isRoot)('the container monitor', () => {
     await waitFor(() => logLines().length > before + 5, 'more log lines after the kill');
     expect(monitorAlive(join(dir, 'monitor.pid'))).toBe(true);
     expect(readMonitorState(join(dir, 'state.json'))!.Status).toBe('running');
-  });
-});
-
-describe.skipIf(!isRoot || !haveFixture)('the monitor with a real container', () => {
-  it("writes a real container's output to the log and records its exit code", async () => {
-    const box = sandbox();
-    try {
-      const bundle = box.bundle(['sh', '-c', 'echo from the container; echo to stderr >&2; exit 5']);
-      const id = `mon-${process.pid}`;
-      const ts = `${join(REPO, 'bin/ts-runc')} --root ${box.root} --storage ${box.storage}`;
-      const script = join(work, 'real-hook');
-      writeFileSync(
-        script,
-        `#!/bin/sh
-case "$1" in
-init)
-  ${ts} create --bundle ${bundle} --pid-file ${work}/pid ${id} 3>&- || { echo '{"error":"create failed","exitCode":125}' >&3; exit 0; }
-  ${ts} start ${id} 3>&- </dev/null >/dev/null 2>>${work}/create.err
-  echo "{\\"pid\\":$(cat ${work}/pid)}" >&3 ;;
-cleanup)
-  ${ts} delete --force ${id} 3>&- ;;
-esac
-`,
-      );
-      chmodSync(script, 0o755);
-      const client = await monitor({ hook: [script] });
-      await client.start();
-      expect(await client.nextExit()).toEqual({ exitCode: 5, restarting: false });
-      await finished();
-      expect(logLines().map((l) => [l.stream, l.log])).toEqual([
-        ['stdout', 'from the container\n'],
-        ['stderr', 'to stderr\n'],
-      ]);
-      expect(spawnSync(join(REPO, 'bin/ts-runc'), ['--root', box.root, 'state', id]).status).not.toBe(0); // cleanup deleted it
-    } finally {
-      box.cleanup();
-    }
-  });
-
-  it('holds the pty master of a container with a terminal (console socket), with resize and stdin', async () => {
-    const box = sandbox();
-    try {
-      const bundle = box.bundle(['sh', '-c', 'stty size; read line; echo "got $line"; exit 4'], (spec) => {
-        spec.process!.terminal = true;
-      });
-      const id = `mon-tty-${process.pid}`;
-      const ts = `${join(REPO, 'bin/ts-runc')} --root ${box.root} --storage ${box.storage}`;
-      const script = join(work, 'tty-hook');
-      writeFileSync(
-        script,
-        `#!/bin/sh
-case "$1" in
-init)
-  ${ts} create --bundle ${bundle} --console-socket "$TS_RUNC_CONSOLE_SOCKET" --pid-file ${work}/pid ${id} 3>&- &&
-  ${ts} start ${id} 3>&- &&
-  echo "{\\"pid\\":$(cat ${work}/pid)}" >&3 ;;
-cleanup)
-  ${ts} delete --force ${id} 3>&- ;;
-esac
-`,
-      );
-      chmodSync(script, 0o755);
-      const client = await monitor({ hook: [script], tty: true, stdin: true });
-      const pid = monitorPid(join(dir, 'monitor.pid'))!;
-      let stdout = '';
-      client.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      client.resize(40, 100);
-      await client.start();
-      await waitFor(() => stdout.includes('40 100'), 'stty size');
-      client.writeStdin('abc\n');
-      expect(await client.nextExit()).toEqual({ exitCode: 4, restarting: false });
-      await finished();
-      expect(stdout).toContain('got abc\r\n');
-      const lines = logLines();
-      expect(new Set(lines.map((l) => l.stream))).toEqual(new Set(['stdout']));
-      expect(lines.map((l) => l.log).join('')).toBe('40 100\r\nabc\r\ngot abc\r\n');
-      // the console socket is gone
-      expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`ts-runc-console-${pid}-`))).toEqual([]);
-    } finally {
-      box.cleanup();
-    }
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRestart, parseRunFlags, splitShortFlags, CREATE_FLAGS, RUN_ONLY_FLAGS } from '../../src/cli/container/run-flags.js';
 import { detachSequence } from '../../src/cli/container/attach-streams.js';
 import { applyHostConfig, tweakCapabilities } from '../../src/engine/lifecycle/spec.js';
+import { mergeConfig } from '../../src/engine/lifecycle/create.js';
 import { parseDuration, parseSize } from '../../src/engine/units.js';
 import { defaultSpec } from '../../src/spec/defaults.js';
 
@@ -124,5 +125,29 @@ describe('HostConfig → config.json (engine/lifecycle/spec.ts)', () => {
     expect(spec.mounts!.find((m) => m.destination === '/run')).toMatchObject({ type: 'tmpfs', options: expect.arrayContaining(['size=64m']) });
     expect(spec.mounts!.find((m) => m.destination === '/sbin/docker-init')).toMatchObject({ source: '/storage/ctr/docker-init', options: expect.arrayContaining(['ro']) });
     expect(spec.process!.args).toEqual(['/sbin/docker-init', 'app']);
+  });
+});
+
+describe('the image\'s config under the request\'s (engine/lifecycle/create.ts mergeConfig)', () => {
+  const image = (config: Record<string, unknown>) => ({ config: { config } }) as unknown as Parameters<typeof mergeConfig>[1];
+
+  it('keeps the image\'s Entrypoint and Cmd unless asked; a new Cmd replaces only Cmd', () => {
+    const img = image({ Entrypoint: ['/entry'], Cmd: ['--serve'], Env: ['PATH=/bin', 'A=image'], WorkingDir: '/app', User: 'daemon', StopSignal: 'SIGQUIT' });
+    expect(mergeConfig({ Image: 'x' }, img)).toMatchObject({ Entrypoint: ['/entry'], Cmd: ['--serve'], WorkingDir: '/app', User: 'daemon', StopSignal: 'SIGQUIT' });
+    expect(mergeConfig({ Image: 'x', Cmd: ['--once'] }, img)).toMatchObject({ Entrypoint: ['/entry'], Cmd: ['--once'] });
+  });
+
+  it('--entrypoint drops the image\'s Cmd (it was written for the old entrypoint); "" clears it', () => {
+    const img = image({ Entrypoint: ['/entry'], Cmd: ['--serve'] });
+    expect(mergeConfig({ Image: 'x', Entrypoint: ['sh'] }, img)).toMatchObject({ Entrypoint: ['sh'], Cmd: null });
+    expect(mergeConfig({ Image: 'x', Entrypoint: [''], Cmd: ['ls'] }, img)).toMatchObject({ Entrypoint: null, Cmd: ['ls'] });
+  });
+
+  it('merges Env by key (the request wins), and unions Labels and ExposedPorts', () => {
+    const img = image({ Env: ['PATH=/bin', 'A=image'], Labels: { a: '1' }, ExposedPorts: { '80/tcp': {} } });
+    const merged = mergeConfig({ Image: 'x', Env: ['A=mine', 'B=2'], Labels: { b: '2' }, ExposedPorts: { '443/tcp': {} } }, img);
+    expect(merged.Env).toEqual(['PATH=/bin', 'A=mine', 'B=2']);
+    expect(merged.Labels).toEqual({ a: '1', b: '2' });
+    expect(Object.keys(merged.ExposedPorts!).sort()).toEqual(['443/tcp', '80/tcp']);
   });
 });

@@ -181,6 +181,15 @@ export class ContainerStore {
   }
 
   /**
+   * A lock taken on a container removed meanwhile makes its directory again (to hold the
+   * lock file): a directory without a record is removed here. (Only `create` makes one
+   * legitimately, and it writes the record right after; nobody else knows its new id.)
+   */
+  removeIfGone(id: string): void {
+    if (isFullId(id) && !existsSync(this.paths(id).record)) rmSync(this.paths(id).dir, { recursive: true, force: true });
+  }
+
+  /**
    * Forget a container: record first (it is no longer listed), then its name, then the
    * directory. The caller has unmounted and released what the directory's files held.
    */

@@ -18,6 +18,7 @@ import { mountOverlay, unmountOverlay } from '../../image/overlay.js';
 import { ImageStore } from '../../image/store.js';
 import { readEtcFiles, resolveInRoot } from '../../image/users.js';
 import { log } from '../../log.js';
+import { macForAddress } from '../../network/attach.js';
 import { StateStore } from '../../state/container-state.js';
 import type { ContainerStore } from '../containers/store.js';
 import { pid1Binary } from '../binaries.js';
@@ -137,7 +138,7 @@ function networkFields(network: ReturnType<StateStore['read']>['network']): Pick
     IPAddress: network.ip ?? '',
     IPPrefixLen: network.prefix ?? 0,
     Gateway: network.gateway ?? '',
-    MacAddress: '',
+    MacAddress: network.ip ? macForAddress(network.ip) : '',
   };
   return { Ports: ports, Networks: { [network.network]: attachment } };
 }

@@ -13,6 +13,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { errorMessage, RuntimeError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
+import { withFileLockAsync } from '../../sys/file-lock.js';
 import { log } from '../../log.js';
 import { isFullId } from '../containers/ids.js';
 import { containerView } from '../containers/status.js';
@@ -35,6 +36,16 @@ export async function removeContainer(storage: string, reference: string, option
   const store = new ContainerStore(storage);
   const record = store.tryRead(reference) ?? (options.force && removeHalfMade(store, reference) ? undefined : store.resolve(reference));
   if (!record) return;
+  // a `start` under way finishes first (its lock), so rm never removes from under it
+  try {
+    await withFileLockAsync(store.paths(record.Id).startLock, () => removeLocked(store, record, options));
+  } finally {
+    store.removeIfGone(record.Id);
+  }
+}
+
+async function removeLocked(store: ContainerStore, record: ContainerRecord, options: RemoveOptions): Promise<void> {
+  const storage = store.storage;
   const name = record.Name.slice(1);
   const view = containerView(store, record);
   if (view.state.Running || view.state.Restarting) {

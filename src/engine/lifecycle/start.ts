@@ -9,12 +9,14 @@
  *      not a byte is missed: the monitor runs the init hook only on START); send START
  *   5. STARTED → the pid; START_FAILED → an error with Docker's 125/126/127
  *
- * `startAll` is `container start --all`: every container whose policy is always or
- * unless-stopped (unless the user stopped it) and that is not running, e.g. after a reboot.
+ * `startAll` is `container start --all`, what Docker's daemon does when it starts (e.g.
+ * after a reboot): every container not running whose policy is always, or unless-stopped
+ * and the user did not stop it.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../../errors.js';
+import { withFileLockAsync } from '../../sys/file-lock.js';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
 import { MonitorClient } from '../monitor/client.js';
@@ -48,14 +50,25 @@ export interface Started {
 export async function startContainer(storage: string, reference: string, options: StartOptions = {}): Promise<Started> {
   const store = new ContainerStore(storage);
   const record = store.resolve(reference);
+  // Two starts at once must not make two monitors (the second would fail on the runtime id
+  // and its cleanup delete the first's container): the second waits, then finds it running.
+  // Not the record's lock, which the init hook takes while this waits for STARTED.
+  try {
+    return await withFileLockAsync(store.paths(record.Id).startLock, () => startLocked(store, record, reference, options));
+  } finally {
+    store.removeIfGone(record.Id);
+  }
+}
+
+async function startLocked(store: ContainerStore, record: ContainerRecord, reference: string, options: StartOptions): Promise<Started> {
+  const storage = store.storage;
   const paths = store.paths(record.Id);
-  let view = containerView(store, record);
+  const view = containerView(store, record);
   if (view.state.Status === 'running' || view.state.Status === 'paused' || view.state.Status === 'restarting') {
     return { id: record.Id, pid: view.state.Pid, alreadyRunning: true };
   }
   // The monitor outlives the exit by its cleanup hook (and --rm's removal): let it finish.
   await waitForMonitorExit(paths.dir, 60_000, record.Name);
-  view = containerView(store, record);
   if (!store.tryRead(record.Id)) throw new RuntimeError(`no such container: ${reference} (removed on exit: --rm)`);
   await removeRuntimeLeftovers(store, record);
   store.update(record.Id, (current) => {
@@ -84,7 +97,9 @@ export async function startAll(storage: string): Promise<{ started: string[]; fa
   for (const record of store.list()) {
     const policy = record.HostConfig.RestartPolicy?.Name ?? '';
     if (policy !== 'always' && policy !== 'unless-stopped') continue;
-    if (record.StoppedByUser) continue;
+    // Docker's rule at a daemon's start: `always` comes back even if the user stopped it,
+    // `unless-stopped` only if they did not
+    if (policy === 'unless-stopped' && record.StoppedByUser) continue;
     const view = containerView(store, record);
     if (view.state.Running) continue;
     try {
