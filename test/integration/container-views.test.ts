@@ -95,6 +95,17 @@ describe.skipIf(!run)('looking at containers', () => {
     expect(bad.stderr).toContain("invalid filter 'status=up'");
   });
 
+  it('a healthcheck shows in STATUS and the health filter; -s adds SIZE', async () => {
+    ok(['container', 'run', '-d', '--name', 'checked', '--network', 'none', '--health-cmd', 'true', '--health-interval', '1s', IMAGE, 'sleep', '1000']);
+    await waitFor(() => rows('{{.Names}} {{.Status}}', ['--filter', 'name=checked'])[0]?.endsWith('(healthy)'), 'the healthcheck to pass');
+    expect(rows('{{.Names}}', ['--filter', 'health=healthy'])).toEqual(['checked']);
+    expect(rows('{{.Names}}', ['--filter', 'health=none', '--filter', 'status=running'])).toEqual(['sleeper']);
+    const sized = ok(['container', 'ls', '-s', '--filter', 'name=checked']).split('\n');
+    expect(sized[0]).toMatch(/NAMES +SIZE$/);
+    expect(sized[1]).toMatch(/checked +\d+(\.\d+)?[kM]?B \(virtual [\d.]+[kM]?B\)$/);
+    ok(['container', 'rm', '-f', 'checked']);
+  });
+
   it('inspect --format reaches the network address with index, and the JSON has Docker\'s fields', () => {
     ns = makeNetns('tsr-views');
     const r = inNetns(['container', 'run', '-d', '--name', 'netweb', '-p', '8080:80', IMAGE, 'sleep', '1000']);
@@ -175,7 +186,7 @@ describe.skipIf(!run)('looking at containers', () => {
     expect(cells[3]).not.toMatch(/^0B /);
     expect(Number(cells[7])).toBeGreaterThanOrEqual(1);
     const json = JSON.parse(ok(['container', 'stats', '--no-stream', '--format', 'json', 'sleeper'])) as Record<string, string>;
-    expect(Object.keys(json).sort()).toEqual(['BlockIO', 'CPUPerc', 'Container', 'ID', 'MemPerc', 'MemUsage', 'Name', 'NetIO', 'PIDs']);
+    expect(Object.keys(json)).toEqual(['BlockIO', 'CPUPerc', 'Container', 'ID', 'MemPerc', 'MemUsage', 'Name', 'NetIO', 'PIDs']);
     const top = ok(['container', 'top', 'sleeper']);
     expect(top.split('\n')[0]).toMatch(/^UID +PID +PPID +C +STIME +TTY +TIME +CMD$/);
     expect(top).toContain('sleep 1000');

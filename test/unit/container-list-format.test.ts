@@ -38,7 +38,7 @@ describe('container ls prints what docker ps prints', () => {
       + '112233445566                         |0|2023-07-22 04:26:40 +0000 UTC\n');
   });
   it('an unknown field is docker\'s error', () => {
-    expect(() => render('{{.Nope}}')).toThrow('executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext');
+    expect(() => render('{{.Nope}}')).toThrow('failed to execute template: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext');
   });
   it('ports: exposed, ranges, host mappings, IPv6 in brackets', () => {
     expect(displayablePorts(list[0]!.Ports)).toBe('53/udp, 443/tcp, 0.0.0.0:9000-9001->9000-9001/tcp, 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp');

@@ -1,7 +1,7 @@
 /**
  * `ts-runc container inspect [-f FORMAT] [-s] CONTAINER...`: Docker's inspect JSON (a list,
- * indented with four spaces, HTML characters escaped as Go's encoder does), or FORMAT run
- * per container. Every reference is tried: a missing one is reported after the others
+ * indented with four spaces, HTML characters escaped as Go's encoder does; `-f json` the same
+ * list on one line), or FORMAT run per container. Every reference is tried: a missing one is reported after the others
  * are printed, and the exit status is 1, as docker's.
  */
 import { RuntimeError, errorMessage } from '../../errors.js';
@@ -39,15 +39,20 @@ export const command: Command = {
       try {
         const inspect = await inspectContainer(globals.storage, ref, { size: bool(parsed, 'size') });
         if (template) out += `${template.execute(goView(inspect))}\n`;
-        else if (format === 'json') out += `${escapeHtmlJson(JSON.stringify(inspect))}\n`;
         else found.push(inspect);
       } catch (error) {
-        errors.push(errorMessage(error));
+        // docker inspect calls a template that fails on a container a parsing error too
+        const message = errorMessage(error);
+        errors.push(message.startsWith('template: ') ? `template parsing error: ${message}` : message);
       }
     }
+    // docker 28: the list indented by four spaces, or with --format json on one line;
+    // & < > escaped as the daemon's Go encoder writes them
     if (format === undefined) out = `${escapeHtmlJson(JSON.stringify(found, null, 4))}\n`;
+    if (format === 'json') out = `${escapeHtmlJson(JSON.stringify(found))}\n`;
     writeOut(out);
-    for (const message of errors) process.stderr.write(`Error: ${message}\n`);
+    // docker: "Error: No such container: x", but a template's error as it is
+    for (const message of errors) process.stderr.write(message.startsWith('template parsing error: ') ? `${message}\n` : `Error: ${message}\n`);
     return errors.length > 0 ? 1 : 0;
   },
 };

@@ -45,7 +45,7 @@ export const command: Command = {
         CreatedBy: trunc ? ellipsis(createdBy, 45) : createdBy,
         Size: human ? humanSize(e.Size, 3) : String(e.Size),
         Comment: e.Comment,
-      }, '*formatter.historyContext');
+      }, '*formatter.historyContext', { marshalJson: true });
     });
     const { listFormat, renderList } = await import('../../engine/format/list-format.js');
     writeOut(renderList(listFormat(str(parsed, 'format'), TABLE), rows, HEADER));

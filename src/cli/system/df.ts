@@ -39,7 +39,7 @@ export const command: Command = {
     const volumesSize = du.Volumes.reduce((s, v) => s + (v.UsageData?.Size ?? 0), 0);
     const volumesIdle = du.Volumes.filter((v) => (v.UsageData?.RefCount ?? 0) === 0).reduce((s, v) => s + (v.UsageData?.Size ?? 0), 0);
     const row = (type: string, total: number, active: number, size: number, reclaimable: string): Value =>
-      asStruct({ Type: type, TotalCount: String(total), Active: String(active), Size: humanSize(size), Reclaimable: reclaimable }, '*formatter.diskUsageContext');
+      asStruct({ Type: type, TotalCount: String(total), Active: String(active), Size: humanSize(size), Reclaimable: reclaimable }, '*formatter.diskUsageContext', { marshalJson: true });
     if (!bool(parsed, 'verbose')) {
       const rows = [
         row('Images', du.Images.length, du.Images.filter((i) => i.Containers > 0).length, du.LayersSize, reclaim(du.LayersSize - usedByImages, du.LayersSize)),

@@ -28,8 +28,52 @@ export function asStruct<T extends object>(value: T, name = '', options: { marsh
   return value;
 }
 
+/**
+ * Go's nil slices and maps: JSON null, but `[]` / `map[]` when printed (docker inspect's
+ * `{{.Config.Entrypoint}}` of a container without one prints `[]`).
+ */
+const nils = new WeakSet<object>();
+
+export function goNil(kind: 'slice' | 'map'): Value {
+  const value = kind === 'slice' ? [] : {};
+  nils.add(value);
+  return value;
+}
+
+/** Go maps of strings (map[string]string): `index` of a missing key gives "", not nil. */
+const stringMaps = new WeakSet<object>();
+
+export function asStringMap<T extends object>(value: T): T {
+  stringMaps.add(value);
+  return value;
+}
+
+export function isStringMap(value: Value): boolean {
+  return typeof value === 'object' && value !== null && stringMaps.has(value);
+}
+
+export function isGoNil(value: Value): boolean {
+  return typeof value === 'object' && value !== null && nils.has(value);
+}
+
 export function structType(value: object): string | undefined {
   return structTypes.get(value);
+}
+
+/**
+ * Fields of a struct tagged `omitempty` that hold their zero value: printed (a Go struct has
+ * every field: `{{.State}}` ends in `<nil>` for no Health) but left out of `json`.
+ */
+const omitted = new WeakMap<object, Set<string>>();
+
+export function omitEmpty<T extends object>(value: T, keys: string[]): T {
+  omitted.set(value, new Set(keys));
+  return value;
+}
+
+/** Whether `key` of `value` is such an unset omitempty field. */
+export function isOmitted(value: Value, key: string): boolean {
+  return typeof value === 'object' && value !== null && omitted.get(value)?.has(key) === true;
 }
 
 /** Go's json.Marshal escapes <, > and & in strings (and U+2028, U+2029); docker inspect prints that. */
@@ -83,10 +127,14 @@ export function goJson(value: Value): string {
 /** encoding/json: a struct's fields in their order, a map's keys sorted. */
 function encode(value: Value): string {
   if (value === undefined || value === null || typeof value === 'function') return 'null';
+  if (typeof value === 'object' && nils.has(value)) return 'null';
   if (Array.isArray(value)) return `[${value.map(encode).join(',')}]`;
   if (typeof value === 'object') {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined && typeof value[k] !== 'function');
-    if (structType(value) === undefined) keys.sort();
+    const skip = omitted.get(value);
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined && typeof value[k] !== 'function' && !skip?.has(k));
+    // a map's keys are sorted; so are those of a struct with a MarshalJSON (docker's
+    // formatter contexts marshal a map of their fields)
+    if (structType(value) === undefined || htmlEscaped.has(value)) keys.sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${encode(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);

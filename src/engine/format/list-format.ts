@@ -5,6 +5,7 @@
  * run once per row, each row ending with a newline. A literal `\t` or `\n` in the format
  * stands for a tab or a newline, and spaces around it are trimmed (formatter.go preFormat).
  */
+import { RuntimeError } from '../../errors.js';
 import type { Value } from './go-print.js';
 import { tabwrite } from './tabwriter.js';
 import { compileTemplate, HEADER_FUNCTIONS } from './template.js';
@@ -32,7 +33,13 @@ export function listFormat(source: string | undefined, defaultTable: string): Li
 export function renderList(format: ListFormat, rows: Value[], header: Record<string, Value>): string {
   const template = compileTemplate(format.body);
   let out = '';
-  for (const row of rows) out += `${template.execute(row)}\n`;
+  try {
+    for (const row of rows) out += `${template.execute(row)}\n`;
+  } catch (error) {
+    // docker's words for a template that fails on a row (ps, images, stats…)
+    if (error instanceof RuntimeError) throw new RuntimeError(`failed to execute template: ${error.message}`);
+    throw error;
+  }
   if (!format.table) return out;
   let head = '';
   try {

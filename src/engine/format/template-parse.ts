@@ -11,20 +11,27 @@
  */
 import { RuntimeError } from '../../errors.js';
 
+/** Where a node is: its byte offset in the template and its text, as Go's errors name it. */
+export interface At {
+  pos: number;
+  text: string;
+}
+
 export type Arg =
-  | { kind: 'field'; names: string[] }
-  | { kind: 'variable'; name: string; names: string[] }
-  | { kind: 'dot' }
-  | { kind: 'chain'; node: Arg; names: string[] }
-  | { kind: 'identifier'; name: string }
-  | { kind: 'string'; value: string }
-  | { kind: 'number'; value: number; text: string }
-  | { kind: 'bool'; value: boolean }
-  | { kind: 'nil' }
-  | { kind: 'pipe'; pipe: Pipe };
+  | { kind: 'field'; names: string[]; at: At }
+  | { kind: 'variable'; name: string; names: string[]; at: At }
+  | { kind: 'dot'; at?: At }
+  | { kind: 'chain'; node: Arg; names: string[]; at: At }
+  | { kind: 'identifier'; name: string; at?: At }
+  | { kind: 'string'; value: string; at?: At }
+  | { kind: 'number'; value: number; text: string; at?: At }
+  | { kind: 'bool'; value: boolean; at?: At }
+  | { kind: 'nil'; at?: At }
+  | { kind: 'pipe'; pipe: Pipe; at?: At };
 
 export interface Command {
   args: Arg[];
+  at: At;
 }
 
 export interface Pipe {
@@ -45,7 +52,9 @@ export function templateError(line: number, message: string): RuntimeError {
   return new RuntimeError(`template: :${line}: ${message}`);
 }
 
-type Token =
+type Token = TokenBody & { pos: number };
+
+type TokenBody =
   | { t: 'field'; name: string }
   | { t: 'var'; name: string }
   | { t: 'dot' }
@@ -61,12 +70,19 @@ function describe(c: string): string {
 }
 
 /** The tokens of one action's text (between the delimiters). */
-function lexAction(text: string, line: number): Token[] {
-  const tokens: Token[] = [];
+function lexAction(text: string, line: number, base = 0): Token[] {
+  const bodies: Array<[TokenBody, number]> = [];
+  const tokens = {
+    push(body: TokenBody) {
+      bodies.push([body, start]);
+    },
+  };
   let i = 0;
+  let start = 0;
   // Go: a field or variable name must end at a space, `.`, `,`, `|`, `:`, `(`, `)` or the end.
   const atTerminator = () => i >= text.length || /[\s.,|:()=]/.test(text[i]!);
   while (i < text.length) {
+    start = i;
     const c = text[i]!;
     if (/\s/.test(c)) {
       while (i < text.length && /\s/.test(text[i]!)) i++;
@@ -108,14 +124,39 @@ function lexAction(text: string, line: number): Token[] {
       tokens.push({ t: 'declare' });
       i += 2;
     } else {
-      const single: Record<string, Token['t']> = { '|': 'pipe', '(': 'lparen', ')': 'rparen', '=': 'assign', ',': 'comma' };
+      const single: Record<string, TokenBody['t']> = { '|': 'pipe', '(': 'lparen', ')': 'rparen', '=': 'assign', ',': 'comma' };
       const t = single[c];
       if (!t) throw templateError(line, `unexpected ${describe(c)} in command`);
-      tokens.push({ t } as Token);
+      tokens.push({ t } as TokenBody);
       i++;
     }
   }
-  return tokens;
+  return bodies.map(([body, at]) => ({ ...body, pos: base + at }));
+}
+
+/** Go's String() of nodes: how an error names where it happened. */
+export function argText(arg: Arg): string {
+  switch (arg.kind) {
+    case 'field': return `.${arg.names.join('.')}`;
+    case 'variable': return [arg.name, ...arg.names].join('.');
+    case 'chain': return `${argText(arg.node)}.${arg.names.join('.')}`;
+    case 'dot': return '.';
+    case 'identifier': return arg.name;
+    case 'string': return JSON.stringify(arg.value);
+    case 'number': return arg.text;
+    case 'bool': return String(arg.value);
+    case 'nil': return 'nil';
+    case 'pipe': return `(${pipeText(arg.pipe)})`;
+  }
+}
+
+export function commandText(cmd: Command): string {
+  return cmd.args.map(argText).join(' ');
+}
+
+export function pipeText(pipe: Pipe): string {
+  const decl = pipe.decl.length > 0 ? `${pipe.decl.join(', ')} ${pipe.assign ? '=' : ':='} ` : '';
+  return decl + pipe.cmds.map(commandText).join(' | ');
 }
 
 function readQuoted(text: string, start: number, line: number): [string, number] {
@@ -193,6 +234,7 @@ class ActionParser {
 
   private command(): Command {
     const args: Arg[] = [];
+    const pos = this.peek()?.pos ?? 0;
     for (;;) {
       const token = this.peek();
       if (token === undefined || token.t === 'pipe' || token.t === 'rparen') break;
@@ -204,25 +246,33 @@ class ActionParser {
       }
     }
     if (args.length === 0) throw this.error('empty command');
-    return { args };
+    const cmd: Command = { args, at: { pos, text: '' } };
+    cmd.at.text = commandText(cmd);
+    return cmd;
   }
 
   private operand(): Arg {
-    let node = this.term();
+    const node = this.term();
     const names: string[] = [];
+    // Go: a chain's position is that of its first added field
+    const chainPos = this.tokens[this.i]?.pos ?? 0;
     while (this.tokens[this.i]?.t === 'field') names.push((this.tokens[this.i++] as { name: string }).name);
     if (names.length === 0) return node;
+    let out: Arg;
     switch (node.kind) {
       case 'field':
-        return { kind: 'field', names: [...node.names, ...names] };
+        out = { kind: 'field', names: [...node.names, ...names], at: { pos: chainPos, text: '' } };
+        break;
       case 'variable':
-        return { kind: 'variable', name: node.name, names: [...node.names, ...names] };
+        out = { kind: 'variable', name: node.name, names: [...node.names, ...names], at: { pos: chainPos, text: '' } };
+        break;
       case 'bool': case 'string': case 'number': case 'nil': case 'dot':
         throw this.error(`unexpected . after term ${JSON.stringify(node.kind)}`);
       default:
-        node = { kind: 'chain', node, names };
-        return node;
+        out = { kind: 'chain', node, names, at: { pos: chainPos, text: '' } };
     }
+    out.at.text = argText(out);
+    return out;
   }
 
   private term(): Arg {
@@ -230,27 +280,25 @@ class ActionParser {
     if (!token) throw this.error('unexpected end of action');
     this.i++;
     switch (token.t) {
-      case 'field': {
-        const names = [token.name];
-        return { kind: 'field', names };
-      }
+      case 'field':
+        return { kind: 'field', names: [token.name], at: { pos: token.pos, text: `.${token.name}` } };
       case 'var':
-        return { kind: 'variable', name: token.name, names: [] };
+        return { kind: 'variable', name: token.name, names: [], at: { pos: token.pos, text: token.name } };
       case 'dot':
-        return { kind: 'dot' };
+        return { kind: 'dot', at: { pos: token.pos, text: '.' } };
       case 'string':
-        return { kind: 'string', value: token.value };
+        return { kind: 'string', value: token.value, at: { pos: token.pos, text: JSON.stringify(token.value) } };
       case 'number':
-        return { kind: 'number', value: token.value, text: token.text };
+        return { kind: 'number', value: token.value, text: token.text, at: { pos: token.pos, text: token.text } };
       case 'ident':
-        if (token.name === 'true' || token.name === 'false') return { kind: 'bool', value: token.name === 'true' };
-        if (token.name === 'nil') return { kind: 'nil' };
-        return { kind: 'identifier', name: token.name };
+        if (token.name === 'true' || token.name === 'false') return { kind: 'bool', value: token.name === 'true', at: { pos: token.pos, text: token.name } };
+        if (token.name === 'nil') return { kind: 'nil', at: { pos: token.pos, text: 'nil' } };
+        return { kind: 'identifier', name: token.name, at: { pos: token.pos, text: token.name } };
       case 'lparen': {
         const pipe = this.pipeline('parenthesized pipeline', true);
         if (this.peek()?.t !== 'rparen') throw this.error('unclosed left paren');
         this.i++;
-        return { kind: 'pipe', pipe };
+        return { kind: 'pipe', pipe, at: { pos: token.pos, text: `(${pipeText(pipe)})` } };
       }
       default:
         throw this.error(`unexpected ${token.t === 'rparen' ? 'right paren' : token.t} in operand`);
@@ -265,6 +313,8 @@ class ActionParser {
 interface RawAction {
   text: string;
   line: number;
+  /** byte offset of `text` in the template */
+  offset: number;
 }
 
 /** Splits the source into text and actions, applying `{{-`/`-}}` trimming. */
@@ -284,16 +334,18 @@ function split(source: string): Array<string | RawAction> {
     const close = source.indexOf('}}', open + 2);
     if (close < 0) throw templateError(line, 'unclosed action');
     let inner = source.slice(open + 2, close);
+    let offset = open + 2;
     // Go: a trim marker is "- " after {{ or " -" before }} (the space is required)
     if (/^-\s/.test(inner)) {
       text = text.replace(/\s+$/, '');
       inner = inner.slice(1);
+      offset++;
     }
     trimNext = /\s-$/.test(inner);
     if (trimNext) inner = inner.slice(0, -1);
     if (text) parts.push(text);
     line += (source.slice(i, open).match(/\n/g) ?? []).length;
-    parts.push({ text: inner, line });
+    parts.push({ text: inner, line, offset });
     line += (inner.match(/\n/g) ?? []).length;
     i = close + 2;
   }
@@ -318,7 +370,7 @@ export function parseTemplate(source: string): Node[] {
         if (!text.endsWith('*/')) throw templateError(part.line, 'unclosed comment');
         continue;
       }
-      const tokens = lexAction(part.text, part.line);
+      const tokens = lexAction(part.text, part.line, part.offset);
       const first = tokens.find((t) => t.t !== 'space');
       const keyword = first?.t === 'ident' ? first.name : undefined;
       const rest = () => new ActionParser(tokens.slice(tokens.indexOf(first!) + 1), part.line);
@@ -350,7 +402,7 @@ export function parseTemplate(source: string): Node[] {
     const body = list(keyword, inRange || keyword === 'range');
     const node: Node = { kind: keyword, pipe, list: body.nodes, line: part.line, source: part.text.trim() };
     if (body.end === 'else') {
-      const tokens = lexAction(body.elseAction!.text, body.elseAction!.line);
+      const tokens = lexAction(body.elseAction!.text, body.elseAction!.line, body.elseAction!.offset);
       const words = tokens.filter((t) => t.t !== 'space');
       const chained = words[1]?.t === 'ident' && (words[1].name === 'if' || words[1].name === 'with') ? words[1].name : undefined;
       if (chained) {

@@ -7,8 +7,8 @@
  * answers a missing field with Go's error instead.
  */
 import { RuntimeError } from '../../errors.js';
-import { goJson, goSprint, goSprintf, goSprintln, goType, isMap, printValue, structType, type Value } from './go-print.js';
-import { parseTemplate, type Arg, type Command, type Node, type Pipe } from './template-parse.js';
+import { goJson, goSprint, goSprintf, goSprintln, goType, isGoNil, isMap, isOmitted, isStringMap, printValue, structType, type Value } from './go-print.js';
+import { parseTemplate, templateError, type Arg, type At, type Command, type Node, type Pipe } from './template-parse.js';
 
 export type { Value } from './go-print.js';
 type Func = (...args: Value[]) => Value;
@@ -59,14 +59,16 @@ function compare(op: string, a: Value, b: Value): boolean {
 function index(item: Value, ...keys: Value[]): Value {
   let value = item;
   for (const key of keys) {
+    // docker's inspect ends on its raw-JSON retry, where a nil slice is an untyped nil
+    if (isGoNil(value)) throw new ExecError('error calling index: index of untyped nil');
     if (Array.isArray(value) || typeof value === 'string') {
       if (typeof key !== 'number' || !Number.isInteger(key)) throw new ExecError(`cannot index slice/array with type ${goType(key)}`);
       if (key < 0 || key >= value.length) throw new ExecError(`error calling index: index out of range: ${key}`);
       value = typeof value === 'string' ? value.charCodeAt(key) : value[key];
     } else if (isMap(value) && structType(value) === undefined) {
       if (typeof key !== 'string') throw new ExecError(`value has type ${goType(key)}; should be string`);
-      // a missing key gives the map's zero value: nil for docker's JSON maps
-      value = Object.hasOwn(value, key) ? value[key] : null;
+      // a missing key gives the map's zero value: "" for a map of strings, else nil
+      value = Object.hasOwn(value, key) ? value[key] : isStringMap(value) ? '' : null;
     } else if (value === null || value === undefined) {
       throw new ExecError('error calling index: index of untyped nil');
     } else throw new ExecError(`error calling index: can't index item of type ${goType(value)}`);
@@ -127,7 +129,11 @@ interface Scope {
 
 class Executor {
   private out = '';
-  constructor(private readonly funcs: Record<string, Func>) {}
+  /** the receiver of the field being read (for isOmitted) */
+  private parent: Value;
+  /** the node being evaluated, as Go's state.at(node): errors name it */
+  private current: At | undefined;
+  constructor(private readonly funcs: Record<string, Func>, private readonly source: string) {}
 
   run(nodes: Node[], dot: Value): string {
     this.list(nodes, dot, { vars: [['$', dot]] });
@@ -198,6 +204,7 @@ class Executor {
   }
 
   private at<T>(line: number, source: string, work: () => T): T {
+    this.current = undefined;
     try {
       return work();
     } catch (error) {
@@ -206,8 +213,15 @@ class Executor {
     }
   }
 
+  /** Go's ErrorContext: ":LINE:COL" of the node being evaluated (COL counts bytes from the line's start). */
   private fail(line: number, source: string, message: string): RuntimeError {
-    return new RuntimeError(`template: :${line}: executing "" at <${source}>: ${message}`);
+    const at = this.current;
+    if (!at) return new RuntimeError(`template: :${line}: executing "" at <${source}>: ${message}`);
+    const before = Buffer.from(this.source).subarray(0, at.pos).toString();
+    const newline = before.lastIndexOf('\n');
+    const lineNum = 1 + (before.match(/\n/g) ?? []).length;
+    const col = newline < 0 ? Buffer.byteLength(before) : Buffer.byteLength(before.slice(newline + 1));
+    return new RuntimeError(`template: :${lineNum}:${col}: executing "" at <${at.text}>: ${message}`);
   }
 
   private pipe(pipe: Pipe, dot: Value, scope: Scope): Value {
@@ -245,16 +259,28 @@ class Executor {
       }
       const fn = this.funcs[name];
       if (!fn) throw new ExecError(`function ${JSON.stringify(name)} not defined`);
-      return fn(...rest.map((a) => this.arg(a, dot, scope)), ...piped);
+      this.current = first!.at;
+      const values = [...rest.map((a) => this.arg(a, dot, scope)), ...piped];
+      try {
+        return fn(...values);
+      } catch (error) {
+        // Go: a failed call is reported at the command
+        if (error instanceof ExecError) this.current = cmd.at;
+        throw error;
+      }
     }
     const args = [...rest.map((a) => this.arg(a, dot, scope)), ...piped];
     switch (first!.kind) {
       case 'field':
+        this.current = first!.at;
         return this.fields(dot, first!.names, args);
       case 'variable':
+        this.current = first!.at;
         return this.fields(this.variable(first!.name, scope), first!.names, args);
-      case 'chain':
+      case 'chain': {
+        this.current = first!.at;
         return this.fields(this.arg(first!.node, dot, scope), first!.names, args);
+      }
       default:
         if (args.length > 0) throw new ExecError(`can't give argument to non-function ${describeArg(first!)}`);
         return this.arg(first!, dot, scope);
@@ -267,6 +293,7 @@ class Executor {
   }
 
   private arg(arg: Arg, dot: Value, scope: Scope): Value {
+    if (arg.at) this.current = arg.at;
     switch (arg.kind) {
       case 'dot': return dot;
       case 'string': return arg.value;
@@ -275,7 +302,11 @@ class Executor {
       case 'nil': throw new ExecError('nil is not a command');
       case 'field': return this.fields(dot, arg.names, []);
       case 'variable': return this.fields(this.variable(arg.name, scope), arg.names, []);
-      case 'chain': return this.fields(this.arg(arg.node, dot, scope), arg.names, []);
+      case 'chain': {
+        // Go evaluates the chain's pipeline first; a field error then names the last node it saw
+        const receiver = this.arg(arg.node, dot, scope);
+        return this.fields(receiver, arg.names, []);
+      }
       case 'pipe': return this.pipe(arg.pipe, dot, { vars: [...scope.vars] });
       case 'identifier': {
         const fn = this.funcs[arg.name];
@@ -290,6 +321,9 @@ class Executor {
     let value = receiver;
     names.forEach((name, i) => {
       const last = i === names.length - 1;
+      // past an unset pointer field docker ends on its raw-JSON retry, where the key is absent
+      if (i > 0 && value === null && isOmitted(this.parent, names[i - 1]!)) throw new ExecError(`map has no entry for key ${JSON.stringify(names[i - 1])}`);
+      this.parent = value;
       value = this.field(value, name, last ? args : []);
     });
     if (names.length === 0 && args.length > 0) throw new ExecError(`can't give argument to non-function`);
@@ -298,7 +332,8 @@ class Executor {
 
   private field(receiver: Value, name: string, args: Value[]): Value {
     if (receiver === undefined) return undefined;
-    if (receiver === null) throw new ExecError(`nil pointer evaluating interface {}.${name}`);
+    // (docker inspect's raw-JSON retry runs with missingkey=error: a nil receiver says this)
+    if (receiver === null) throw new ExecError(`nil data; no entry for key ${JSON.stringify(name)}`);
     if (!isMap(receiver)) throw new ExecError(`can't evaluate field ${name} in type ${goType(receiver)}`);
     const struct = structType(receiver);
     if (!Object.hasOwn(receiver, name)) {
@@ -320,16 +355,58 @@ function describeArg(arg: Arg): string {
   return arg.kind === 'string' ? JSON.stringify(arg.value) : arg.kind === 'number' ? arg.text : arg.kind;
 }
 
+const KNOWN = new Set([...Object.keys(FUNCTIONS), 'and', 'or']);
+
+/** The first function a template calls that does not exist (Go's parser refuses it). */
+function undefinedFunction(nodes: Node[]): { name: string; line: number } | undefined {
+  const inPipe = (pipe: Pipe, line: number): { name: string; line: number } | undefined => {
+    for (const cmd of pipe.cmds) {
+      for (const arg of cmd.args) {
+        if (arg.kind === 'identifier' && !KNOWN.has(arg.name)) return { name: arg.name, line };
+        if (arg.kind === 'pipe') {
+          const found = inPipe(arg.pipe, line);
+          if (found) return found;
+        }
+        if (arg.kind === 'chain' && arg.node.kind === 'pipe') {
+          const found = inPipe(arg.node.pipe, line);
+          if (found) return found;
+        }
+      }
+    }
+    return undefined;
+  };
+  for (const node of nodes) {
+    if (node.kind === 'action') {
+      const found = inPipe(node.pipe, node.line);
+      if (found) return found;
+    }
+    if (node.kind === 'if' || node.kind === 'range' || node.kind === 'with') {
+      const found = inPipe(node.pipe, node.line) ?? undefinedFunction(node.list) ?? (node.elseList ? undefinedFunction(node.elseList) : undefined);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 export interface Template {
   execute(data: Value, funcs?: Record<string, Func>): string;
 }
 
 /** Parses `source`; a syntax error is thrown here, before any container is looked at. */
 export function compileTemplate(source: string): Template {
-  const nodes = parseTemplate(source);
+  let nodes: Node[];
+  try {
+    nodes = parseTemplate(source);
+  } catch (error) {
+    // docker's words for a template that does not parse
+    if (error instanceof RuntimeError) throw new RuntimeError(`template parsing error: ${error.message}`);
+    throw error;
+  }
+  const unknown = undefinedFunction(nodes);
+  if (unknown) throw new RuntimeError(`template parsing error: ${templateError(unknown.line, `function ${JSON.stringify(unknown.name)} not defined`).message}`);
   return {
     execute(data, funcs = FUNCTIONS) {
-      return new Executor({ ...FUNCTIONS, ...funcs }).run(nodes, data);
+      return new Executor({ ...FUNCTIONS, ...funcs }, source).run(nodes, data);
     },
   };
 }

@@ -42,6 +42,11 @@ export interface NetworkSettings {
   SandboxID: string;
   SandboxKey: string;
   Ports: Record<string, PortBinding[] | null>;
+  HairpinMode: boolean;
+  LinkLocalIPv6Address: string;
+  LinkLocalIPv6PrefixLen: number;
+  SecondaryIPAddresses: null;
+  SecondaryIPv6Addresses: null;
   EndpointID: string;
   Gateway: string;
   GlobalIPv6Address: string;
@@ -82,9 +87,20 @@ function fullHostConfig(host: HostConfig): Record<string, unknown> {
     ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
     Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
     ShmSize: 67108864, Runtime: 'ts-runc', Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '',
-    CpusetCpus: '', Devices: [], MemoryReservation: 0, MemorySwap: 0, PidsLimit: null, Ulimits: [],
+    BlkioWeight: 0, BlkioWeightDevice: null, BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null, BlkioDeviceReadIOps: null,
+    BlkioDeviceWriteIOps: null, CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0,
+    CpusetCpus: '', CpusetMems: '', Devices: [], DeviceCgroupRules: null, DeviceRequests: null, MemoryReservation: 0,
+    MemorySwap: 0, MemorySwappiness: null, OomKillDisable: null, PidsLimit: null, Ulimits: [], CpuCount: 0, CpuPercent: 0,
+    IOMaximumIOps: 0, IOMaximumBandwidth: 0, MaskedPaths: null, ReadonlyPaths: null,
   };
-  return { ...defaults, ...host };
+  const policy = host.RestartPolicy;
+  return {
+    ...defaults,
+    ...host,
+    // Docker's RestartPolicy always has both fields ({{.HostConfig.RestartPolicy}} is "{no 0}")
+    RestartPolicy: { Name: policy?.Name || 'no', MaximumRetryCount: policy?.MaximumRetryCount ?? 0 },
+    LogConfig: { Type: host.LogConfig?.Type ?? 'json-file', Config: host.LogConfig?.Config ?? {} },
+  };
 }
 
 /** The default network's address at the top of NetworkSettings, as Docker fills it for "bridge". */
@@ -138,6 +154,12 @@ export function inspectView(store: ContainerStore, view: ContainerView, options:
       SandboxKey: '',
       // Docker lists the ports only while the container has its network (running)
       Ports: running ? portMap(record) : {},
+      // deprecated, still in docker 28's struct
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
       EndpointID: '',
       Gateway: main?.Gateway ?? '',
       GlobalIPv6Address: '',

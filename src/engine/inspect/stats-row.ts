@@ -56,5 +56,5 @@ export function statsRow(s: StatsResponse, trunc: boolean): Value {
     NetIO: `${humanSize(rx, 3)} / ${humanSize(tx, 3)}`,
     BlockIO: `${humanSize(read, 3)} / ${humanSize(write, 3)}`,
     PIDs: String(s.pids_stats.current ?? 0),
-  }, '*formatter.statsContext');
+  }, '*formatter.statsContext', { marshalJson: true });
 }

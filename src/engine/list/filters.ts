@@ -17,7 +17,7 @@ import { RuntimeError } from '../../errors.js';
 
 export type Filters = Record<string, string[]>;
 
-const KEYS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'health', 'before', 'since', 'network', 'volume', 'until'];
+const KEYS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'health', 'before', 'since', 'network', 'volume'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 
