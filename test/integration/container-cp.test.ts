@@ -125,6 +125,28 @@ describe.runIf(isRoot && haveFixture && existsSync(join(REPO, 'build/ts-runc-mon
     expect(started.stdout).toBe('from the host\n');
   });
 
+  it('a running container that points a directory at a host path cannot redirect a copy there', async () => {
+    const hostDir = join(box.dir, 'host-secrets');
+    mkdirSync(hostDir);
+    writeFileSync(join(hostDir, 'secret'), 'host only\n');
+    // the container replaces a directory by a link to the host's path, and makes that path its own
+    // (/opt, not /etc: /etc holds the bind-mounted hosts and resolv.conf, which rm cannot remove)
+    const r = box.run(['container', 'run', '-d', '--name', 'hostile', '--network', 'none', 'fixture:3layers', 'sh', '-c',
+      `mkdir -p ${hostDir} && echo mine > ${hostDir}/secret && rm -rf /opt && ln -s ${hostDir} /opt && touch /ready && sleep 100`]);
+    expect(r.status, r.stderr).toBe(0);
+    for (let i = 0; i < 50 && box.run(['container', 'exec', 'hostile', 'test', '-e', '/ready']).status !== 0; i++) await new Promise((done) => setTimeout(done, 100));
+    const file = join(box.dir, 'payload');
+    writeFileSync(file, 'payload\n');
+    expect(box.run(['container', 'cp', file, 'hostile:/opt/']).stderr).toBe('');
+    expect(readdirSync(hostDir)).toEqual(['secret']);
+    expect(readFileSync(join(hostDir, 'secret'), 'utf8')).toBe('host only\n');
+    // copying out reads the container's file, not the host's
+    const out = join(box.dir, 'out-secret');
+    expect(box.run(['container', 'cp', 'hostile:/opt/secret', out]).stderr).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe('mine\n');
+    expect(box.run(['container', 'exec', 'hostile', 'cat', `${hostDir}/payload`]).stdout).toBe('payload\n');
+  });
+
   it('copies out of and into a running container, into its volume too', async () => {
     const r = box.run(['container', 'run', '-d', '--name', 'live', '--network', 'none', '-v', 'vol:/data', 'fixture:3layers', 'sh', '-c', 'echo inside > /tmp/made; sleep 100']);
     expect(r.status, r.stderr).toBe(0);

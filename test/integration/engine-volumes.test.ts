@@ -83,9 +83,14 @@ suite('volumes and mounts of engine containers', { timeout: 120_000 }, () => {
     const bad = run(['-v', '/a:/b:bogus', 'fixture:3layers', 'true']);
     expect(bad.status).toBe(125);
     expect(bad.stderr).toMatch(/unknown option "bogus"/);
-    const missing = run(['--mount', `type=bind,src=${join(box.dir, 'nope')},dst=/x`, 'fixture:3layers', 'true']);
-    expect(missing.status).not.toBe(0);
+    // refused at create, as docker's, so not even a created container is left
+    const missing = box.run(['container', 'run', '-d', '--network', 'none', '--mount', `type=bind,src=${join(box.dir, 'nope')},dst=/x`, 'fixture:3layers', 'true']);
+    expect(missing.status).toBe(125);
     expect(missing.stderr).toMatch(/bind source path does not exist/);
+    const from = box.run(['container', 'create', '--network', 'none', '--volumes-from', 'nope', 'fixture:3layers', 'true']);
+    expect(from.status).toBe(125);
+    expect(from.stderr).toBe('ts-runc: --volumes-from nope: no such container\n');
     expect(new ContainerStore(box.storage).list()).toEqual([]);
+    expect(existsSync(join(box.storage, 'volumes')) ? readdirSync(join(box.storage, 'volumes')).filter((n) => !n.startsWith('.')) : []).toEqual([]);
   });
 });

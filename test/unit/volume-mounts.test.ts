@@ -84,5 +84,9 @@ describe('resolveMounts', () => {
     const v = findVolume(storage, 'old')!;
     expect(v.Mountpoint).toBe(join(storage, 'volumes/old/_data'));
     expect(readFileSync(join(v.Mountpoint, 'f'), 'utf8')).toBe('x');
+    // one whose creation was cut short before volume.json keeps its _data where it is
+    mkdirSync(join(storage, 'volumes/half/_data'), { recursive: true });
+    writeFileSync(join(storage, 'volumes/half/_data/g'), 'y');
+    expect(readFileSync(join(findVolume(storage, 'half')!.Mountpoint, 'g'), 'utf8')).toBe('y');
   });
 });

@@ -10,6 +10,7 @@
  * killed midway leaves a directory that `rm -f <id>` removes (the record is written before
  * anything it names is made, the name after it: store.ts).
  */
+import { checkMounts } from '../volumes/mounts.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RuntimeError, errorMessage } from '../../errors.js';
@@ -65,6 +66,12 @@ export async function createContainer(storage: string, root: string, request: Cr
   };
   // what the network part cannot do is refused now, not at the first start
   networkRequestFor(store, record);
+  // and so are bad mounts (src/engine/volumes/mounts.ts resolves them at each start)
+  try {
+    checkMounts({ storage, id, hostConfig: record.HostConfig, volumes: Object.keys(config.Volumes ?? {}) });
+  } catch (error) {
+    throw new RuntimeError(errorMessage(error), { exitCode: 125, cause: error });
+  }
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   let named = false;
   let held = false;

@@ -8,7 +8,6 @@
  * init hook calls once the container's pid exists). A stopped container is only recorded;
  * a running one gets its interface now (src/network/connect.ts).
  */
-import { createHash } from 'node:crypto';
 import { RuntimeError } from '../../errors.js';
 import { log } from '../../log.js';
 import { connectContainer, disconnectContainer, type Endpoint } from '../../network/connect.js';
@@ -38,14 +37,10 @@ function isPrimaryEndpoint(record: ContainerRecord, name: string): boolean {
   return name === primary || name === record.HostConfig.NetworkMode || (primary === DEFAULT_NETWORK && ['bridge', 'default', ''].includes(name));
 }
 
-/** Docker shows a 64-hex NetworkID; ts-runc's networks are known by name, so one is derived from it. */
-function networkId(storage: string, name: string): string {
-  return createHash('sha256').update(`${storage}\0${name}`).digest('hex');
-}
-
-function attachment(storage: string, endpoint: Endpoint, aliases: string[], ip: string | undefined): NetworkAttachment {
+function attachment(endpoint: Endpoint, aliases: string[], ip: string | undefined): NetworkAttachment {
   return {
-    NetworkID: networkId(storage, endpoint.network),
+    // ts-runc's networks are known by name (the init hook records the first one so too)
+    NetworkID: endpoint.network,
     Aliases: aliases,
     IPAddress: endpoint.ip,
     IPPrefixLen: endpoint.prefix,
@@ -79,7 +74,7 @@ function connectRunning(storage: string, record: ContainerRecord, network: strin
     hostsFile,
     ...(options.ip ? { ip: options.ip } : {}),
   });
-  return attachment(storage, endpoint, aliases, options.ip);
+  return attachment(endpoint, aliases, options.ip);
 }
 
 /** `network connect`: returns the attachment (for a stopped container, what will be asked at start). */

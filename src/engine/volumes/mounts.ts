@@ -20,7 +20,7 @@
  * FILE inside the rootfs, resolved with openat2(RESOLVE_IN_ROOT) (native/init/rootfs-paths.c),
  * so a symlink in the image cannot send it out.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { RuntimeError, errorCode, errorMessage } from '../../errors.js';
 import { log } from '../../log.js';
 import type { SpecMount } from '../../spec/schema.js';
@@ -201,6 +201,19 @@ export function wantedMounts(input: ResolveMountsInput): Wanted[] {
     if (!byPath.has(destination)) byPath.set(destination, { type: 'volume', destination, readOnly: false, mode: '', noCopy: false });
   }
   return [...byPath.values()].sort((a, b) => depth(a.destination) - depth(b.destination));
+}
+
+/**
+ * At create, before anything is made: what resolveMounts would refuse at the first start
+ * (a bad -v or --mount, two mounts on one path, a --volumes-from container that does not
+ * exist, a --mount bind source that does not), as Docker refuses it at create.
+ */
+export function checkMounts(input: Omit<ResolveMountsInput, 'previous' | 'rootfs'>): void {
+  for (const w of wantedMounts(input)) {
+    if (w.type === 'bind' && w.mustExist && !existsSync(w.source!)) {
+      throw new RuntimeError(`invalid mount config for type "bind": bind source path does not exist: ${w.source}`);
+    }
+  }
 }
 
 /** See the top of the file. */

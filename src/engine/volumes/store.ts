@@ -147,6 +147,13 @@ function adopt(storage: string, name: string): VolumeMeta | undefined {
     throw error;
   }
   const meta: VolumeMeta = { Name: name, CreatedAt: created.toISOString().replace(/\.\d+Z$/, 'Z'), Labels: {}, Options: {}, Anonymous: false };
+  // a createVolume killed between mkdir _data and volume.json: already in the new layout
+  const entries = readdirSync(dir);
+  if (entries.length === 1 && entries[0] === '_data' && statSync(volumeDataDir(storage, name)).isDirectory()) {
+    if (/^[0-9a-f]{64}$/.test(name)) Object.assign(meta, { Anonymous: true, Labels: { [ANONYMOUS_LABEL]: '' } });
+    writeFileAtomic(metaFile(storage, name), `${JSON.stringify(meta, null, 2)}\n`);
+    return meta;
+  }
   const temp = join(volumesDir(storage), `.adopt-${name}`);
   // a previous adoption killed between the two renames left the data here
   if (!existsSync(temp)) renameSync(dir, temp);

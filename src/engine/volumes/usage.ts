@@ -44,6 +44,17 @@ export function engineRecords(storage: string): ContainerRecord[] {
   return new ContainerStore(storage).list();
 }
 
+/** The named volumes a record's -v and --mount ask for. */
+function namedVolumesOf(record: ContainerRecord): string[] {
+  const names: string[] = [];
+  for (const bind of record.HostConfig.Binds ?? []) {
+    const [source, destination] = bind.split(':');
+    if (destination !== undefined && source && !source.startsWith('/')) names.push(source);
+  }
+  for (const mount of record.HostConfig.Mounts ?? []) if (mount.Type === 'volume' && mount.Source) names.push(mount.Source);
+  return names;
+}
+
 /** Every volume in use, by name, with the containers using it. */
 export function volumeUsers(storage: string): Map<string, VolumeUser[]> {
   const users = new Map<string, VolumeUser[]>();
@@ -53,9 +64,12 @@ export function volumeUsers(storage: string): Map<string, VolumeUser[]> {
     users.set(volume, list);
   };
   for (const record of engineRecords(storage)) {
+    const user = { id: record.Id, name: record.Name.replace(/^\//, '') };
     for (const mount of record.Mounts ?? []) {
-      if (mount.Type === 'volume' && mount.Name) add(mount.Name, { id: record.Id, name: record.Name.replace(/^\//, '') });
+      if (mount.Type === 'volume' && mount.Name) add(mount.Name, user);
     }
+    // a container created but never started names its volumes only in its HostConfig
+    for (const name of namedVolumesOf(record)) add(name, user);
   }
   const base = `${volumesDir(storage)}/`;
   for (const id of listDir(join(storage, 'containers'))) {
