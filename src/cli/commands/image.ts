@@ -1,4 +1,4 @@
-/** `ts-runc image load|import|ls|inspect|tag|rm|save|pull|push`: one file per sub-verb in src/cli/image/, loaded when called. */
+/** `ts-runc image load|import|ls|inspect|tag|rm|save|pull|push|build`: one file per sub-verb in src/cli/image/, loaded when called. */
 import type { Command } from '../command.js';
 import { commandGroup } from '../group.js';
 
@@ -14,9 +14,10 @@ const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   push: () => import('../image/push.js'),
   prune: () => import('../image/prune.js'),
   history: () => import('../image/history.js'),
+  build: () => import('../image/build.js'),
 };
 
-export const command: Command = commandGroup('image', 'manage images (load, import, list, inspect, tag, remove, save, pull, push, prune, history)', {
+export const command: Command = commandGroup('image', 'manage images (load, import, list, inspect, tag, remove, save, pull, push, prune, history, build)', {
   names: Object.keys(LOADERS),
   aliases: { list: 'ls', remove: 'rm', rmi: 'rm' },
   async load(name) {

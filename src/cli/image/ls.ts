@@ -1,6 +1,8 @@
 /**
  * `ts-runc image ls [-q] [--format table|json] [REPOSITORY[:TAG]]`: the images in the store, as
  * `docker images` lists them; with REPOSITORY, only its tags (and with :TAG, only that one).
+ * Nameless images that build steps were made on (src/build/cache.ts) are left out, as
+ * docker leaves out intermediate images, unless -a.
  */
 import { RuntimeError } from '../../errors.js';
 import { bool, parseFlags, str, type FlagSpec } from '../args.js';
@@ -11,6 +13,7 @@ import type { ImageConfig, ImageRecord } from '../../image/types.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'quiet', short: 'q', type: 'bool', help: 'only the image ids (12 hex digits)' },
+  { name: 'all', short: 'a', type: 'bool', help: 'also the intermediate images of builds' },
   { name: 'format', type: 'string', help: 'table (default) or json' },
 ];
 
@@ -27,7 +30,9 @@ export const command: Command = {
     if (filter !== undefined) parseReference(filter);
     const { ImageStore } = await import('../../image/store.js');
     const store = new ImageStore(globals.storage);
-    const images = store.list().flatMap((image) => {
+    const { intermediateImages } = await import('../../build/cache.js');
+    const hidden = bool(parsed, 'all') ? new Set<string>() : intermediateImages(globals.storage);
+    const images = store.list().filter((image) => image.names.length > 0 || !hidden.has(image.id)).flatMap((image) => {
       const names = filter === undefined ? image.names : image.names.filter((name) => nameMatchesFilter(name, filter));
       return filter === undefined || names.length > 0 ? [{ ...image, names }] : [];
     });
