@@ -4,7 +4,7 @@
  * -it under a real pty), run -it under a pty with its exit code, cp both ways, events,
  * system df, and the 400/404/409 answers a client meets.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveFixture, isRoot } from './helpers.js';
@@ -119,6 +119,44 @@ suite('Engine API service: containers with the docker CLI', () => {
     await waitFor('the line logged while no service ran', () => api.docker(['logs', 'lives']).stdout === 'before\nafter\n' || undefined);
     expect(api.docker(['inspect', '--format', '{{.State.ExitCode}}', 'done']).stdout).toBe('9\n');
     expect(api.docker(['rm', '-f', 'lives', 'done']).status).toBe(0);
+  });
+
+  it('top, stats, pause/unpause, rename, diff, commit, update, network connect/disconnect', () => {
+    expect(api.docker(['run', '-d', '--name', 'v1', FIXTURE_IMAGE, 'sleep', '300']).status).toBe(0);
+    expect(api.docker(['top', 'v1']).stdout).toMatch(/sleep 300/);
+    expect(api.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'v1']).stdout).toBe('v1 1\n');
+    expect(api.docker(['pause', 'v1']).status).toBe(0);
+    expect(api.docker(['ps', '--format', '{{.Status}}']).stdout).toMatch(/\(Paused\)/);
+    expect(api.docker(['unpause', 'v1']).status).toBe(0);
+    expect(api.docker(['rename', 'v1', 'v2']).status).toBe(0);
+    expect(api.docker(['exec', 'v2', 'touch', '/new-file']).status).toBe(0);
+    expect(api.docker(['diff', 'v2']).stdout).toContain('A /new-file');
+    expect(api.docker(['commit', 'v2', 'committed:1']).stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect(api.docker(['run', '--rm', 'committed:1', 'ls', '/new-file']).stdout).toBe('/new-file\n');
+    expect(api.docker(['update', '--memory', '64m', 'v2']).status).toBe(0);
+    expect(api.docker(['inspect', '--format', '{{.HostConfig.Memory}}', 'v2']).stdout).toBe(`${64 * 1024 * 1024}\n`);
+    expect(api.docker(['network', 'create', 'side']).status).toBe(0);
+    expect(api.docker(['network', 'connect', 'side', 'v2']).status).toBe(0);
+    expect(api.docker(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'v2']).stdout).toContain('side');
+    expect(api.docker(['network', 'disconnect', 'side', 'v2']).status).toBe(0);
+    expect(api.docker(['rm', '-f', 'v2']).status).toBe(0);
+    expect(api.docker(['network', 'rm', 'side']).status).toBe(0);
+  });
+
+  it('docker build (the classic builder) makes an image from a Dockerfile context', () => {
+    const context = join(api.box.dir, 'build-context');
+    mkdirSync(context);
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nCOPY greeting /greeting\nRUN echo built > /built\nCMD ["cat", "/greeting", "/built"]\n`);
+    writeFileSync(join(context, 'greeting'), 'hello\n');
+    const built = api.docker(['build', '-t', 'built:1', context], { env: { ...api.env, DOCKER_BUILDKIT: '0' } });
+    expect(built.stdout).toMatch(/Successfully tagged built:1/);
+    expect(built.status).toBe(0);
+    expect(api.docker(['run', '--rm', 'built:1']).stdout).toBe('hello\nbuilt\n');
+    const broken = join(api.box.dir, 'broken-context');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nRUN exit 3\n`);
+    const failed = api.docker(['build', broken], { env: { ...api.env, DOCKER_BUILDKIT: '0' } });
+    expect(failed.status).not.toBe(0);
   });
 
   it('answers a missing container with 404, a running one\'s removal with 409, a bad body with 400 (nothing made)', async () => {
