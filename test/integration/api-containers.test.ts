@@ -159,6 +159,28 @@ suite('Engine API service: containers with the docker CLI', () => {
     expect(failed.status).not.toBe(0);
   });
 
+  it('run -d -p: the published port answers on the namespace\'s 127.0.0.1', async () => {
+    expect(api.docker(['run', '-d', '--name', 'httpd', '-p', '18080:80', FIXTURE_IMAGE, 'sh', '-c', 'echo page > /tmp/index.html; exec httpd -f -p 80 -h /tmp']).status).toBe(0);
+    expect(api.docker(['port', 'httpd']).stdout).toContain('80/tcp -> 0.0.0.0:18080');
+    await waitFor('the page', () => api.exec('curl', ['-sf', 'http://127.0.0.1:18080/index.html']).stdout === 'page\n' || undefined);
+    expect(api.docker(['rm', '-f', 'httpd']).status).toBe(0);
+  });
+
+  it('20 docker run --rm at once all succeed and leave nothing', async () => {
+    const { spawn } = await import('node:child_process');
+    const runs = Array.from({ length: 20 }, (_, i) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('nsenter', [`--net=${api.ns.path}`, '--', dockerBinary()!, 'run', '--rm', '--network', 'none', FIXTURE_IMAGE, 'echo', `run${i}`], { env: api.env });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      child.on('close', (code) => resolve({ code, out }));
+    }));
+    const results = await Promise.all(runs);
+    expect(results.map((r) => r.code)).toEqual(Array(20).fill(0));
+    expect(results.map((r) => r.out).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `run${i}\n`).sort());
+    expect(api.docker(['ps', '-aq']).stdout).toBe('');
+  }, 180_000);
+
   it('answers a missing container with 404, a running one\'s removal with 409, a bad body with 400 (nothing made)', async () => {
     const missing = await api.http('GET', '/containers/nope/json');
     expect(missing.status).toBe(404);
