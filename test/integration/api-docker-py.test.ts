@@ -74,6 +74,15 @@ print("left", len(client.containers.list(all=True)))
     expect(api.docker(['run', '--rm', ref, 'cat', '/etc/fixture-version']).stdout).toBe('2\n');
   });
 
+  it('docker login goes through POST /auth to the registry; an address with no registry is refused', () => {
+    const login = api.docker(['login', '-u', 'someone', '--password-stdin', REGISTRY], { input: 'secret\n' });
+    expect(login.stdout).toContain('Login Succeeded');
+    expect(login.status).toBe(0);
+    const nowhere = api.docker(['login', '-u', 'someone', '--password-stdin', '127.0.0.1:1'], { input: 'secret\n' });
+    expect(nowhere.status).not.toBe(0);
+    expect(nowhere.stderr).toMatch(/login to 127\.0\.0\.1:1 failed/);
+  });
+
   it('docker-py images.push and images.pull', () => {
     const r = python(`
 import docker
