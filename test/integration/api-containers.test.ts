@@ -73,6 +73,18 @@ suite('Engine API service: containers with the docker CLI', () => {
     expect(r.status).toBe(6);
   });
 
+  it('docker attach to a running -it container: typed input, its exit code; attach logs=1 replays the log', async () => {
+    expect(api.docker(['run', '-dit', '--name', 'att', FIXTURE_IMAGE, 'sh']).status).toBe(0);
+    const r = onPty(`${dockerBinary()} attach att`, 'echo attached-$((2*3))\nexit 4\n');
+    expect(r.stdout).toContain('attached-6');
+    expect(r.status).toBe(4);
+    await waitFor('att exited', () => api.docker(['inspect', '--format', '{{.State.ExitCode}}', 'att']).stdout === '4\n' || undefined);
+    const replay = await api.http('POST', '/containers/att/attach?logs=1&stdout=1&stderr=1');
+    expect(replay.status).toBe(200);
+    expect(replay.body).toContain('attached-6');
+    expect(api.docker(['rm', 'att']).status).toBe(0);
+  });
+
   it('docker cp both ways, to a running and from a stopped container', () => {
     const file = join(api.box.dir, 'to-container.txt');
     writeFileSync(file, 'copied in\n');
