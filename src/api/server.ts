@@ -31,7 +31,7 @@ import { buildRoutes } from './handlers/build.js';
 import { execRoutes } from './handlers/exec.js';
 import { archiveRoutes } from './handlers/archive.js';
 import { containerViewRoutes } from './handlers/container-views.js';
-import { setUpgrade } from './hijack.js';
+import { destroyHijacked, setUpgrade } from './hijack.js';
 
 export const DEFAULT_HOST = 'unix:///run/ts-runc/docker.sock';
 
@@ -214,6 +214,7 @@ export async function startService(options: ServiceOptions, logger: Log = log())
       server.close(() => resolve());
       // streams (logs -f, events, attach) would hold close() forever: end them
       server.closeAllConnections();
+      destroyHijacked();
     }).then(() => {
       if (listen.kind === 'unix') rmSync(listen.path, { force: true });
       if (options.pidFile) rmSync(options.pidFile, { force: true });

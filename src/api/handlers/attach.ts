@@ -91,6 +91,7 @@ function pumpOutput(client: MonitorClient, stream: Hijacked, tty: boolean, want:
         }
       });
       source.on('end', () => resolve());
+      source.on('close', () => resolve());
       source.on('error', () => resolve());
     }));
   }

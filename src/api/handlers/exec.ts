@@ -174,8 +174,10 @@ async function start({ req, res, params, ctx }: Call): Promise<void> {
   const child = spawnExec(ctx, exec);
   exec.child = child;
   exec.Pid = child.pid ?? 0;
+  // 'exit', not 'close': 'close' waits for every stdio stream to end, and one that never
+  // does (held by a process that outlives the exec) must not hold the client forever
   const exited = new Promise<number>((resolve) => {
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 126)));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 126)));
     child.on('error', (error) => {
       ctx.log.warn(`exec ${exec.ID}: ${errorMessage(error)}`);
       resolve(126);
@@ -213,6 +215,7 @@ async function start({ req, res, params, ctx }: Call): Promise<void> {
         if (wanted) stream.output.write(outputChunk(exec.Tty, kind, chunk));
       });
       source.on('end', () => resolve());
+      source.on('close', () => resolve());
       source.on('error', () => resolve());
     }));
   }
@@ -237,8 +240,9 @@ async function start({ req, res, params, ctx }: Call): Promise<void> {
   stream.onClose(() => {
     if (!detached && exec.Running && child.stdin && !exec.Tty) child.stdin.end();
   });
-  await Promise.all(outputs);
   await exited;
+  // what the process wrote before it exited is still in the pipes: a moment to drain them
+  await Promise.race([Promise.all(outputs), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   if (!detached) stream.end();
 }
 
