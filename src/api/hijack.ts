@@ -20,6 +20,19 @@ export function destroyHijacked(): void {
   hijacked.clear();
 }
 
+/**
+ * The request's body when it came in `head` (the bytes after the headers that Node hands
+ * over with the socket) instead of through the request stream: taken out of `head`, so it
+ * never reaches the container's stdin.
+ */
+export function takeBodyFromHead(req: IncomingMessage, length: number): Buffer | undefined {
+  const upgrade = upgrades.get(req);
+  if (!upgrade || upgrade.head.length < length) return undefined;
+  const body = upgrade.head.subarray(0, length);
+  upgrade.head = upgrade.head.subarray(length);
+  return body;
+}
+
 /** Called by the server for a request that came through the 'upgrade' event. */
 export function setUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
   upgrades.set(req, { socket, head });

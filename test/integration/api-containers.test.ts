@@ -99,11 +99,15 @@ suite('Engine API service: containers with the docker CLI', () => {
     expect(missing.stderr).toMatch(/no such file/i);
   });
 
-  it('stop, start keeps the writable layer; rm of a running one is refused; rm -f removes it', async () => {
+  it('stop, start keeps the writable layer; restart; rm of a running one is refused; rm -f removes it', async () => {
     expect(api.docker(['ps', '-a', '--format', '{{.Names}} {{.Status}}']).stdout).toMatch(/^web Exited \(137\)/);
     expect(api.docker(['start', 'web']).status).toBe(0);
     await waitFor('web running', () => api.docker(['inspect', '--format', '{{.State.Running}}', 'web']).stdout === 'true\n' || undefined);
     expect(api.docker(['exec', 'web', 'cat', '/tmp/to-container.txt']).stdout).toBe('copied in\n');
+    const pid = api.docker(['inspect', '--format', '{{.State.Pid}}', 'web']).stdout;
+    expect(api.docker(['restart', '-t', '1', 'web']).status).toBe(0);
+    expect(api.docker(['inspect', '--format', '{{.State.Running}}', 'web']).stdout).toBe('true\n');
+    expect(api.docker(['inspect', '--format', '{{.State.Pid}}', 'web']).stdout).not.toBe(pid);
     const rm = api.docker(['rm', 'web']);
     expect(rm.status).not.toBe(0);
     expect(rm.stderr).toMatch(/running/);
