@@ -73,7 +73,7 @@ const defaultOnly = (...allowed: unknown[]): Check => (v, p) => {
   if (!isZero(v) && !allowed.some((a) => JSON.stringify(a) === JSON.stringify(v))) throw badRequest(`${p}: not supported by ts-runc (got ${JSON.stringify(v)})`);
 };
 
-const healthcheck = obj({ Test: nullable(strList), Interval: int, Timeout: int, Retries: int, StartPeriod: int, StartInterval: defaultOnly() });
+const healthcheck = obj({ Test: nullable(strList), Interval: nullable(int), Timeout: nullable(int), Retries: nullable(int), StartPeriod: nullable(int), StartInterval: defaultOnly() });
 
 const CONFIG_FIELDS: Record<string, Check> = {
   Hostname: str, Domainname: str, User: str, AttachStdin: bool, AttachStdout: bool, AttachStderr: bool,
@@ -158,6 +158,10 @@ export function parseCreateBody(body: Record<string, unknown>, name: string | un
   config.Image = localName(configRaw.Image);
   if (typeof config.Cmd === 'string') config.Cmd = ['/bin/sh', '-c', config.Cmd];
   if (typeof config.Entrypoint === 'string') config.Entrypoint = [config.Entrypoint];
+  // compose sends unset healthcheck durations as null
+  if (config.Healthcheck) {
+    for (const key of Object.keys(config.Healthcheck) as (keyof typeof config.Healthcheck)[]) if (config.Healthcheck[key] === null) delete config.Healthcheck[key];
+  }
   // An empty Entrypoint list resets the image's; null keeps it (moby's reading).
   if (Array.isArray(configRaw.Entrypoint) && configRaw.Entrypoint.length === 0) config.Entrypoint = [];
   for (const key of Object.keys(config) as (keyof ContainerConfig)[]) {

@@ -11,6 +11,27 @@ import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 
 const upgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer }>();
+/** the connections taken over: the http server no longer knows them, so closing it must end them */
+const hijacked = new Set<Socket>();
+
+/** Ends every taken-over connection (the service is closing). */
+export function destroyHijacked(): void {
+  for (const socket of hijacked) socket.destroy();
+  hijacked.clear();
+}
+
+/**
+ * The request's body when it came in `head` (the bytes after the headers that Node hands
+ * over with the socket) instead of through the request stream: taken out of `head`, so it
+ * never reaches the container's stdin.
+ */
+export function takeBodyFromHead(req: IncomingMessage, length: number): Buffer | undefined {
+  const upgrade = upgrades.get(req);
+  if (!upgrade || upgrade.head.length < length) return undefined;
+  const body = upgrade.head.subarray(0, length);
+  upgrade.head = upgrade.head.subarray(length);
+  return body;
+}
 
 /** Called by the server for a request that came through the 'upgrade' event. */
 export function setUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -37,6 +58,8 @@ export function hijack(req: IncomingMessage, res: ServerResponse, multiplexed: b
   if (upgrade) {
     const { socket, head } = upgrade;
     res.detachSocket(socket);
+    hijacked.add(socket);
+    socket.on('close', () => hijacked.delete(socket));
     socket.setNoDelay(true);
     socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
     // allowHalfOpen: the client's shutdown(SHUT_WR) is stdin's EOF, not the end of output

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
+import { takeBodyFromHead } from './hijack.js';
 
 /** An answer other than 2xx: Docker's error body is `{"message": "…"}` (swagger ErrorResponse). */
 export class ApiError extends Error {
@@ -66,9 +67,40 @@ export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): 
   return Buffer.concat(chunks);
 }
 
+/**
+ * The body of an upgraded request (attach, exec start): its Content-Length bytes, without
+ * waiting for the stream's end, which an upgraded request does not always signal (a test
+ * run hung on it with the whole body read); after a second without them, what came.
+ */
+async function readUpgradeBody(req: IncomingMessage): Promise<Buffer> {
+  const wanted = Number(req.headers['content-length'] ?? 0);
+  if (!Number.isInteger(wanted) || wanted <= 0) return Buffer.alloc(0);
+  const fromHead = takeBodyFromHead(req, wanted);
+  if (fromHead) return fromHead;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', done);
+      resolve(Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= wanted) done();
+    };
+    const timer = setTimeout(done, 1000);
+    req.on('data', onData);
+    req.on('end', done);
+  });
+}
+
 /** The body as a JSON object; an empty body is `{}` (docker-py sends none for some POSTs). */
 export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const body = await readBody(req);
+  const upgrade = /\bupgrade\b/i.test(String(req.headers.connection ?? '')) && req.headers.upgrade !== undefined;
+  const body = upgrade ? await readUpgradeBody(req) : await readBody(req);
   if (body.length === 0) return {};
   let value: unknown;
   try {

@@ -30,7 +30,8 @@ import { containerRoutes } from './handlers/containers.js';
 import { buildRoutes } from './handlers/build.js';
 import { execRoutes } from './handlers/exec.js';
 import { archiveRoutes } from './handlers/archive.js';
-import { setUpgrade } from './hijack.js';
+import { containerViewRoutes } from './handlers/container-views.js';
+import { destroyHijacked, setUpgrade } from './hijack.js';
 
 export const DEFAULT_HOST = 'unix:///run/ts-runc/docker.sock';
 
@@ -75,6 +76,7 @@ export function makeRouter(): Router {
   containerRoutes(router);
   execRoutes(router);
   archiveRoutes(router);
+  containerViewRoutes(router);
   imageRoutes(router);
   networkRoutes(router);
   volumeRoutes(router);
@@ -198,6 +200,13 @@ export async function startService(options: ServiceOptions, logger: Log = log())
   }
   if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
   logger.info(`API listening on ${options.host}`, { storage: options.storage, root: options.root, pid: process.pid });
+  // As dockerd at boot: containers with restart policy always/unless-stopped that are not
+  // running (a reboot, a killed monitor) are started again, by the same function as
+  // `ts-runc container start --all`. In the background: the socket answers meanwhile.
+  void import('../engine/lifecycle/start.js').then(({ startAll }) => startAll(options.storage)).then(({ started, failed }) => {
+    if (started.length > 0) logger.info(`restart policy: started ${started.length} container(s)`, { ids: started });
+    for (const f of failed) logger.warn(`restart policy: could not start ${f.id}: ${f.error}`);
+  }, (error: unknown) => logger.warn(`restart policy: ${errorMessage(error)}`));
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -205,6 +214,7 @@ export async function startService(options: ServiceOptions, logger: Log = log())
       server.close(() => resolve());
       // streams (logs -f, events, attach) would hold close() forever: end them
       server.closeAllConnections();
+      destroyHijacked();
     }).then(() => {
       if (listen.kind === 'unix') rmSync(listen.path, { force: true });
       if (options.pidFile) rmSync(options.pidFile, { force: true });

@@ -68,6 +68,40 @@ suite('Engine API service: versioning, errors, images, networks', () => {
     expect(existsSync(join(api.box.dir, 'other.sock'))).toBe(false);
   });
 
+  it('--group gives the socket to a group; --host tcp:// listens only when asked, with a warning', async () => {
+    const { spawn } = await import('node:child_process');
+    const { setTimeout: sleep } = await import('node:timers/promises');
+    const dir = join(api.box.dir, 'second');
+    const sock = join(dir, 'g.sock');
+    const child = spawn('nsenter', [`--net=${api.ns.path}`, '--', TS_RUNC, '--root', join(dir, 'root'), '--storage', join(dir, 'storage'), 'system', 'service',
+      '--host', `unix://${sock}`, '--group', 'daemon', '--pid-file', join(dir, 'pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    for (let i = 0; i < 300 && !existsSync(join(dir, 'pid')); i++) await sleep(100);
+    const gid = Number(spawnSync('getent', ['group', 'daemon'], { encoding: 'utf8' }).stdout.split(':')[2]);
+    expect(statSync(sock).gid).toBe(gid);
+    expect(statSync(sock).mode & 0o777).toBe(0o660);
+    expect(readFileSync(join(dir, 'pid'), 'utf8').trim()).toBe(String(child.pid));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    const tcp = spawn('nsenter', [`--net=${api.ns.path}`, '--', TS_RUNC, '--root', join(dir, 'root'), '--storage', join(dir, 'storage'), 'system', 'service',
+      '--host', 'tcp://127.0.0.1:23750'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let tcpErr = '';
+    tcp.stderr!.on('data', (d: Buffer) => { tcpErr += d.toString(); });
+    let ping = '';
+    for (let i = 0; i < 300 && ping !== 'OK'; i++) {
+      ping = api.exec('curl', ['-s', 'http://127.0.0.1:23750/_ping']).stdout;
+      if (ping !== 'OK') await sleep(100);
+    }
+    expect(ping).toBe('OK');
+    expect(tcpErr).toMatch(/no authentication; anyone who can connect to it has root/);
+    const tcpExited = new Promise((resolve) => tcp.once('exit', resolve));
+    tcp.kill('SIGTERM');
+    await tcpExited;
+    void err;
+  });
+
   it('docker version and docker info talk to it (API negotiated down)', () => {
     const version = api.docker(['version', '--format', '{{.Server.APIVersion}} {{.Server.Os}} {{.Client.APIVersion}}']);
     expect(version.stderr).toBe('');

@@ -9,7 +9,7 @@ import type { PathStat } from '../../engine/cp/stat.js';
 import { errorMessage } from '../../errors.js';
 import { ApiError, badRequest, statusOf } from '../http.js';
 import type { Call, Router } from '../router.js';
-import { findContainer } from './containers.js';
+import { findContainer } from './container-ref.js';
 
 export function archiveRoutes(router: Router): void {
   router

@@ -15,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import { containerView } from '../../engine/containers/status.js';
 import { startContainer } from '../../engine/lifecycle/start.js';
 import { MonitorClient } from '../../engine/monitor/client.js';
+import { readLogs } from '../../engine/logs/read.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { errorMessage } from '../../errors.js';
 import { outputChunk } from '../frames.js';
@@ -22,7 +23,7 @@ import { ApiError, badRequest } from '../http.js';
 import { hijack, type Hijacked } from '../hijack.js';
 import type { Call } from '../router.js';
 import type { ApiContext } from '../context.js';
-import { containerStore, findContainer, translate, watchExit } from './containers.js';
+import { containerStore, findContainer, translate, watchExit } from './container-ref.js';
 
 type Waiter = (client: MonitorClient | undefined) => void;
 const pending = new Map<string, Waiter[]>();
@@ -90,6 +91,7 @@ function pumpOutput(client: MonitorClient, stream: Hijacked, tty: boolean, want:
         }
       });
       source.on('end', () => resolve());
+      source.on('close', () => resolve());
       source.on('error', () => resolve());
     }));
   }
@@ -147,11 +149,16 @@ export async function attach(call: Call): Promise<void> {
   const { req, res, params, ctx } = call;
   const record = findContainer(ctx, params.id!);
   const options = attachOptions(call);
-  if (options.logs) throw new ApiError(501, `POST /containers/${params.id}/attach?logs=1: replaying the log on attach is not supported; use GET /containers/{id}/logs`);
   const store = containerStore(ctx);
   const view = containerView(store, record);
   const dir = store.paths(record.Id).dir;
   const stream = hijack(req, res, record.Config.Tty !== true);
+  // logs=1: what the container has logged so far first (dockerd replays the log, then streams)
+  if (options.logs && (record.HostConfig.LogConfig?.Type ?? 'json-file') === 'json-file') {
+    for await (const entry of readLogs(ctx.storage, record.Id, { stdout: options.stdout, stderr: options.stderr })) {
+      stream.output.write(outputChunk(record.Config.Tty === true, entry.stream, entry.line));
+    }
+  }
   if (!options.stream) {
     stream.end();
     return;

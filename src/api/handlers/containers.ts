@@ -11,10 +11,11 @@ import { createContainer } from '../../engine/lifecycle/create.js';
 import { removeContainer } from '../../engine/lifecycle/remove.js';
 import { killContainer, restartContainer, stopContainer } from '../../engine/lifecycle/stop.js';
 import { waitContainer, type WaitCondition } from '../../engine/lifecycle/wait.js';
+import { containerStore, findContainer, recentExits, translate } from './container-ref.js';
 import { errorMessage } from '../../errors.js';
 import { parseCreateBody } from '../create-body.js';
 import { ApiError, badRequest, notFound, readJson, sendJson, statusOf } from '../http.js';
-import { notImplemented, type Call, type Router } from '../router.js';
+import { type Call, type Router } from '../router.js';
 import type { ApiContext } from '../context.js';
 import { localImageName } from './images.js';
 import { attach, resize, start } from './attach.js';
@@ -34,33 +35,6 @@ export function containerRoutes(router: Router): void {
     .add('POST', '/containers/:id/attach', attach)
     .add('POST', '/containers/:id/resize', resize)
     .add('GET', '/containers/:id/logs', logs);
-  for (const [method, path] of [
-    ['POST', '/containers/prune'], ['GET', '/containers/:id/top'], ['GET', '/containers/:id/stats'],
-    ['GET', '/containers/:id/changes'], ['GET', '/containers/:id/export'], ['POST', '/containers/:id/rename'],
-    ['POST', '/containers/:id/pause'], ['POST', '/containers/:id/unpause'], ['POST', '/containers/:id/update'],
-    ['POST', '/commit'],
-  ] as const) router.add(method, path, notImplemented(`${method} ${path}`, 'the library function (src/engine/) is not in this build yet'));
-}
-
-export function containerStore(ctx: ApiContext): ContainerStore {
-  return new ContainerStore(ctx.storage);
-}
-
-/** The record a reference (id, prefix, name) names, or Docker's 404 "No such container". */
-export function findContainer(ctx: ApiContext, reference: string): ReturnType<ContainerStore['resolve']> {
-  try {
-    return containerStore(ctx).resolve(reference);
-  } catch (error) {
-    if (error instanceof NoSuchContainer || statusOf(error) === 404) throw notFound(`No such container: ${reference}`);
-    throw error;
-  }
-}
-
-/** A library error as an API status: a container's state in the way is a 409, a bad value a 400. */
-export function translate(error: unknown): never {
-  if (error instanceof ApiError) throw error;
-  if (error instanceof NoSuchContainer) throw notFound(errorMessage(error).replace(/^no such container/, 'No such container'));
-  throw new ApiError(statusOf(error), errorMessage(error));
 }
 
 async function list({ res, query, ctx }: Call): Promise<void> {
@@ -141,23 +115,6 @@ async function kill({ res, params, query, ctx }: Call): Promise<void> {
   res.end();
 }
 
-/**
- * Exits seen by the service, kept a while: the docker CLI sends its wait before its start,
- * but on another connection, so under load the wait can arrive after a quick container
- * (`run --rm IMAGE true`) has already exited, or been removed. A start made here watches
- * the container for a while and keeps its exit for such a late wait.
- */
-const recentExits = new Map<string, { StatusCode: number; Error?: { Message: string }; at: number; waited: boolean }>();
-const WATCH_MS = 60_000;
-
-export function watchExit(ctx: ApiContext, id: string): void {
-  const signal = AbortSignal.timeout(WATCH_MS);
-  waitContainer(ctx.storage, id, 'not-running', signal).then((result) => {
-    recentExits.set(id, { ...result, at: Date.now(), waited: false });
-    setTimeout(() => recentExits.delete(id), WATCH_MS).unref();
-  }, () => undefined);
-}
-
 async function wait({ req, res, params, query, ctx }: Call): Promise<void> {
   const condition = (query.str('condition') || 'not-running') as WaitCondition;
   if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition ${JSON.stringify(condition)} (not-running, next-exit or removed)`);
@@ -232,7 +189,3 @@ export function containerCounts(ctx: ApiContext): ContainerCounts {
   return counts;
 }
 
-/** For /system/df: every container with its sizes. */
-export async function diskUsageContainers(ctx: ApiContext): Promise<unknown[]> {
-  return listContainers(ctx.storage, { all: true, size: true });
-}

@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { crypto } from '../../crypto.js';
-import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { containerView } from '../../engine/containers/status.js';
 import { tsRuncCommand } from '../../engine/paths.js';
 import { setWindowSize } from '../../sys/libc.js';
@@ -21,7 +21,7 @@ import { ApiError, badRequest, notFound, readJson, sendJson } from '../http.js';
 import { hijack } from '../hijack.js';
 import type { Call, Router } from '../router.js';
 import type { ApiContext } from '../context.js';
-import { containerStore, findContainer } from './containers.js';
+import { containerStore, findContainer } from './container-ref.js';
 import { DetachScanner, detachKeyBytes } from './attach.js';
 
 interface ExecInstance {
@@ -80,8 +80,8 @@ function consoleSize(body: Record<string, unknown>): [number, number] | undefine
 async function create({ req, res, params, ctx }: Call): Promise<void> {
   const record = findContainer(ctx, params.id!);
   const body = await readJson(req);
-  // Detach is sent here by the docker CLI too; POST /exec/{id}/start's decides
-  const known = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ConsoleSize', 'DetachKeys', 'Tty', 'Env', 'Cmd', 'Privileged', 'User', 'WorkingDir', 'Detach'];
+  // Detach is sent here by the docker CLI too (POST /exec/{id}/start's decides), Container by docker-py (the path's decides)
+  const known = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ConsoleSize', 'DetachKeys', 'Tty', 'Env', 'Cmd', 'Privileged', 'User', 'WorkingDir', 'Detach', 'Container'];
   for (const key of Object.keys(body)) if (!known.includes(key)) throw badRequest(`exec create: unknown field ${key}`);
   const cmd = stringList(body, 'Cmd');
   if (cmd.length === 0) throw badRequest('exec create: Cmd is required');
@@ -150,7 +150,8 @@ function execPty(exec: ExecInstance): string | undefined {
 function applySize(exec: ExecInstance, rows: number, cols: number): boolean {
   const pty = execPty(exec);
   if (!pty) return false;
-  const fd = openSync(pty, 'r+');
+  // O_NOCTTY: the service must never take a container's pty as its controlling terminal
+  const fd = openSync(pty, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
   try {
     setWindowSize(fd, rows, cols);
   } finally {
@@ -173,8 +174,10 @@ async function start({ req, res, params, ctx }: Call): Promise<void> {
   const child = spawnExec(ctx, exec);
   exec.child = child;
   exec.Pid = child.pid ?? 0;
+  // 'exit', not 'close': 'close' waits for every stdio stream to end, and one that never
+  // does (held by a process that outlives the exec) must not hold the client forever
   const exited = new Promise<number>((resolve) => {
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 126)));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 126)));
     child.on('error', (error) => {
       ctx.log.warn(`exec ${exec.ID}: ${errorMessage(error)}`);
       resolve(126);
@@ -212,6 +215,7 @@ async function start({ req, res, params, ctx }: Call): Promise<void> {
         if (wanted) stream.output.write(outputChunk(exec.Tty, kind, chunk));
       });
       source.on('end', () => resolve());
+      source.on('close', () => resolve());
       source.on('error', () => resolve());
     }));
   }
@@ -236,8 +240,9 @@ async function start({ req, res, params, ctx }: Call): Promise<void> {
   stream.onClose(() => {
     if (!detached && exec.Running && child.stdin && !exec.Tty) child.stdin.end();
   });
-  await Promise.all(outputs);
   await exited;
+  // what the process wrote before it exited is still in the pipes: a moment to drain them
+  await Promise.race([Promise.all(outputs), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   if (!detached) stream.end();
 }
 

@@ -15,6 +15,7 @@ import type { Credentials } from '../../image/registry/client.js';
 import type { ImageConfig, ImageRecord } from '../../image/types.js';
 import { ApiError, badRequest, notFound, sendJson, statusOf } from '../http.js';
 import { JsonProgress } from '../progress-json.js';
+import { imageHistory, pruneImages } from '../../engine/system/images.js';
 import { notImplemented, type Call, type Router } from '../router.js';
 import type { ApiContext } from '../context.js';
 
@@ -172,18 +173,7 @@ function inspect({ res, params, ctx }: Call): void {
 
 function history({ res, params, ctx }: Call): void {
   const image = resolveImage(ctx, params.name!);
-  const entries = image.config.history ?? [];
-  const layers = image.manifest.layers;
-  let layer = 0;
-  const rows = entries.map((entry) => {
-    const size = entry.empty_layer ? 0 : (layers[layer++]?.size ?? 0);
-    return { Id: '<missing>', Created: seconds(entry.created), CreatedBy: entry.created_by ?? '', Tags: null as string[] | null, Size: size, Comment: entry.comment ?? '' };
-  }).reverse();
-  if (rows.length > 0) {
-    rows[0]!.Id = image.id;
-    rows[0]!.Tags = repoTags(image);
-  }
-  sendJson(res, 200, rows);
+  sendJson(res, 200, imageHistory(ctx.storage, image.id));
 }
 
 function tag({ res, params, query, ctx }: Call): void {
@@ -345,30 +335,13 @@ async function push({ req, res, params, query, ctx }: Call): Promise<void> {
   res.end();
 }
 
-/**
- * POST /images/prune: dangling (nameless) images not used by a container; with
- * filters dangling=false, every image no container uses.
- */
+/** POST /images/prune: views' pruneImages (dangling ones; with dangling=false every unused one). */
 function prune({ res, query, ctx }: Call): void {
-  const filters = query.filters().only(['dangling', 'until', 'label', 'label!']);
-  const all = filters.get('dangling').includes('false') || filters.get('dangling').includes('0');
-  const images = store(ctx);
-  const held = new Set(Object.values(images.holders()));
-  const deleted: Array<Record<string, string>> = [];
-  let reclaimed = 0;
-  for (const image of images.list()) {
-    if (held.has(image.id) || (!all && image.names.length > 0)) continue;
-    const config = images.blobs.readJson<ImageConfig>(image.id);
-    if (!filters.matchLabels(config.config?.Labels)) continue;
-    try {
-      for (const line of images.remove(image.id, { force: true })) {
-        const [key, value] = line.split(': ');
-        deleted.push({ [key!]: value! });
-      }
-      reclaimed += image.size;
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error;
-    }
+  try {
+    const result = pruneImages(ctx.storage, { filters: query.filters().values });
+    sendJson(res, 200, { ImagesDeleted: result.ImagesDeleted.length > 0 ? result.ImagesDeleted : null, SpaceReclaimed: result.SpaceReclaimed });
+  } catch (error) {
+    if (/filter/i.test(errorMessage(error))) throw badRequest(errorMessage(error));
+    throw error;
   }
-  sendJson(res, 200, { ImagesDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: reclaimed });
 }

@@ -9,7 +9,7 @@ import { errorMessage } from '../../errors.js';
 import { outputChunk } from '../frames.js';
 import { ApiError, badRequest } from '../http.js';
 import type { Call } from '../router.js';
-import { findContainer } from './containers.js';
+import { findContainer } from './container-ref.js';
 
 /** since/until: Unix seconds, with a fraction (docker sends "1733300000.123456789"). */
 function unixMs(text: string | undefined, name: string): number | undefined {

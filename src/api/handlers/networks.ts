@@ -6,7 +6,7 @@
  */
 import { crypto } from '../../crypto.js';
 import { describeNetwork, type NetworkView } from '../../network/inspect.js';
-import { createNetwork, listNetworks, loadNetwork, type NetworkDef } from '../../network/networks.js';
+import { bridgeNameFor, createNetwork, listNetworks, loadNetwork, type NetworkDef } from '../../network/networks.js';
 import { removeNetwork } from '../../network/remove.js';
 import { DEFAULT_NETWORK } from '../../network/request.js';
 import { hostIpv4Routes } from '../../network/routes.js';
@@ -15,6 +15,8 @@ import { errorMessage } from '../../errors.js';
 import { ApiError, badRequest, notFound, readJson, sendJson, statusOf } from '../http.js';
 import type { Call, Router } from '../router.js';
 import type { ApiContext } from '../context.js';
+import { connectNetwork, disconnectNetwork, primaryNetwork } from '../../engine/network/connect.js';
+import { findContainer } from './container-ref.js';
 
 export function networkRoutes(router: Router): void {
   router
@@ -69,7 +71,8 @@ function view(ctx: ApiContext, def: NetworkDef, detail: NetworkView = describeNe
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
     Containers: containers,
-    Options: { 'com.docker.network.bridge.name': def.bridge },
+    // the bridge's name only when it was asked for (compose compares Options with what it asked)
+    Options: def.bridge === bridgeNameFor(ctx.storage, def.name) || def.name === DEFAULT_NETWORK ? {} : { 'com.docker.network.bridge.name': def.bridge },
     Labels: def.labels ?? {},
   };
 }
@@ -204,10 +207,26 @@ async function disconnect({ req, res, params, ctx }: Call): Promise<void> {
   res.end();
 }
 
-async function connectContainer(_ctx: ApiContext, network: string, _container: string, _options: { aliases: string[]; ip?: string }): Promise<void> {
-  throw new ApiError(501, `networks/${network}/connect: network connect (src/engine/) is not in this build yet`);
+async function connectContainer(ctx: ApiContext, network: string, container: string, options: { aliases: string[]; ip?: string }): Promise<void> {
+  const record = findContainer(ctx, container);
+  try {
+    connectNetwork(ctx.storage, record.Id, network, { aliases: options.aliases, ...(options.ip ? { ip: options.ip } : {}) });
+  } catch (error) {
+    // compose connects a created container to the network it was created on (inspect lists
+    // no network before the start): that is already so, and not an error
+    if (/already/i.test(errorMessage(error)) && primaryNetwork(record) === network) return;
+    if (/already/i.test(errorMessage(error))) throw new ApiError(403, errorMessage(error));
+    throw new ApiError(statusOf(error) === 500 ? 400 : statusOf(error), errorMessage(error));
+  }
+  recordEvent(ctx.storage, 'network', 'connect', networkId(findNetworkDef(ctx, network)), { name: network, type: 'bridge', container: record.Id });
 }
 
-async function disconnectContainer(_ctx: ApiContext, network: string, _container: string, _force: boolean): Promise<void> {
-  throw new ApiError(501, `networks/${network}/disconnect: network disconnect (src/engine/) is not in this build yet`);
+async function disconnectContainer(ctx: ApiContext, network: string, container: string, force: boolean): Promise<void> {
+  const record = findContainer(ctx, container);
+  try {
+    disconnectNetwork(ctx.storage, record.Id, network, { force });
+  } catch (error) {
+    throw new ApiError(statusOf(error) === 500 ? 400 : statusOf(error), errorMessage(error));
+  }
+  recordEvent(ctx.storage, 'network', 'disconnect', networkId(findNetworkDef(ctx, network)), { name: network, type: 'bridge', container: record.Id });
 }

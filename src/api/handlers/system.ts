@@ -13,9 +13,8 @@ import { hostPlatform } from '../../image/registry/platform.js';
 import { BUILD_COMMIT, TS_RUNC_VERSION } from '../../version.js';
 import { ApiError, badRequest, readJson, sendJson, type Filters } from '../http.js';
 import { API_VERSION, MIN_API_VERSION, type Call, type Router } from '../router.js';
-import { containerCounts, diskUsageContainers } from './containers.js';
-import { volumeUsage } from './volumes.js';
-import { imageSummary } from './images.js';
+import { containerCounts } from './containers.js';
+import { diskUsage as engineDiskUsage } from '../../engine/system/df.js';
 
 const BUILD_TIME = new Date().toISOString();
 
@@ -235,14 +234,16 @@ async function events({ req, res, query, ctx }: Call): Promise<void> {
   res.end();
 }
 
+/** GET /system/df: views' diskUsage (what `system df` reads), narrowed by ?type= as dockerd. */
 async function diskUsage({ res, ctx, query }: Call): Promise<void> {
   const types = query.params.getAll('type');
   const want = (t: string) => types.length === 0 || types.includes(t);
-  const store = new ImageStore(ctx.storage);
-  const containers = want('container') ? await diskUsageContainers(ctx) : [];
-  const images = want('image') ? store.list().map((image) => imageSummary(ctx, store, image)) : [];
-  const volumes = want('volume') ? volumeUsage(ctx) : [];
-  const layersSize = images.reduce((sum, image) => sum + image.Size, 0);
-  sendJson(res, 200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: [] });
+  const usage = await engineDiskUsage(ctx.storage);
+  sendJson(res, 200, {
+    LayersSize: usage.LayersSize,
+    Images: want('image') ? usage.Images : [],
+    Containers: want('container') ? usage.Containers : [],
+    Volumes: want('volume') ? usage.Volumes : [],
+    BuildCache: [],
+  });
 }
-

@@ -18,10 +18,6 @@ export function volumeRoutes(router: Router): void {
     .add('PUT', '/volumes/:name', notImplemented('PUT /volumes/{name}', 'cluster volumes are a swarm feature, not supported by ts-runc'));
 }
 
-/** For /system/df: every volume with its size and how many containers use it. */
-export function volumeUsage(ctx: ApiContext): unknown[] {
-  return queryVolumes(ctx.storage, {}, { usage: true });
-}
 
 /** A library error as the API's: bad filters and names are the client's (400). */
 function translate(error: unknown): never {
