@@ -1,6 +1,5 @@
 /**
- * testcontainers (npm; a devDependency the lead adds to package.json; until then it is
- * looked for in .deps/ of the checkout) against `ts-runc system service` (issue 12): a
+ * testcontainers (npm, a devDependency) against `ts-runc system service` (issue 12): a
  * GenericContainer from the fixture image with an exposed port and a log-message wait
  * strategy starts, answers on the mapped port, exec works, stop cleans up. Ryuk, its
  * reaper, is an image that cannot be pulled here: TESTCONTAINERS_RYUK_DISABLED=true.
@@ -13,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, haveFixture, isRoot } from './helpers.js';
 import { FIXTURE_IMAGE, IMAGE_TAR, dockerBinary, loadFixture, startApiService, type ApiService } from './api-service.js';
 
-const CANDIDATES = [join(REPO, 'node_modules/testcontainers/build/index.js'), join(REPO, '.deps/node_modules/testcontainers/build/index.js')];
-const testcontainers = CANDIDATES.find((path) => existsSync(path));
-const suite = isRoot && haveFixture && existsSync(IMAGE_TAR) && dockerBinary() && testcontainers ? describe : describe.skip;
+const testcontainers = join(REPO, 'node_modules/testcontainers/build/index.js');
+const suite = isRoot && haveFixture && existsSync(IMAGE_TAR) && dockerBinary() ? describe : describe.skip;
 
 suite('Engine API service: testcontainers', () => {
   let api: ApiService;
