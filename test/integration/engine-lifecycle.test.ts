@@ -186,6 +186,24 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     expect(ctr(['exec', 'survivor', 'cat', '/boot.log']).stdout).toBe('up\nup\n');
   });
 
+  it('run -d: the monitor keeps none of the caller\'s inherited fds, and the container has only 0, 1, 2', async () => {
+    // fd 40, a pipe without O_CLOEXEC, as a CI runner or `exec 40>…` hands down: it must reach
+    // EOF once the CLI has exited, not stay open in the monitor for the container's life
+    const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(37).fill('ignore'), 'pipe'];
+    const cli = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'run', '-d', '--network', 'none', '--name', 'fds', 'fixture:3layers', 'sleep', '60'],
+      { stdio });
+    const extra = cli.stdio[40] as NodeJS.ReadableStream;
+    extra.resume();
+    const eof = new Promise<'eof'>((resolve) => extra.once('end', () => resolve('eof')));
+    const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    expect(code).toBe(0);
+    const id = store.idOfName('fds')!;
+    await until('running', () => view(id).state.Running);
+    expect(await Promise.race([eof, sleep(20_000).then(() => 'still open')])).toBe('eof');
+    const pid = view(id).state.Pid;
+    expect(readdirSync(`/proc/${pid}/fd`).map(Number).sort()).toEqual([0, 1, 2]);
+  });
+
   it('two `run --name xx` at once give one container and one clear error', async () => {
     const args = ['--root', box.root, '--storage', box.storage, 'container', 'run', '-d', '--network', 'none', '--name', 'xx', 'fixture:3layers', 'sleep', '60'];
     const runOne = () => new Promise<{ code: number; stderr: string }>((resolve) => {
