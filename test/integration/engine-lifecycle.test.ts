@@ -11,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containerView, type ContainerView } from '../../src/engine/containers/status.js';
 import { ContainerStore } from '../../src/engine/containers/store.js';
 import { ImageStore } from '../../src/image/store.js';
+import { monitorOptions } from '../../src/engine/lifecycle/start.js';
+import { spawnMonitor } from '../../src/engine/monitor/spawn.js';
 import { REPO, TS_RUNC, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');
@@ -202,6 +204,24 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     expect(await Promise.race([eof, sleep(20_000).then(() => 'still open')])).toBe('eof');
     const pid = view(id).state.Pid;
     expect(readdirSync(`/proc/${pid}/fd`).map(Number).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('a run killed between spawning the monitor and START: rm (no -f) and start do not wait for that monitor', async () => {
+    // what `run -d` leaves when SIGKILLed at that moment: a created container and a monitor
+    // waiting for a START frame that never comes (spawned here as the CLI spawns it)
+    for (const [name, verb] of [['idle-rm', 'rm'], ['idle-start', 'start']] as const) {
+      const id = ctr(['create', '--network', 'none', '--name', name, 'fixture:3layers', 'sleep', '60']).stdout.trim();
+      await spawnMonitor(monitorOptions(box.storage, store.read(id)));
+      expect(view(id).monitorAlive).toBe(true);
+      const r = ctr([verb, name], 120_000);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      if (verb === 'start') expect(view(id).state.Status).toBe('running');
+      else expect(store.tryRead(id)).toBeUndefined();
+    }
+    ctr(['rm', '-f', 'idle-start']);
+    expectNothingLeft();
+    expect(box.run(['image', 'rm', 'fixture:3layers']).status).toBe(0);
   });
 
   it('two `run --name xx` at once give one container and one clear error', async () => {

@@ -24,6 +24,7 @@ import { removeRuntimeLeftovers } from './hook-init.js';
 import { waitForMonitorExit } from './start.js';
 import { killContainer } from './stop.js';
 import { removeAnonymousVolumes } from '../volumes/remove.js';
+import { dismissIdleMonitor } from '../monitor/state.js';
 import { recordContainerEvent } from '../events.js';
 
 export interface RemoveOptions {
@@ -58,7 +59,19 @@ async function removeLocked(store: ContainerStore, record: ContainerRecord, opti
       }
     }
   }
-  if (view.monitorAlive || view.state.Running) await waitForMonitorExit(store.paths(record.Id).dir, 60_000, name);
+  const paths = store.paths(record.Id);
+  if (view.monitorAlive || view.state.Running) {
+    // a monitor whose `run`/`start` was killed before START: told to go (it waits for nothing)
+    dismissIdleMonitor(paths.monitorPid, paths.state);
+    // one whose START did arrive (its client killed after sending it) may start the container yet
+    let killed = view.state.Running;
+    await waitForMonitorExit(paths.dir, 60_000, name, async () => {
+      if (killed || !containerView(store, record).state.Running) return;
+      if (!options.force) throw new RuntimeError(`container ${name} is running: stop it or use rm -f`);
+      killed = true;
+      await killContainer(storage, record.Id, 'SIGKILL').catch((error: unknown) => log().debug(`rm -f ${name}: kill: ${errorMessage(error)}`));
+    });
+  }
   // --rm's cleanup may have removed it meanwhile
   const current = store.tryRead(record.Id);
   if (!current) return; // its cleanup recorded the destroy
