@@ -13,6 +13,9 @@ import { ContainerStore } from '../../src/engine/containers/store.js';
 import { ImageStore } from '../../src/image/store.js';
 import { monitorOptions } from '../../src/engine/lifecycle/start.js';
 import { spawnMonitor } from '../../src/engine/monitor/spawn.js';
+import { stopContainer } from '../../src/engine/lifecycle/stop.js';
+import { StateStore } from '../../src/state/container-state.js';
+import { statusOf } from '../../src/container/status.js';
 import { REPO, TS_RUNC, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');
@@ -222,6 +225,35 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     ctr(['rm', '-f', 'idle-start']);
     expectNothingLeft();
     expect(box.run(['image', 'rm', 'fixture:3layers']).status).toBe(0);
+  });
+
+  it('stop while a restart policy is creating the next run: no error, and the new process is stopped too', async () => {
+    // the first run exits 1; the restart's run would stay up
+    const id = ctr(['run', '-d', '--network', 'none', '--restart', 'always', 'fixture:3layers',
+      'sh', '-c', 'if [ -e /ran ]; then exec sleep 60; fi; touch /ran; exit 1']).stdout.trim();
+    const runtime = new StateStore(store.read(id).Root);
+    // the moment the restart's runtime container exists without a process (status "creating")
+    // (a busy poll: the window lasts only while the init hook creates the container)
+    const creating = () => {
+      try {
+        return runtime.exists(id) && statusOf(runtime, runtime.read(id)) === 'creating';
+      } catch {
+        return false; // read while it is being written or removed
+      }
+    };
+    const deadline = Date.now() + 60_000;
+    while (!creating()) if (Date.now() > deadline) throw new Error('timed out waiting for the restart being created');
+    // held there: the creator (the init hook) stopped until the stop is under way
+    const creator = runtime.read(id).creator!.pid;
+    process.kill(creator, 'SIGSTOP');
+    const stopping = stopContainer(box.storage, id, { timeout: 5 });
+    await sleep(1000);
+    process.kill(creator, 'SIGCONT');
+    await stopping;
+    expect(view(id).state).toMatchObject({ Status: 'exited', Running: false });
+    expect(view(id).monitorAlive).toBe(false);
+    await sleep(1500); // no restart after a user's stop
+    expect(view(id).state.Status).toBe('exited');
   });
 
   it('two `run --name xx` at once give one container and one clear error', async () => {
