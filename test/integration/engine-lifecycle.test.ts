@@ -4,7 +4,7 @@
  * test with its own --root and --storage, every container with --network none.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -254,6 +254,24 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     expect(view(id).monitorAlive).toBe(false);
     await sleep(1500); // no restart after a user's stop
     expect(view(id).state.Status).toBe('exited');
+  });
+
+  it('rm after a `cp` into a stopped container was SIGKILLed: the host directory bound into it keeps its files', async () => {
+    const host = join(box.dir, 'host-data');
+    mkdirSync(host);
+    writeFileSync(join(host, 'precious.txt'), 'keep me\n');
+    const id = ctr(['run', '--network', 'none', '--name', 'victim', '-v', `${host}:/data`, 'fixture:3layers', 'true']).stdout.trim();
+    expect(view('victim').state.Status).toBe('exited');
+    // a copy from a tar on stdin that never ends: its temporary root, with the bind, stays mounted
+    const cp = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'cp', '-', 'victim:/'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    await until('the copy\'s mounts', () => mountsMentioning(store.paths(id).dir).some((line) => line.includes('/cp-') && line.includes('/data')));
+    cp.kill('SIGKILL');
+    await new Promise((resolve) => cp.once('exit', resolve));
+    const rm = ctr(['rm', 'victim']);
+    expect(rm.stderr).toBe('');
+    expect(rm.status).toBe(0);
+    expect(readdirSync(host)).toEqual(['precious.txt']);
+    expectNothingLeft();
   });
 
   it('two `run --name xx` at once give one container and one clear error', async () => {

@@ -17,7 +17,7 @@ import { withFileLockAsync } from '../../sys/file-lock.js';
 import { log } from '../../log.js';
 import { isFullId } from '../containers/ids.js';
 import { containerView } from '../containers/status.js';
-import { ContainerStore } from '../containers/store.js';
+import { ContainerStore, removableDir } from '../containers/store.js';
 import type { ContainerRecord } from '../types.js';
 import { imageHolder } from './create.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
@@ -86,6 +86,7 @@ async function removeLocked(store: ContainerStore, record: ContainerRecord, opti
 function removeHalfMade(store: ContainerStore, id: string): boolean {
   if (!isFullId(id) || !existsSync(store.paths(id).dir) || existsSync(store.paths(id).record)) return false;
   new ImageStore(store.storage).release(imageHolder(id));
+  removableDir(store.paths(id).dir);
   rmSync(store.paths(id).dir, { recursive: true, force: true });
   return true;
 }
