@@ -35,6 +35,7 @@
  * Build: `make native`: cc -O2 -Wall -Wextra -Werror -std=gnu11 on every .c file here.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -188,8 +189,34 @@ static void signal_event(struct handler *h, uint32_t events) {
   }
 }
 
+/*
+ * Close every fd above 2 but --ready-fd. The monitor outlives the command that spawned it,
+ * and whatever that command inherited without O_CLOEXEC (a CI runner's pipe, a shell's
+ * `exec 5>…`, a caller waiting for EOF) would otherwise stay open for the container's whole
+ * life, and pass on to every hook. conmon does the same at its start.
+ */
+static void close_inherited_fds(void) {
+  for (;;) {
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir) die("opendir /proc/self/fd: %s", strerror(errno));
+    int own = dirfd(dir);
+    int fds[1024];
+    int n = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL && n < 1024) {
+      if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+      int fd = atoi(entry->d_name);
+      if (fd > 2 && fd != own && fd != opt.ready_fd) fds[n++] = fd;
+    }
+    closedir(dir);
+    for (int i = 0; i < n; i++) close(fds[i]);
+    if (n < 1024) return; /* else more may remain: read the directory again */
+  }
+}
+
 int main(int argc, char **argv) {
   parse_args(argc, argv);
+  close_inherited_fds();
   if (opt.ready_fd >= 0 && fcntl(opt.ready_fd, F_SETFD, FD_CLOEXEC) < 0) die("--ready-fd %d: %s", opt.ready_fd, strerror(errno));
   int dirfd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0) die("open %s: %s", opt.dir, strerror(errno));

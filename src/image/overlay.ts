@@ -127,6 +127,32 @@ export function isMountPoint(path: string): boolean {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4] === escaped);
 }
 
+/** Every mount point at or below `dir` in our mount namespace (mountinfo field 5, unescaped), deepest first. */
+export function mountsBelow(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p): p is string => p !== undefined)
+    .map((p) => p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
+    .filter((p) => p === dir || p.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Detach everything mounted at or below `dir` (deepest first), e.g. what a process killed
+ * mid-way left there, before `dir` is removed: a recursive removal crosses mount points,
+ * and a bind of a host directory below `dir` would have the host's files deleted.
+ */
+export function unmountBelow(dir: string): void {
+  for (const point of mountsBelow(dir)) {
+    try {
+      umount2(point, MNT_DETACH);
+    } catch (error) {
+      // EINVAL: already gone with a parent's detach
+      if (!(error instanceof RuntimeError) || error.code !== 'EINVAL') throw error;
+    }
+  }
+}
+
 /**
  * Unmount the overlay if it is mounted; false if it was not. A lazy unmount (MNT_DETACH)
  * if something still holds it busy: the upper layer is removed next either way, and a

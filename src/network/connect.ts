@@ -12,6 +12,7 @@
  * removes the peer with it), the lease, and the names.
  */
 import { crypto } from '../crypto.js';
+import { closeSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import { withFileLock } from '../sys/file-lock.js';
 import { addAddress } from './addresses.js';
@@ -20,7 +21,7 @@ import { ensureNetworkUp } from './container-network.js';
 import { allocate, parseSubnet, release, releaseHeldBy } from './ipam.js';
 import { createVethPair, deleteLink, getLink, listLinks, renameLink, setHairpin, setLinkUp, setMaster } from './links.js';
 import { Netlink } from './netlink/socket.js';
-import { netlinkInNetnsOf } from './netns-socket.js';
+import { netlinkInNetns, openNetnsOf } from './netns-socket.js';
 import { deleteStaleRules } from './nftables.js';
 import { findNetwork, networkDir, networkLock } from './networks.js';
 import { refreshHosts } from './peers.js';
@@ -78,12 +79,14 @@ export function connectContainer(request: ConnectRequest): Endpoint {
   });
   const host = Netlink.open();
   let inside: Netlink | undefined;
+  let netnsFd: number | undefined;
   try {
     ensureNetworkUp(host, request.storage, def);
-    inside = netlinkInNetnsOf(request.pid);
+    netnsFd = openNetnsOf(request.pid);
+    inside = netlinkInNetns(netnsFd, request.pid);
     const ifname = nextInterface(inside);
     const temp = `tsq${hostVeth.slice(3)}`;
-    createVethPair(host, hostVeth, { name: temp, netnsPid: request.pid, mac: macForAddress(lease.ip) });
+    createVethPair(host, hostVeth, { name: temp, netnsFd, mac: macForAddress(lease.ip) });
     setMaster(host, hostVeth, def.bridge);
     setHairpin(host, hostVeth);
     setLinkUp(host, hostVeth);
@@ -99,6 +102,7 @@ export function connectContainer(request: ConnectRequest): Endpoint {
     throw error;
   } finally {
     inside?.close();
+    if (netnsFd !== undefined) closeSync(netnsFd);
     host.close();
   }
 }

@@ -4,13 +4,18 @@
  * test with its own --root and --storage, every container with --network none.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containerView, type ContainerView } from '../../src/engine/containers/status.js';
 import { ContainerStore } from '../../src/engine/containers/store.js';
 import { ImageStore } from '../../src/image/store.js';
+import { monitorOptions } from '../../src/engine/lifecycle/start.js';
+import { spawnMonitor } from '../../src/engine/monitor/spawn.js';
+import { stopContainer } from '../../src/engine/lifecycle/stop.js';
+import { StateStore } from '../../src/state/container-state.js';
+import { statusOf } from '../../src/container/status.js';
 import { REPO, TS_RUNC, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');
@@ -184,6 +189,89 @@ suite('containers that live on (container run/stop/start/rm/exec)', { timeout: T
     expect(start.status).toBe(0);
     expect(view(id).state.Status).toBe('running');
     expect(ctr(['exec', 'survivor', 'cat', '/boot.log']).stdout).toBe('up\nup\n');
+  });
+
+  it('run -d: the monitor keeps none of the caller\'s inherited fds, and the container has only 0, 1, 2', async () => {
+    // fd 40, a pipe without O_CLOEXEC, as a CI runner or `exec 40>…` hands down: it must reach
+    // EOF once the CLI has exited, not stay open in the monitor for the container's life
+    const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(37).fill('ignore'), 'pipe'];
+    const cli = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'run', '-d', '--network', 'none', '--name', 'fds', 'fixture:3layers', 'sleep', '60'],
+      { stdio });
+    const extra = cli.stdio[40] as NodeJS.ReadableStream;
+    extra.resume();
+    const eof = new Promise<'eof'>((resolve) => extra.once('end', () => resolve('eof')));
+    const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    expect(code).toBe(0);
+    const id = store.idOfName('fds')!;
+    await until('running', () => view(id).state.Running);
+    expect(await Promise.race([eof, sleep(20_000).then(() => 'still open')])).toBe('eof');
+    const pid = view(id).state.Pid;
+    expect(readdirSync(`/proc/${pid}/fd`).map(Number).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('a run killed between spawning the monitor and START: rm (no -f) and start do not wait for that monitor', async () => {
+    // what `run -d` leaves when SIGKILLed at that moment: a created container and a monitor
+    // waiting for a START frame that never comes (spawned here as the CLI spawns it)
+    for (const [name, verb] of [['idle-rm', 'rm'], ['idle-start', 'start']] as const) {
+      const id = ctr(['create', '--network', 'none', '--name', name, 'fixture:3layers', 'sleep', '60']).stdout.trim();
+      await spawnMonitor(monitorOptions(box.storage, store.read(id)));
+      expect(view(id).monitorAlive).toBe(true);
+      const r = ctr([verb, name], 120_000);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      if (verb === 'start') expect(view(id).state.Status).toBe('running');
+      else expect(store.tryRead(id)).toBeUndefined();
+    }
+    ctr(['rm', '-f', 'idle-start']);
+    expectNothingLeft();
+    expect(box.run(['image', 'rm', 'fixture:3layers']).status).toBe(0);
+  });
+
+  it('stop while a restart policy is creating the next run: no error, and the new process is stopped too', async () => {
+    // the first run exits 1; the restart's run would stay up
+    const id = ctr(['run', '-d', '--network', 'none', '--restart', 'always', 'fixture:3layers',
+      'sh', '-c', 'if [ -e /ran ]; then exec sleep 60; fi; touch /ran; exit 1']).stdout.trim();
+    const runtime = new StateStore(store.read(id).Root);
+    // the moment the restart's runtime container exists without a process (status "creating")
+    // (a busy poll: the window lasts only while the init hook creates the container)
+    const creating = () => {
+      try {
+        return runtime.exists(id) && statusOf(runtime, runtime.read(id)) === 'creating';
+      } catch {
+        return false; // read while it is being written or removed
+      }
+    };
+    const deadline = Date.now() + 60_000;
+    while (!creating()) if (Date.now() > deadline) throw new Error('timed out waiting for the restart being created');
+    // held there: the creator (the init hook) stopped until the stop is under way
+    const creator = runtime.read(id).creator!.pid;
+    process.kill(creator, 'SIGSTOP');
+    const stopping = stopContainer(box.storage, id, { timeout: 5 });
+    await sleep(1000);
+    process.kill(creator, 'SIGCONT');
+    await stopping;
+    expect(view(id).state).toMatchObject({ Status: 'exited', Running: false });
+    expect(view(id).monitorAlive).toBe(false);
+    await sleep(1500); // no restart after a user's stop
+    expect(view(id).state.Status).toBe('exited');
+  });
+
+  it('rm after a `cp` into a stopped container was SIGKILLed: the host directory bound into it keeps its files', async () => {
+    const host = join(box.dir, 'host-data');
+    mkdirSync(host);
+    writeFileSync(join(host, 'precious.txt'), 'keep me\n');
+    const id = ctr(['run', '--network', 'none', '--name', 'victim', '-v', `${host}:/data`, 'fixture:3layers', 'true']).stdout.trim();
+    expect(view('victim').state.Status).toBe('exited');
+    // a copy from a tar on stdin that never ends: its temporary root, with the bind, stays mounted
+    const cp = spawn(TS_RUNC, ['--root', box.root, '--storage', box.storage, 'container', 'cp', '-', 'victim:/'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    await until('the copy\'s mounts', () => mountsMentioning(store.paths(id).dir).some((line) => line.includes('/cp-') && line.includes('/data')));
+    cp.kill('SIGKILL');
+    await new Promise((resolve) => cp.once('exit', resolve));
+    const rm = ctr(['rm', 'victim']);
+    expect(rm.stderr).toBe('');
+    expect(rm.status).toBe(0);
+    expect(readdirSync(host)).toEqual(['precious.txt']);
+    expectNothingLeft();
   });
 
   it('two `run --name xx` at once give one container and one clear error', async () => {

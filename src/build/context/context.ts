@@ -10,7 +10,7 @@
  * ignored, COPY does not see them (Dockerfile reference, ".dockerignore file").
  */
 import { closeSync, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { join, posix, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RuntimeError, errorCode } from '../../errors.js';
 import { resolveInRoot } from '../../image/users.js';
@@ -131,15 +131,23 @@ export function resolveSources(context: BuildContext, words: string[], instructi
       throw new RuntimeError(`${instruction} failed: file not found in build context or excluded by .dockerignore: stat ${word}: file does not exist`);
     }
     const host = resolveInRoot(context.root, rel);
+    let stats;
     try {
-      lstatSync(host);
+      stats = lstatSync(host);
     } catch (error) {
       if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') {
         throw new RuntimeError(`${instruction} failed: file not found in build context or excluded by .dockerignore: stat ${word}: file does not exist`);
       }
       throw error;
     }
-    found.push({ rel, host });
+    // Where a symlink on the way led is what is copied: .dockerignore applies to it too (docker
+    // never sends an ignored file, so a link to one finds nothing), and below a directory
+    // reached through a link the ignore rules are those of its real path.
+    const real = relative(context.root, host);
+    if (real !== '' && real !== rel && context.ignore.ignores(real)) {
+      throw new RuntimeError(`${instruction} failed: file not found in build context or excluded by .dockerignore: stat ${word}: ${real} is excluded by .dockerignore`);
+    }
+    found.push({ rel: stats.isDirectory() ? real : rel, host });
   }
   return found;
 }

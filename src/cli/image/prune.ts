@@ -29,6 +29,9 @@ export const command: Command = {
     if (!bool(parsed, 'force') && !confirm(warning)) return 0;
     const { pruneImages } = await import('../../engine/system/images.js');
     const { humanSize } = await import('../../engine/format/humanize.js');
+    // a builder killed mid-RUN holds the image through its RUN container until undone
+    const { cleanDeadBuilds } = await import('../../build/workdir.js');
+    await cleanDeadBuilds(globals.storage);
     const result = pruneImages(globals.storage, { all, filters });
     writeOut(imagePruneText(result.ImagesDeleted) + `Total reclaimed space: ${humanSize(result.SpaceReclaimed)}\n`);
     return 0;

@@ -39,6 +39,9 @@ export const command: Command = {
     const { humanSize } = await import('../../engine/format/humanize.js');
     let reclaimed = 0;
     let out = '';
+    // a builder killed mid-RUN: its RUN container, mounts and holds on images go first
+    const { cleanDeadBuilds } = await import('../../build/workdir.js');
+    await cleanDeadBuilds(globals.storage);
     const containers = await pruneContainers(globals.storage, filters);
     reclaimed += containers.SpaceReclaimed;
     if (containers.ContainersDeleted.length > 0) out += `Deleted Containers:\n${containers.ContainersDeleted.map((id) => `${id}\n`).join('')}\n`;

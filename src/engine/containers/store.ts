@@ -21,6 +21,7 @@ import { writeFileAtomic } from '../../sys/write-atomic.js';
 import { containerPaths, containersDir, namePath, namesDir, type ContainerPaths } from '../paths.js';
 import type { ContainerRecord } from '../types.js';
 import { isFullId } from './ids.js';
+import { mountsBelow, unmountBelow } from '../../image/overlay.js';
 
 /** `no such container: wbe` (Docker: "No such container: wbe"). */
 export class NoSuchContainer extends RuntimeError {
@@ -186,7 +187,10 @@ export class ContainerStore {
    * legitimately, and it writes the record right after; nobody else knows its new id.)
    */
   removeIfGone(id: string): void {
-    if (isFullId(id) && !existsSync(this.paths(id).record)) rmSync(this.paths(id).dir, { recursive: true, force: true });
+    if (isFullId(id) && !existsSync(this.paths(id).record) && existsSync(this.paths(id).dir)) {
+      removableDir(this.paths(id).dir);
+      rmSync(this.paths(id).dir, { recursive: true, force: true });
+    }
   }
 
   /**
@@ -195,8 +199,18 @@ export class ContainerStore {
    */
   remove(record: ContainerRecord): void {
     const paths = this.paths(record.Id);
+    // what a killed `cp` or `export` left mounted below (a bind of a host directory among
+    // them) goes first: the removal below must never cross into a mount
+    removableDir(paths.dir);
     rmSync(paths.record, { force: true });
     this.releaseName(record.Name, record.Id);
     rmSync(paths.dir, { recursive: true, force: true });
   }
+}
+
+/** Unmount everything below a container's directory; refuse (throw) if anything stays mounted. */
+export function removableDir(dir: string): void {
+  unmountBelow(dir);
+  const left = mountsBelow(dir);
+  if (left.length > 0) throw new RuntimeError(`${dir}: still mounted below it (${left.join(', ')}): not removed`, { code: 'EBUSY' });
 }

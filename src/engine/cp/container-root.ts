@@ -18,14 +18,13 @@
  *   upper/ would get one wrong. The same workdir cannot be mounted twice (EBUSY), so a
  *   `start` at the same moment fails cleanly instead of sharing the layer.
  */
-import { closeSync, constants, existsSync, mkdtempSync, openSync, rmdirSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdtempSync, openSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { log } from '../../log.js';
 import { mountOverlay } from '../../image/overlay.js';
-import { resolveInRoot } from '../../image/users.js';
 import { ImageStore } from '../../image/store.js';
-import { MNT_DETACH, mount, umount2 } from '../../sys/libc.js';
+import { MNT_DETACH, O_PATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, mount, openat2, umount2 } from '../../sys/libc.js';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
 import type { ContainerRecord } from '../types.js';
@@ -95,18 +94,36 @@ async function withMountedLayers<T>(storage: string, store: ContainerStore, reco
  * The record's volumes and binds on the temporary root, where the container would see them:
  * only on a mount point that exists already and is of the source's kind (the container
  * has not run, or its init made them), so the copy never creates paths the run would not.
+ *
+ * The mount point is opened (openat2 RESOLVE_IN_ROOT, so a symlink on the way resolves
+ * inside the root) and the mount made on /proc/self/fd/<fd>, that very inode: a path
+ * string would be resolved again by mount(2), and a volume shared with a RUNNING container
+ * (an earlier mount here, /data, holding a later one's path, /data/sub) could have had
+ * /data/sub swapped for a symlink to a host directory in between, putting the volume over
+ * the host's own directory (runc's CVE-2021-30465 is the same race).
  */
-function mountVolumes(record: ContainerRecord, target: string): void {
+export function mountVolumes(record: Pick<ContainerRecord, 'Id' | 'Mounts'>, target: string): void {
   const mounts = [...(record.Mounts ?? [])].filter((m) => m.Type !== 'tmpfs' && m.Source)
     .sort((a, b) => a.Destination.split('/').length - b.Destination.split('/').length);
-  for (const m of mounts) {
-    // the container is not running: its tree does not change under us
-    const at = resolveInRoot(target, m.Destination);
-    try {
-      if (!existsSync(at) || statSync(at).isDirectory() !== statSync(m.Source).isDirectory() || !at.startsWith(`${target}/`)) continue;
-      mount(m.Source, at, '', MS_BIND | MS_REC, '');
-    } catch (error) {
-      log().warn(`container ${record.Id}: ${m.Destination} not mounted for the copy: ${errorMessage(error)}`);
+  const rootFd = openSync(target, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    for (const m of mounts) {
+      let fd: number;
+      try {
+        fd = openat2(rootFd, m.Destination, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `copy: mount point ${m.Destination}`);
+      } catch {
+        continue; // no such mount point in the tree: not made by the copy
+      }
+      try {
+        if (fstatSync(fd).isDirectory() !== statSync(m.Source).isDirectory()) continue;
+        mount(m.Source, `/proc/self/fd/${fd}`, '', MS_BIND | MS_REC, '');
+      } catch (error) {
+        log().warn(`container ${record.Id}: ${m.Destination} not mounted for the copy: ${errorMessage(error)}`);
+      } finally {
+        closeSync(fd);
+      }
     }
+  } finally {
+    closeSync(rootFd);
   }
 }

@@ -17,13 +17,14 @@ import { withFileLockAsync } from '../../sys/file-lock.js';
 import { log } from '../../log.js';
 import { isFullId } from '../containers/ids.js';
 import { containerView } from '../containers/status.js';
-import { ContainerStore } from '../containers/store.js';
+import { ContainerStore, removableDir } from '../containers/store.js';
 import type { ContainerRecord } from '../types.js';
 import { imageHolder } from './create.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
 import { waitForMonitorExit } from './start.js';
 import { killContainer } from './stop.js';
 import { removeAnonymousVolumes } from '../volumes/remove.js';
+import { dismissIdleMonitor } from '../monitor/state.js';
 import { recordContainerEvent } from '../events.js';
 
 export interface RemoveOptions {
@@ -58,7 +59,19 @@ async function removeLocked(store: ContainerStore, record: ContainerRecord, opti
       }
     }
   }
-  if (view.monitorAlive || view.state.Running) await waitForMonitorExit(store.paths(record.Id).dir, 60_000, name);
+  const paths = store.paths(record.Id);
+  if (view.monitorAlive || view.state.Running) {
+    // a monitor whose `run`/`start` was killed before START: told to go (it waits for nothing)
+    dismissIdleMonitor(paths.monitorPid, paths.state);
+    // one whose START did arrive (its client killed after sending it) may start the container yet
+    let killed = view.state.Running;
+    await waitForMonitorExit(paths.dir, 60_000, name, async () => {
+      if (killed || !containerView(store, record).state.Running) return;
+      if (!options.force) throw new RuntimeError(`container ${name} is running: stop it or use rm -f`);
+      killed = true;
+      await killContainer(storage, record.Id, 'SIGKILL').catch((error: unknown) => log().debug(`rm -f ${name}: kill: ${errorMessage(error)}`));
+    });
+  }
   // --rm's cleanup may have removed it meanwhile
   const current = store.tryRead(record.Id);
   if (!current) return; // its cleanup recorded the destroy
@@ -73,6 +86,7 @@ async function removeLocked(store: ContainerStore, record: ContainerRecord, opti
 function removeHalfMade(store: ContainerStore, id: string): boolean {
   if (!isFullId(id) || !existsSync(store.paths(id).dir) || existsSync(store.paths(id).record)) return false;
   new ImageStore(store.storage).release(imageHolder(id));
+  removableDir(store.paths(id).dir);
   rmSync(store.paths(id).dir, { recursive: true, force: true });
   return true;
 }

@@ -20,7 +20,7 @@ import { withFileLockAsync } from '../../sys/file-lock.js';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
 import { MonitorClient } from '../monitor/client.js';
-import { monitorAlive } from '../monitor/state.js';
+import { dismissIdleMonitor, monitorAlive } from '../monitor/state.js';
 import { spawnMonitor, type MonitorOptions, type RestartPolicyArg } from '../monitor/spawn.js';
 import { tsRuncCommand } from '../paths.js';
 import { parseSize } from '../units.js';
@@ -67,7 +67,9 @@ async function startLocked(store: ContainerStore, record: ContainerRecord, refer
   if (view.state.Status === 'running' || view.state.Status === 'paused' || view.state.Status === 'restarting') {
     return { id: record.Id, pid: view.state.Pid, alreadyRunning: true };
   }
-  // The monitor outlives the exit by its cleanup hook (and --rm's removal): let it finish.
+  // A monitor whose `run` was killed before START waits for nothing: it goes. One that
+  // outlives the exit by its cleanup hook (and --rm's removal): let it finish.
+  dismissIdleMonitor(paths.monitorPid, paths.state);
   await waitForMonitorExit(paths.dir, 60_000, record.Name);
   if (!store.tryRead(record.Id)) throw new RuntimeError(`no such container: ${reference} (removed on exit: --rm)`);
   await removeRuntimeLeftovers(store, record);
@@ -150,11 +152,12 @@ function parseCount(text: string): number {
 }
 
 /** Polls until no monitor lives for `dir` (its last cleanup done); false on timeout. */
-export async function waitForMonitorExit(dir: string, timeoutMs: number, name = dir): Promise<void> {
+export async function waitForMonitorExit(dir: string, timeoutMs: number, name = dir, onPoll?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
   while (monitorAlive(join(dir, 'monitor.pid'))) {
     if (Date.now() > deadline) throw new RuntimeError(`container ${name}: its monitor is still finishing after ${timeoutMs / 1000} s`);
+    await onPoll?.();
     await sleep(delay);
     delay = Math.min(delay * 2, 25);
   }

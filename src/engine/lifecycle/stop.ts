@@ -44,9 +44,17 @@ export async function stopContainer(storage: string, reference: string, options:
   if (view.state.Running) {
     const signal = parseSignal(options.signal ?? record.Config.StopSignal ?? 'SIGTERM');
     const timeout = options.timeout ?? record.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT;
-    signalInit(record.Root, record.Id, signal, view);
-    if (!(await waitUntilStopped(store, record.Id, timeout < 0 ? Infinity : timeout * 1000))) {
-      signalInit(record.Root, record.Id, parseSignal('SIGKILL'), view);
+    // A restarting container may have no process yet (its init hook is creating one, or it
+    // waits out a back-off that NO_RESTART cancels): the signal goes once there is one.
+    let signalled = signalInit(record.Root, record.Id, signal, view);
+    const stopped = await waitUntilStopped(store, record.Id, timeout < 0 ? Infinity : timeout * 1000, () => {
+      signalled ||= signalInit(record.Root, record.Id, signal, view);
+    });
+    if (!stopped) {
+      let killed = false;
+      await waitUntilStopped(store, record.Id, 60_000, () => {
+        killed ||= signalInit(record.Root, record.Id, parseSignal('SIGKILL'), view);
+      });
     }
   }
   await waitForMonitorExit(store.paths(record.Id).dir, 60_000, record.Name.slice(1));
@@ -85,21 +93,26 @@ async function tellNoRestart(store: ContainerStore, id: string): Promise<void> {
   await client.closeAndWait();
 }
 
-/** The runtime's kill of the init; a paused container is thawed after, so it can act on it. */
-function signalInit(root: string, id: string, signal: number, view: ContainerView): void {
+/**
+ * The runtime's kill of the init; a paused container is thawed after, so it can act on it.
+ * Whether a process got the signal: not when there is none (exited, or a restart's still
+ * being created), which is no error.
+ */
+function signalInit(root: string, id: string, signal: number, view: ContainerView): boolean {
   const runtime = new StateStore(root);
-  if (!runtime.exists(id)) return;
+  if (!runtime.exists(id)) return false;
   try {
     runtimeKill(runtime, id, signal, false);
   } catch (error) {
-    // exited between the look and the signal: not an error
-    if (!(error instanceof RuntimeError) || !/not running/.test(error.message)) throw error;
+    if (error instanceof RuntimeError && /not running|being created|does not exist/.test(error.message)) return false;
+    throw error;
   }
   if (view.state.Paused) resumeContainer(runtime, id);
+  return true;
 }
 
 /** Polls the merged state until the container no longer runs (its exit recorded). */
-async function waitUntilStopped(store: ContainerStore, id: string, timeoutMs: number): Promise<boolean> {
+async function waitUntilStopped(store: ContainerStore, id: string, timeoutMs: number, onPoll?: () => void): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   for (;;) {
@@ -107,6 +120,7 @@ async function waitUntilStopped(store: ContainerStore, id: string, timeoutMs: nu
     if (!record) return true;
     const view = containerView(store, record);
     if (!view.state.Running) return true;
+    onPoll?.();
     if (Date.now() >= deadline) return false;
     await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
     delay = Math.min(delay * 2, 100);

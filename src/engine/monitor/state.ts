@@ -58,3 +58,26 @@ export function monitorPid(pidFile: string): number | undefined {
 export function monitorAlive(pidFile: string): boolean {
   return monitorPid(pidFile) !== undefined;
 }
+
+/**
+ * A monitor left idle by a `run`/`start` killed between spawning it and sending START: it
+ * waits for a frame that never comes, and `rm`/`start` would wait for it in vain. Call
+ * with the container's start lock held (no start is under way). A monitor is idle when
+ * its state is not running/restarting and it has no child (no hook running: an init hook
+ * means a START did arrive). SIGTERM makes a monitor never asked to start exit at once
+ * (native/monitor/child.c, child_terminate). Returns whether one was told to go.
+ */
+export function dismissIdleMonitor(pidFile: string, stateFile: string): boolean {
+  const pid = monitorPid(pidFile);
+  if (pid === undefined) return false;
+  const state = readMonitorState(stateFile);
+  if (state && (state.Status === 'running' || state.Status === 'restarting')) return false;
+  const children = readText(`/proc/${pid}/task/${pid}/children`);
+  if (children === undefined || children.trim() !== '') return false;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (error) {
+    if (errorCode(error) !== 'ESRCH') throw error;
+  }
+  return true;
+}
