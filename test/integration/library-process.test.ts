@@ -54,7 +54,7 @@ suite('the library: errors, signals and parallel workers', () => {
     expect(cgroupDirsFor(box.cgroupLeaf('missing'))).toEqual([]);
   });
 
-  it('a container the caller forgot is deleted when its process gets SIGTERM, and the process still dies of SIGTERM', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('a container the caller forgot is deleted when its process gets %s, and the process still dies of it', async (signal) => {
     const script = join(box.dir, 'sigterm.mjs');
     writeFileSync(script, `
 import { runtime } from ${LIB};
@@ -74,8 +74,8 @@ setInterval(() => {}, 1000); // wait to be killed
     const pid = Number(stdout.trim());
     expect(pid, stderr).toBeGreaterThan(0);
     expect(existsSync(`/proc/${pid}`)).toBe(true);
-    child.kill('SIGTERM');
-    expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+    child.kill(signal);
+    expect(await exited).toEqual({ code: null, signal });
     expect(stderr).toBe('');
     expect(existsSync(join(box.root, 'killed'))).toBe(false);
     await until(() => !existsSync(`/proc/${pid}`), 'the container process to be gone', 10_000);
