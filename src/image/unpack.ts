@@ -30,6 +30,7 @@ import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { lsetxattr, mknod } from '../sys/libc.js';
 import { decompressor, fileCompression, type Compression } from './compression.js';
 import { XATTR_PREFIX, keepXattrBytes } from './pax.js';
+import { LayerTree, WHITEOUT_PREFIX } from './layer-tree.js';
 
 export interface UnpackResult {
   /** sha256 of the uncompressed tar: the config's rootfs.diff_ids entry */
@@ -43,8 +44,6 @@ const S_IFCHR = 0o020000;
 const S_ISGID = 0o2000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
-const WHITEOUT_PREFIX = '.wh.';
-const OPAQUE = '.wh..wh..opq';
 
 /** glibc's makedev(3): the 64-bit dev_t from major and minor. */
 export function makedev(major: number, minor: number): bigint {
@@ -104,13 +103,9 @@ async function extractInto(file: string, dest: string, where: string): Promise<U
   return { diffId: `sha256:${hash.digest('hex')}`, compression, tarSize };
 }
 
-/** Applies tar entries to one directory, keeping track of what it made there. */
+/** Applies tar entries to one directory; every decision about paths is LayerTree's (layer-tree.ts). */
 class LayerWriter {
-  /** every path (relative) this layer holds, and which of them are real directories */
-  private readonly made = new Set<string>(['']);
-  private readonly dirs = new Set<string>(['']);
-  /** paths this layer whited out: a directory made there later must hide the lower one */
-  private readonly whiteouts = new Set<string>();
+  private readonly tree: LayerTree;
   /** directory mtimes, set at the end: creating their children changes them */
   private readonly dirTimes: { rel: string; mtime: Date }[] = [];
 
@@ -128,10 +123,12 @@ class LayerWriter {
 
   constructor(private readonly root: string, private readonly where: string) {
     this.anySetgidDir = (statSync(root).mode & S_ISGID) !== 0;
+    this.tree = new LayerTree(where);
   }
 
   async apply(header: Headers, data: EntryData): Promise<void> {
-    const rel = this.relative(header.name);
+    const rel = this.tree.entryPath(header.name);
+    for (const parent of this.tree.missingParents(rel, header.name)) mkdirSync(this.abs(parent), { mode: 0o755 });
     const base = rel.slice(rel.lastIndexOf('/') + 1);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       data.resume();
@@ -172,31 +169,7 @@ class LayerWriter {
   finish(): void {
     this.dirTimes.sort((a, b) => b.rel.split('/').length - a.rel.split('/').length);
     // A later entry may have replaced the directory (or a parent of it) by a file: skip those.
-    for (const { rel, mtime } of this.dirTimes) if (this.dirs.has(rel)) lutimesSync(this.abs(rel), mtime, mtime);
-  }
-
-  /** The entry's path inside the layer, "" for the layer's root. */
-  private relative(name: string): string {
-    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-    if (parts.includes('..')) throw new RuntimeError(`${this.where}: entry ${JSON.stringify(name)} has a ".." component, which would reach outside the layer`);
-    const rel = parts.join('/');
-    this.parents(rel, name);
-    return rel;
-  }
-
-  /** Makes the missing parents of `rel` as directories; a parent that is not one is an attack or a broken tar. */
-  private parents(rel: string, name: string): void {
-    let at = rel.indexOf('/');
-    while (at >= 0) {
-      const parent = rel.slice(0, at);
-      if (!this.dirs.has(parent)) {
-        if (this.made.has(parent)) throw new RuntimeError(`${this.where}: entry ${JSON.stringify(name)} is under ${JSON.stringify(parent)}, which is a symlink or file in this layer; following it could write outside the layer`);
-        mkdirSync(this.abs(parent), { mode: 0o755 });
-        this.made.add(parent);
-        this.dirs.add(parent);
-      }
-      at = rel.indexOf('/', at + 1);
-    }
+    for (const { rel, mtime } of this.dirTimes) if (this.tree.isDirectory(rel)) lutimesSync(this.abs(rel), mtime, mtime);
   }
 
   private abs(rel: string): string {
@@ -205,16 +178,7 @@ class LayerWriter {
 
   /** A later entry for the same path replaces the earlier one (tar semantics). */
   private replace(rel: string): void {
-    if (rel === '') throw new RuntimeError(`${this.where}: an entry tries to replace the layer's root directory`);
-    if (!this.made.has(rel)) return;
-    rmSync(this.abs(rel), { recursive: true, force: true });
-    this.made.delete(rel);
-    this.whiteouts.delete(rel);
-    if (this.dirs.delete(rel)) {
-      const prefix = `${rel}/`;
-      for (const p of [...this.made]) if (p.startsWith(prefix)) this.made.delete(p);
-      for (const p of [...this.dirs]) if (p.startsWith(prefix)) this.dirs.delete(p);
-    }
+    if (this.tree.replace(rel)) rmSync(this.abs(rel), { recursive: true, force: true });
   }
 
   private async file(rel: string, header: Headers, data: AsyncIterable<Buffer>): Promise<void> {
@@ -225,7 +189,7 @@ class LayerWriter {
     // Created with its permission bits at once (the layer is not yet reachable by anyone
     // else: its parent, images/l, is 0700); the umask and the special bits are fixed below.
     const fd = openSync(this.abs(rel), 'wx', mode & 0o777);
-    this.made.add(rel);
+    this.tree.added(rel);
     try {
       for await (const chunk of data) writeSync(fd, chunk);
       const chown = uid !== this.uid || gid !== this.gid || this.anySetgidDir;
@@ -240,16 +204,10 @@ class LayerWriter {
   }
 
   private directory(rel: string, header: Headers): void {
-    if (!this.dirs.has(rel)) {
-      const replacesLower = this.whiteouts.has(rel);
-      this.replace(rel);
-      mkdirSync(this.abs(rel), { mode: 0o755 });
-      this.made.add(rel);
-      this.dirs.add(rel);
-      // `.wh.foo` then `foo/`: the lower foo was deleted and a new one made, so none of
-      // the lower foo's files may show through the new directory.
-      if (replacesLower) setOpaque(this.abs(rel));
-    }
+    const { create, remove, opaque } = this.tree.directory(rel);
+    if (remove) rmSync(this.abs(rel), { recursive: true, force: true });
+    if (create) mkdirSync(this.abs(rel), { mode: 0o755 });
+    if (opaque) setOpaque(this.abs(rel));
     lchownSync(this.abs(rel), header.uid ?? 0, header.gid ?? 0);
     const mode = (header.mode ?? 0o755) & 0o7777;
     chmodSync(this.abs(rel), mode);
@@ -261,44 +219,25 @@ class LayerWriter {
   }
 
   private hardlink(rel: string, header: Headers): void {
-    const name = header.linkname ?? '';
-    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-    const target = parts.join('/');
-    if (parts.includes('..') || !this.made.has(target) || this.dirs.has(target)) {
-      throw new RuntimeError(`${this.where}: hardlink ${JSON.stringify(header.name)} points at ${JSON.stringify(name)}, which is not a file earlier in this layer`);
-    }
-    if (target === rel) return;
+    const target = this.tree.hardlinkTarget(rel, header.linkname ?? '', header.name);
+    if (target === null) return;
     this.replace(rel);
     linkSync(this.abs(target), this.abs(rel));
-    this.made.add(rel);
+    this.tree.added(rel);
   }
 
   private whiteout(rel: string, base: string): void {
-    const dir = rel.slice(0, Math.max(0, rel.length - base.length - 1));
-    if (base === OPAQUE) {
-      setOpaque(this.abs(dir));
-      return;
+    const action = this.tree.whiteout(rel, base);
+    if (action.kind === 'opaque') setOpaque(this.abs(action.path));
+    else if (action.kind === 'device') {
+      if (action.remove) rmSync(this.abs(action.path), { recursive: true, force: true });
+      mknod(this.abs(action.path), S_IFCHR, 0);
     }
-    if (base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) return; // other AUFS metadata (.wh..wh.plnk): not content
-    const hidden = base.slice(WHITEOUT_PREFIX.length);
-    if (hidden === '' || hidden === '..' || hidden === '.') throw new RuntimeError(`${this.where}: invalid whiteout ${JSON.stringify(rel)}`);
-    const path = dir === '' ? hidden : `${dir}/${hidden}`;
-    // A whiteout deletes from the layers BELOW (image-spec layer.md): an entry this layer
-    // already made at that path stays. A file or symlink hides the lower one anyway; a
-    // directory must also hide the lower directory's files.
-    if (this.made.has(path) && !this.whiteouts.has(path)) {
-      if (this.dirs.has(path)) setOpaque(this.abs(path));
-      return;
-    }
-    this.replace(path);
-    mknod(this.abs(path), S_IFCHR, 0);
-    this.made.add(path);
-    this.whiteouts.add(path);
   }
 
   private finishEntry(rel: string, header: Headers, chmod: boolean, symlink = false): void {
     const path = this.abs(rel);
-    this.made.add(rel);
+    this.tree.added(rel);
     lchownSync(path, header.uid ?? 0, header.gid ?? 0);
     if (chmod) chmodSync(path, (header.mode ?? 0o644) & 0o7777);
     this.xattrs(rel, header, symlink);

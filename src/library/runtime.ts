@@ -83,6 +83,18 @@ export class Runtime {
   readonly storage: string;
   private readonly live = new Map<string, Container>();
   private readonly onExit = () => this.deleteLeftovers();
+  /**
+   * SIGINT/SIGTERM (Ctrl-C on a test run, a CI timeout): 'exit' does not run when a signal
+   * kills the process, so forgotten containers are deleted here, then the signal is raised
+   * again so its default action (termination) proceeds — unless the program has its own
+   * handler for it, which then decides (signal(7)).
+   */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.stopWatching();
+    this.deleteLeftovers();
+    this.live.clear();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
 
   constructor(options: RuntimeOptions) {
     this.root = resolve(options.root);
@@ -97,6 +109,22 @@ export class Runtime {
     list: (): ImageRecord[] => new ImageStore(this.storage).list(),
     /** `ts-runc image rm`: refused while a container uses the image */
     remove: (ref: string): string[] => new ImageStore(this.storage).remove(ref),
+    /**
+     * `ts-runc image pull -q REF`: from a registry (plain HTTP only to 127.0.0.1/localhost,
+     * src/image/registry/endpoint.ts), this machine's platform unless `platform` says
+     * ("linux/arm64"). Resolves to the stored image.
+     */
+    pull: async (ref: string, options: { platform?: string; credentials?: { username: string; password: string } } = {}): Promise<ImageRecord> => {
+      const [{ pullImage }, { Progress }, { parsePlatform }] = await Promise.all([
+        import('../image/registry/pull.js'), import('../image/registry/progress.js'), import('../image/registry/platform.js'),
+      ]);
+      const result = await pullImage(new ImageStore(this.storage), ref, {
+        progress: new Progress('quiet'),
+        platform: options.platform === undefined ? undefined : parsePlatform(options.platform),
+        credentials: options.credentials,
+      });
+      return result.image;
+    },
   };
 
   /** Bridge networks in `storage`. */
@@ -202,12 +230,20 @@ export class Runtime {
       store: this.store, storage: this.storage, scratch,
       forget: (gone) => {
         this.live.delete(gone);
-        if (this.live.size === 0) process.off('exit', this.onExit);
+        if (this.live.size === 0) this.stopWatching();
       },
     });
-    if (this.live.size === 0) process.on('exit', this.onExit);
+    if (this.live.size === 0) {
+      process.on('exit', this.onExit);
+      for (const signal of CLEANUP_SIGNALS) process.on(signal, this.onSignal);
+    }
     this.live.set(id, container);
     return container;
+  }
+
+  private stopWatching(): void {
+    process.off('exit', this.onExit);
+    for (const signal of CLEANUP_SIGNALS) process.off(signal, this.onSignal);
   }
 
   /** At process exit, only synchronous work is possible: the CLI deletes what is left. */
@@ -219,6 +255,8 @@ export class Runtime {
     }
   }
 }
+
+const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export function runtime(options: RuntimeOptions): Runtime {
   return new Runtime(options);

@@ -5,7 +5,7 @@
  * create/start/kill/delete over a bundle, a failing step as a StepError, `await using`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StepError, runtime, type Runtime } from '../../src/index.js';
@@ -103,6 +103,68 @@ suite('the library: runtime() and container handles', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(['exec-host', 'sleep 30']);
     expect((await c.exec(['sh', '-c', 'exit 3'])).exitCode).toBe(3);
+  });
+
+  // Moved from lifecycle.test.ts. runc (libcontainer destroy / signalAllProcesses) kills every
+  // process of the cgroup only when the container has no pid namespace of its own: with one,
+  // the kernel kills the rest when its init dies (pid_namespaces(7)). Two containers may
+  // share a linux.cgroupsPath.
+  it('delete --force of a container with its own pid namespace leaves alone another sharing its cgroupsPath', async () => {
+    const shared = `ts-runc-test-shared-pidns-${process.pid}`;
+    const bundle = () => box.bundle(['sleep', '100'], (s) => { s.linux!.cgroupsPath = shared; });
+    await rt.create({ bundle: bundle(), id: 'first' });
+    await rt.start('first');
+    const second = await rt.create({ bundle: bundle(), id: 'second' });
+    await rt.start('second');
+    const cgroups = Object.values(JSON.parse(readFileSync(join(box.root, 'second/state.json'), 'utf8')).cgroupPaths as Record<string, string>);
+    await rt.delete('first', { force: true });
+    expect(existsSync(join(box.root, 'first'))).toBe(false);
+    expect(rt.state('second')).toMatchObject({ status: 'running', pid: second.pid });
+    await rt.delete('second', { force: true });
+    expect(cgroups.filter((dir) => existsSync(dir))).toEqual([]);
+  });
+
+  // Moved from lifecycle.test.ts.
+  it('delete --force of a container in the host pid namespace kills what its init left in its cgroup', async () => {
+    const bundle = box.bundle(['sh', '-c', 'sleep 100 & exec sleep 101'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'pid');
+    });
+    await rt.create({ bundle, id: 'hostpid' });
+    await rt.start('hostpid');
+    const cgroups = Object.values(JSON.parse(readFileSync(join(box.root, 'hostpid/state.json'), 'utf8')).cgroupPaths as Record<string, string>);
+    await rt.delete('hostpid', { force: true });
+    // the background sleep was killed: a cgroup with a process in it cannot be removed
+    expect(cgroups.filter((dir) => existsSync(dir))).toEqual([]);
+  });
+
+  // Moved from lifecycle.test.ts.
+  it('refuses to create a container whose cgroup directory is already there, and leaves it alone', async () => {
+    const leftover = join('/sys/fs/cgroup/pids', readFileSync('/proc/self/cgroup', 'utf8').match(/^\d+:pids:(.*)$/m)?.[1] ?? '/', box.cgroupLeaf('taken'));
+    mkdirSync(leftover);
+    try {
+      await expect(rt.create({ bundle: box.bundle(['true']), id: 'taken' })).rejects.toThrow(/already exists/);
+      expect(existsSync(join(box.root, 'taken'))).toBe(false);
+      expect(existsSync(leftover)).toBe(true);
+      expect(cgroupDirsFor(box.cgroupLeaf('taken'))).toEqual([leftover]);
+    } finally {
+      rmdirSync(leftover);
+    }
+  });
+
+  // Moved from lifecycle.test.ts.
+  it('a file written in a tmpfs mount is gone after delete', async () => {
+    const bundle = box.bundle(['sh', '-c', 'echo data > /scratch/file; cat /scratch/file'], (s) => {
+      s.mounts!.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m'] });
+      s.root!.readonly = false;
+    });
+    const c = await rt.create({ bundle, id: 'tmp' });
+    await rt.start('tmp');
+    expect(await c.wait()).toBe(0);
+    expect(c.logs().trim()).toBe('data');
+    await rt.delete('tmp');
+    // the mount lived in the container's mount namespace: nothing on the host, nothing in the rootfs
+    expect(mountsMentioning('/scratch')).toEqual([]);
+    expect(existsSync(join(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')).root.path, 'scratch/file'))).toBe(false);
   });
 
   it('a failing step is a StepError with its index, op and errno, and leaves nothing', async () => {

@@ -15,6 +15,9 @@ import { unpackLayer } from '../../src/image/unpack.js';
 import { lgetxattr } from '../../src/sys/libc.js';
 
 const isRoot = process.getuid?.() === 0;
+/** Entries owned by whoever runs the test: the refusals below then need no root (no chown to others). */
+const OWN_UID = process.getuid?.() ?? 0;
+const OWN_GID = process.getgid?.() ?? 0;
 
 type Entry = Partial<Header> & { name: string; content?: string | Buffer; pax?: Record<string, string> };
 
@@ -26,7 +29,7 @@ async function makeTar(entries: Entry[]): Promise<Buffer> {
     for await (const chunk of tar as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
   })();
   for (const { content, ...header } of entries) {
-    await new Promise<void>((resolve, reject) => tar.entry({ mode: 0o644, mtime: new Date(1_600_000_000_000), ...header }, content ?? '', (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) => tar.entry({ mode: 0o644, mtime: new Date(1_600_000_000_000), uid: OWN_UID, gid: OWN_GID, ...header }, content ?? '', (e) => (e ? reject(e) : resolve())));
   }
   tar.finalize();
   await reading;
@@ -199,7 +202,11 @@ describe.skipIf(!isRoot)('unpacking a layer', () => {
     ]));
     expect(readFileSync(join(dest, 'a'), 'utf8')).toBe('now a file');
   });
+});
 
+// The attacks, end to end through the real unpack, without root: every refusal happens before
+// any privileged call (the path decisions are LayerTree's, tested alone in layer-tree.test.ts).
+describe('unpacking a hostile or broken layer (no root needed)', () => {
   it('refuses a name with ".." and leaves nothing', async () => {
     await unpackFails(await makeTar([{ name: 'ok', content: '1' }, { name: '../x', content: 'escape' }]), /"\.\.\/x" has a "\.\." component/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
@@ -236,5 +243,9 @@ describe.skipIf(!isRoot)('unpacking a layer', () => {
 
   it('refuses bzip2 layers by name', async () => {
     await unpackFails(Buffer.from('BZh91AY&SY...'), /bzip2-compressed layers are not supported/);
+  });
+
+  it('refuses a whiteout of ".." and leaves nothing', async () => {
+    await unpackFails(await makeTar([{ name: 'ok', content: '1' }, { name: 'd/.wh...', content: '' }]), /invalid whiteout "d\/\.wh\.\.\."/);
   });
 });
