@@ -60,7 +60,9 @@ export function hijack(req: IncomingMessage, res: ServerResponse, multiplexed: b
     res.detachSocket(socket);
     hijacked.add(socket);
     socket.on('close', () => hijacked.delete(socket));
-    socket.setNoDelay(true);
+    // Node may hand an upgrade whose body had not all arrived with its headers as a plain
+    // Duplex over the socket (no setNoDelay): the 1-in-10 hang of docker-py's exec_run.
+    if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
     socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
     // allowHalfOpen: the client's shutdown(SHUT_WR) is stdin's EOF, not the end of output
     (socket as Socket & { allowHalfOpen: boolean }).allowHalfOpen = true;
