@@ -86,7 +86,9 @@ export async function startApiService(prefix = 'tsr-api'): Promise<ApiService> {
     },
     output: () => logs,
     exec(cmd, args, options = {}) {
-      const r = spawnSync('nsenter', [`--net=${ns.path}`, '--', cmd, ...args], { encoding: 'utf8', env, timeout: 30_000, maxBuffer: 64 * 1024 * 1024, ...options });
+      // SIGKILL at the timeout: an attached `docker run` proxies SIGTERM to its container
+      // instead of exiting, and spawnSync would then wait for ever
+      const r = spawnSync('nsenter', [`--net=${ns.path}`, '--', cmd, ...args], { encoding: 'utf8', env, timeout: 30_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, ...options });
       return { status: r.status ?? 128, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') + (r.error ? String(r.error) : '') };
     },
     docker(args, options = {}) {

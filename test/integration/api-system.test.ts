@@ -62,7 +62,7 @@ suite('Engine API service: versioning, errors, images, networks', () => {
   });
 
   it('refuses a second service on the same --storage', () => {
-    const r = spawnSync('nsenter', [`--net=${api.ns.path}`, '--', TS_RUNC, '--root', api.box.root, '--storage', api.box.storage, 'system', 'service', '--host', `unix://${join(api.box.dir, 'other.sock')}`], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('nsenter', [`--net=${api.ns.path}`, '--', TS_RUNC, '--root', api.box.root, '--storage', api.box.storage, 'system', 'service', '--host', `unix://${join(api.box.dir, 'other.sock')}`], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/already serving --storage/);
     expect(existsSync(join(api.box.dir, 'other.sock'))).toBe(false);
