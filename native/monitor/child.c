@@ -287,14 +287,33 @@ static void health_event(struct handler *h, uint32_t events) {
   health_pid = hook_spawn("health", none, NULL, env);
 }
 
+/*
+ * A monitor whose spawner died between "ready" and START (a `container run` killed by
+ * SIGKILL, its storage removed) would otherwise wait for a START that never comes, for
+ * ever. The spawner sends START within milliseconds of "ready"; after START_WAIT_MS
+ * without one, the monitor exits as after SIGTERM (nothing was started).
+ */
+#define START_WAIT_MS 120000
+static struct handler start_timer;
+
+static void start_wait_event(struct handler *h, uint32_t events) {
+  (void)events;
+  uint64_t n;
+  if (read(h->fd, &n, sizeof n) != sizeof n) return;
+  if (!start_requested) child_terminate();
+}
+
 void child_init(void) {
   timer_init(&restart_timer, restart_event);
   timer_init(&health_timer, health_event);
+  timer_init(&start_timer, start_wait_event);
+  timer_arm(&start_timer, opt.start_wait_ms > 0 ? opt.start_wait_ms : START_WAIT_MS, 0);
 }
 
 int child_request_start(void) {
   if (start_requested) return 1;
   start_requested = 1;
+  timer_arm(&start_timer, 0, 0);
   start_container();
   return 0;
 }

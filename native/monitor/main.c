@@ -6,7 +6,7 @@
  *   ts-runc-monitor --dir DIR --id ID [--tty] [--stdin] [--stdin-once]
  *                   [--log-driver json-file|none] [--log-max-size BYTES] [--log-max-files N]
  *                   [--restart no|always|unless-stopped|on-failure[:N]]
- *                   [--health-interval-ms N] [--ready-fd N] -- HOOK...
+ *                   [--health-interval-ms N] [--start-wait-ms N] [--ready-fd N] -- HOOK...
  *
  * Start-up, in order:
  *   1. parse the arguments (a bad one: message on stderr, exit 125);
@@ -59,7 +59,7 @@ static void usage(void) {
           "usage: ts-runc-monitor --dir DIR --id ID [--tty] [--stdin] [--stdin-once]\n"
           "         [--log-driver json-file|none] [--log-max-size BYTES] [--log-max-files N]\n"
           "         [--restart no|always|unless-stopped|on-failure[:N]]\n"
-          "         [--health-interval-ms N] [--ready-fd N] -- HOOK...\n");
+          "         [--health-interval-ms N] [--start-wait-ms N] [--ready-fd N] -- HOOK...\n");
   exit(125);
 }
 
@@ -101,6 +101,7 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(a, "--log-max-files")) opt.log_max_files = (int)number(a, VALUE(), 1);
     else if (!strcmp(a, "--restart")) parse_restart(VALUE());
     else if (!strcmp(a, "--health-interval-ms")) opt.health_interval_ms = (long)number(a, VALUE(), 0);
+    else if (!strcmp(a, "--start-wait-ms")) opt.start_wait_ms = (long)number(a, VALUE(), 1);
     else if (!strcmp(a, "--ready-fd")) opt.ready_fd = (int)number(a, VALUE(), 0);
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) usage();
     else die("unknown argument \"%s\" (--help lists them)", a);

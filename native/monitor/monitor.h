@@ -26,6 +26,8 @@ struct options {
   enum restart_policy restart;
   int max_restarts; /* on-failure:N; 0 = no limit */
   long health_interval_ms;
+  /* how long to wait for START before exiting (child.c START_WAIT_MS by default) */
+  long start_wait_ms;
   int ready_fd;
   char **hook; /* argv; NULL-terminated, with a free slot at the end for the verb */
   int hook_argc;

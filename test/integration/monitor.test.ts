@@ -316,6 +316,13 @@ echo "{\\"pid\\":$(cat ${work}/pid)}" >&3
     expect(readMonitorState(join(dir, 'state.json'))?.Status).toBe('created');
   });
 
+  it('exits by itself when no START comes (its spawner was killed between ready and START)', async () => {
+    await spawnMonitor({ dir, id: 'test', hook: [hook('exec sleep 1000')], startWaitMs: 300 });
+    expect(monitorAlive(join(dir, 'monitor.pid'))).toBe(true);
+    await finished();
+    expect(readMonitorState(join(dir, 'state.json'))?.Status).toBe('created');
+  });
+
   it("keeps the last run's exit in state.json until START (a start after a stop), 255 for a run whose monitor died", async () => {
     const state = join(dir, 'state.json');
     const before = { Status: 'exited', Pid: 0, ExitCode: 137, StartedAt: '2026-12-04T20:00:00.000000001Z', FinishedAt: '2026-12-04T20:00:05.000000001Z', RestartCount: 3, OOMKilled: true, Error: 'x "y"' };

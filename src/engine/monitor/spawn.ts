@@ -30,6 +30,8 @@ export interface MonitorOptions {
   restart?: RestartPolicyArg;
   /** run `HOOK health` this often while the container runs */
   healthIntervalMs?: number;
+  /** exit if no START comes within this many ms (default: native/monitor/child.c START_WAIT_MS, 2 min) */
+  startWaitMs?: number;
   /** the hook's argv; the monitor appends "init", "cleanup" or "health" */
   hook: string[];
   /** the monitor's (and so the hooks') environment; process.env by default */
@@ -50,6 +52,7 @@ export function monitorArgs(o: MonitorOptions): string[] {
   if (o.logMaxFiles !== undefined) args.push('--log-max-files', String(o.logMaxFiles));
   if (o.restart) args.push('--restart', o.restart);
   if (o.healthIntervalMs) args.push('--health-interval-ms', String(o.healthIntervalMs));
+  if (o.startWaitMs) args.push('--start-wait-ms', String(o.startWaitMs));
   return [...args, '--', ...o.hook];
 }
 
