@@ -135,6 +135,11 @@ export class Container {
     return exited;
   }
 
+  /** The handle's own directory (its log, exec's output files): exit cleanup removes it too. */
+  get scratchDir(): string {
+    return this.context.scratch;
+  }
+
   /** Stop it if it runs, then delete it: its cgroup, network, overlay and state. Idempotent. */
   async remove(): Promise<void> {
     if (this.removed) return;

@@ -249,9 +249,9 @@ export class Runtime {
   /** At process exit, only synchronous work is possible: the CLI deletes what is left. */
   private deleteLeftovers(): void {
     const cli = fileURLToPath(new URL('../../dist/cli/entry.js', import.meta.url));
-    for (const id of this.live.keys()) {
-      if (!existsSync(cli)) break;
-      spawnSync(process.execPath, [cli, '--root', this.root, '--storage', this.storage, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
+    for (const [id, container] of this.live) {
+      if (existsSync(cli)) spawnSync(process.execPath, [cli, '--root', this.root, '--storage', this.storage, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
+      rmSync(container.scratchDir, { recursive: true, force: true });
     }
   }
 }

@@ -8,7 +8,7 @@
  * touches the host's network.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StepError, runtime, type Runtime } from '../../src/index.js';
@@ -64,7 +64,9 @@ await rt.start('killed');
 console.log(c.pid);
 setInterval(() => {}, 1000); // wait to be killed
 `);
-    const child = spawn(NODE, [script, box.root, box.storage, box.bundle(['sleep', '300'])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tmp = join(box.dir, `tmp-${signal}`); // the handle's scratch directory goes here, and must go
+    mkdirSync(tmp);
+    const child = spawn(NODE, [script, box.root, box.storage, box.bundle(['sleep', '300'])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -78,6 +80,7 @@ setInterval(() => {}, 1000); // wait to be killed
     expect(await exited).toEqual({ code: null, signal });
     expect(stderr).toBe('');
     expect(existsSync(join(box.root, 'killed'))).toBe(false);
+    expect(readdirSync(tmp).filter((name) => name.startsWith('ts-runc-'))).toEqual([]); // (node-compile-cache may be there)
     await until(() => !existsSync(`/proc/${pid}`), 'the container process to be gone', 10_000);
     expect(cgroupDirsFor(box.cgroupLeaf('killed'))).toEqual([]);
   });

@@ -5,7 +5,7 @@
  * create/start/kill/delete over a bundle, a failing step as a StepError, `await using`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StepError, runtime, type Runtime } from '../../src/index.js';
@@ -194,8 +194,11 @@ await rt.start('forgotten');
 console.log(c.pid);
 process.exit(0); // no remove(), no await using
 `);
-    const r = spawnSync(NODE, [script, box.root, box.storage, box.bundle(['sleep', '300'])], { encoding: 'utf8', timeout: 60_000 });
+    const tmp = join(box.dir, 'tmp'); // the handle's scratch directory goes here, and must go
+    mkdirSync(tmp);
+    const r = spawnSync(NODE, [script, box.root, box.storage, box.bundle(['sleep', '300'])], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TMPDIR: tmp } });
     expect(r.stderr).toBe('');
+    expect(readdirSync(tmp).filter((name) => name.startsWith('ts-runc-'))).toEqual([]); // (node-compile-cache may be there)
     const pid = Number(r.stdout.trim());
     expect(pid).toBeGreaterThan(0);
     expect(existsSync(join(box.root, 'forgotten'))).toBe(false);
