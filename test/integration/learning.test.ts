@@ -8,7 +8,7 @@
  * the commands come from the README, and their number and expectations are checked here.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO, haveFixture, isRoot, sandbox, type Sandbox } from './helpers.js';
@@ -145,9 +145,12 @@ suite('README: Learning, a container from scratch', () => {
     writeFileSync(join(app, 'example.test.ts'), example!);
     writeFileSync(join(app, 'vitest.config.mjs'), 'export default { test: { testTimeout: 60000 } };\n');
     // cwd: the checkout, where the example finds rootfs-fixtures/out/image.tar
+    const tmp = join(box.dir, 'tmp'); // the example's own temporary directory, which it must remove
+    mkdirSync(tmp);
     const r = spawnSync(process.execPath, [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', '--root', app, join(app, 'example.test.ts')],
-      { cwd: REPO, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+      { cwd: REPO, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: '1', NO_COLOR: '1', TMPDIR: tmp } });
     expect(r.stdout + r.stderr).toMatch(/1 passed/);
     expect(r.status).toBe(0);
+    expect(readdirSync(tmp).filter((name) => name.startsWith('ts-runc-'))).toEqual([]);
   });
 });
