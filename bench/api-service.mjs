@@ -15,6 +15,9 @@
 // default RLIMIT_NOFILE is refused on this machine, hence the ulimit, given to both). They
 // take turns within each iteration; medians and their ratio (ts-runc / podman) are printed.
 //
+// Then, side by side: `docker ps` with 50 containers running (`sleep 600`, --network none)
+// and each service's RSS idle and with 100 containers running.
+//
 //   node bench/api-service.mjs [--iterations=N] [--warmup=N]     (as root, after make build fixture)
 import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
@@ -69,6 +72,7 @@ try {
   await waitSocket(pmSock, config);
   await sleep(2000);
   const idle = rssKiB(ts.pid);
+  const idlePodman = rssKiB(pm.pid);
   for (const sock of [tsSock, pmSock]) {
     const load = docker(sock, ['load', '-i', IMAGE_TAR], config);
     if (load.status !== 0) throw new Error(`load on ${sock}: ${load.out}`);
@@ -110,6 +114,47 @@ try {
     if (i >= WARMUP) cli.push(c.ms);
   }
   const after = rssKiB(ts.pid);
+  // many containers: `docker ps` (the CLI, end to end) with 50 running, RSS with 100 running
+  const running = { 'ts-runc': [], podman: [] };
+  const startSleeper = async (sock) => {
+    const { Id } = await http(sock, 'POST', '/containers/create', { Image: 'fixture:3layers', Cmd: ['sleep', '600'], HostConfig: { NetworkMode: 'none', Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }, { Name: 'nproc', Soft: 1024, Hard: 1024 }] } });
+    await http(sock, 'POST', `/containers/${Id}/start`);
+    return Id;
+  };
+  const fill = async (name, sock, count) => {
+    while (running[name].length < count) running[name].push(await startSleeper(sock));
+  };
+  const psTimes = { 'ts-runc': [], podman: [] };
+  const rss100 = {};
+  const pids = { 'ts-runc': ts.pid, podman: pm.pid };
+  const many = [['ts-runc', tsSock], ['podman', pmSock]];
+  try {
+    for (const [name, sock] of many) await fill(name, sock, 50);
+    for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+      for (const [name, sock] of many) {
+        const r = docker(sock, ['ps'], config);
+        if (r.status !== 0 || r.out.trim().split('\n').length !== 51) throw new Error(`docker ps on ${name}: ${r.out}`);
+        if (i >= WARMUP) psTimes[name].push(r.ms);
+      }
+    }
+    for (const [name, sock] of many) {
+      await fill(name, sock, 100);
+      rss100[name] = rssKiB(pids[name]);
+    }
+  } finally {
+    for (const [name, sock] of many) {
+      for (const id of running[name]) await http(sock, 'DELETE', `/containers/${id}?force=1`).catch(() => undefined);
+    }
+  }
+  const mib = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
+  const table = [
+    ['', 'ts-runc service', 'podman service'],
+    [`docker ps, 50 running (median of ${ITERATIONS})`, `${median(psTimes['ts-runc']).toFixed(0)} ms`, `${median(psTimes.podman).toFixed(0)} ms`],
+    ['RSS idle (before any image)', mib(idle), mib(idlePodman)],
+    ['RSS with 100 containers running', mib(rss100['ts-runc']), mib(rss100.podman)],
+  ];
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  for (const row of table) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
   const m = { 'ts-runc': median(times['ts-runc']), podman: median(times.podman) };
   console.log(`create+start+wait+delete of IMAGE true, median of ${ITERATIONS} (ms): ts-runc service ${m['ts-runc'].toFixed(0)}, podman service ${m.podman.toFixed(0)}, ratio ${(m['ts-runc'] / m.podman).toFixed(2)}`);
   console.log(`docker run --rm IMAGE true (the CLI, end to end) on the ts-runc service, median (ms): ${median(cli).toFixed(0)}`);

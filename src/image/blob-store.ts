@@ -6,7 +6,7 @@
  * simply both rename identical content.
  */
 import { crypto } from '../crypto.js';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
@@ -74,6 +74,27 @@ export class BlobStore {
     }
   }
 
+  /**
+   * Deletes the temporary files of writers that are gone: a process killed mid-download
+   * (SIGKILL, so no catch ran) leaves its blobs/tmp/<pid>-<random> behind, which no image
+   * lists and nothing else would ever remove. A live writer's file is left alone
+   * (kill(2) with signal 0: ESRCH means no such process).
+   */
+  sweepAbandoned(): void {
+    const tmp = join(this.dir, 'tmp');
+    let entries: string[];
+    try {
+      entries = readdirSync(tmp);
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
+      if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+      rmSync(join(tmp, entry), { force: true });
+    }
+  }
+
   readJson<T>(digest: string): T {
     const path = this.path(digest);
     let text: string;
@@ -104,3 +125,11 @@ export function digestOf(bytes: Buffer): string {
   return `sha256:${crypto().createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}

@@ -280,6 +280,8 @@ export class ImageStore {
     for (const digest of [removed.id, removed.manifestDigest, ...removed.layers.map((l) => l.digest)]) {
       if (!blobs.has(digest)) this.blobs.remove(digest);
     }
+    // downloads a killed pull or load left half-written
+    this.blobs.sweepAbandoned();
   }
 }
 

@@ -182,20 +182,20 @@ suite('Engine API service: containers with the docker CLI', () => {
     expect(api.docker(['rm', '-f', 'httpd']).status).toBe(0);
   });
 
-  it('20 docker run --rm at once all succeed and leave nothing', async () => {
+  it('100 docker run --rm at once all succeed and leave nothing', async () => {
     const { spawn } = await import('node:child_process');
-    const runs = Array.from({ length: 20 }, (_, i) => new Promise<{ code: number | null; out: string }>((resolve) => {
+    const runOne = (i: number) => new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn('nsenter', [`--net=${api.ns.path}`, '--', dockerBinary()!, 'run', '--rm', '--network', 'none', FIXTURE_IMAGE, 'echo', `run${i}`], { env: api.env });
       let out = '';
       child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
       child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
       child.on('close', (code) => resolve({ code, out }));
-    }));
-    const results = await Promise.all(runs);
-    expect(results.map((r) => r.code)).toEqual(Array(20).fill(0));
-    expect(results.map((r) => r.out).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `run${i}\n`).sort());
+    });
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => runOne(i)));
+    expect(results.map((r) => r.code)).toEqual(Array(100).fill(0));
+    expect(results.map((r) => r.out).sort()).toEqual(Array.from({ length: 100 }, (_, i) => `run${i}\n`).sort());
     expect(api.docker(['ps', '-aq']).stdout).toBe('');
-  }, 180_000);
+  }, 600_000);
 
   it('answers a missing container with 404, a running one\'s removal with 409, a bad body with 400 (nothing made)', async () => {
     const missing = await api.http('GET', '/containers/nope/json');
