@@ -6,7 +6,7 @@
  * The client runs in a child Node inside the test's network namespace, where the service
  * and its published ports are.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, haveFixture, isRoot } from './helpers.js';
@@ -42,7 +42,10 @@ console.log('exec', e.exitCode, e.output.trim());
 await c.stop();
 console.log('stopped');
 `);
-    const r = api.exec(process.execPath, [script], { env: { ...api.env, TESTCONTAINERS_RYUK_DISABLED: 'true' } });
+    // its own TMPDIR: testcontainers keeps a lock file there, which goes with the test's directory
+    const tmp = join(api.box.dir, 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    const r = api.exec(process.execPath, [script], { env: { ...api.env, TESTCONTAINERS_RYUK_DISABLED: 'true', TMPDIR: tmp } });
     expect(r.stdout).toBe('http 200 index-page\nexec 2 in-exec\nstopped\n');
     expect(r.status).toBe(0);
     // stop removed it (testcontainers removes on stop), and nothing else is left
