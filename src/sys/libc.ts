@@ -14,10 +14,8 @@
  *
  * koffi and libc are loaded once, on first use (load()): most CLI calls never need them.
  */
-import { createRequire } from 'node:module';
 import { RuntimeError, errnoName } from '../errors.js';
-
-type KoffiModule = typeof import('koffi');
+import { loadKoffi } from './koffi.js';
 type Fn = (...args: unknown[]) => number;
 
 /** Each C function this module calls, declared exactly once. */
@@ -60,7 +58,7 @@ let libc: Libc | undefined;
 
 function load(): Libc {
   if (libc) return libc;
-  const koffi = createRequire(import.meta.url)('koffi') as KoffiModule;
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   koffi.struct('iovec', { iov_base: 'void *', iov_len: 'size_t' });
   koffi.struct('msghdr', {
