@@ -38,7 +38,7 @@ await build({
   external: ['koffi', 'pino', 'tar-stream'],
   chunkNames: 'chunk-[hash]',
   logLevel: 'warning',
-  plugins: [buildCommit()],
+  plugins: [buildCommit(), lazyBuiltins()],
 });
 // light.js, delete.js and container.js: main with only some verbs (src/cli/route.ts), each
 // in one file without splitting, so those verbs load two files, not 12-40.
@@ -53,7 +53,7 @@ for (const [name, verbs] of [['light', 'light-verbs.ts'], ['delete', 'delete-ver
     target: 'node24',
     external: ['koffi', 'pino', 'tar-stream'],
     logLevel: 'warning',
-    plugins: [buildCommit(), verbsFrom(verbs)],
+    plugins: [buildCommit(), verbsFrom(verbs), lazyBuiltins()],
   });
 }
 
@@ -81,6 +81,65 @@ function buildCommit() {
         contents: readFileSync(join(repo, 'dist/version.js'), 'utf8'),
         loader: 'js',
       }));
+    },
+  };
+}
+
+/**
+ * Node's built-in modules, loaded on first use instead of at the bundle's start (issue 14).
+ *
+ * An ES module's `import { readFileSync } from 'node:fs'` makes Node build the module's
+ * ESM facade, which reads every export, lazy getters included: `fs.promises` and
+ * `fs.ReadStream` load fs/promises, readline and all of Node's streams, 35 modules that
+ * `ts-runc state` never uses (3 ms of CPU for that import alone, measured against an empty
+ * module). And a static import of node:child_process or node:net costs its 20-odd modules
+ * even on the paths that never spawn or connect.
+ *
+ * So each `node:X` import becomes a small CommonJS module: an object with no properties of
+ * its own whose prototype has a getter per export (the names are read at build time; the
+ * same Node 26 runs the build and the CLI) that fetches `process.getBuiltinModule('node:X')`
+ * the first time any of them is read. esbuild's interop (`__toESM`, once per importing
+ * module) makes an object with the same prototype and copies the own properties, of which
+ * there are none, and every use site reads the property at the time of the call: a
+ * built-in is loaded when, and only when, it is first used, and importing it costs nothing.
+ * (Getters as own properties worked too, but `__toESM` then copied ~100 of them for each
+ * of the ~60 modules importing node:fs: 3 ms.) The tsc output (dist/, used by the tests)
+ * keeps the plain imports.
+ */
+function lazyBuiltins() {
+  return {
+    name: 'lazy-builtins',
+    setup(build) {
+      // A dynamic import() stays Node's own: it is lazy already, and esbuild would hand the
+      // importer a CommonJS module's namespace (only `default`), not its named exports.
+      // Only named imports: a default or namespace import would get the lazy object, which
+      // is not callable (node:events' default is a class), so the build refuses one.
+      build.onResolve({ filter: /^node:/ }, (args) => {
+        if (args.kind === 'dynamic-import') return { path: args.path, external: true };
+        const source = readFileSync(args.importer, 'utf8');
+        const whole = new RegExp(`import\\s+(\\*\\s+as\\s+\\w+|\\w+)\\s*(,[^;]*)?from\\s+['"]${args.path}['"]`);
+        if (whole.test(source)) {
+          return { errors: [{ text: `${args.importer}: import named exports of ${args.path} (scripts/bundle.mjs lazyBuiltins)` }] };
+        }
+        return { path: args.path, namespace: 'lazy-builtin' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+        const { builtinModules } = await import('node:module');
+        const id = args.path;
+        if (!builtinModules.includes(id.slice('node:'.length)) && !builtinModules.includes(id)) {
+          throw new Error(`${id} is not one of Node's built-in modules`);
+        }
+        const names = Object.getOwnPropertyNames(process.getBuiltinModule(id)).filter((n) => n !== 'default');
+        return {
+          loader: 'js',
+          contents: [
+            `let m; const load = () => (m ??= process.getBuiltinModule(${JSON.stringify(id)}));`,
+            'const lazy = {};',
+            `for (const name of ${JSON.stringify(names)}) Object.defineProperty(lazy, name, { get: () => load()[name] });`,
+            'module.exports = Object.create(lazy);',
+          ].join('\n'),
+        };
+      });
     },
   };
 }
