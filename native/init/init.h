@@ -78,6 +78,11 @@ struct init_config {
 	int netlink_fd; /* socketpair end to send the new netns's netlink socket on, or -1 */
 	const char **mount_sources; /* bind sources stage 0 opens for stage 1 (mount-sources.c) */
 	int nmount_sources;
+	const char **cgroup_join;   /* v1 `tasks` files stage 0 moves itself into (cgroups.c) */
+	int ncgroup_join;
+	const char **cgroup_return; /* v1 `tasks` files of its own cgroups, to go back to */
+	int ncgroup_return;
+	const char *cgroup_into;    /* cgroup2 directory for CLONE_INTO_CGROUP, or "" */
 	struct {
 		int flag; /* CLONE_NEW* */
 		const char *path;
@@ -258,6 +263,13 @@ int step_umask(mode_t mask);
 int step_chdir(const char *path);
 int step_chdir_as_user(const char *path);
 /* mount-sources.c */
+/* cgroups.c: joining the container's cgroups without cgroup_threadgroup_rwsem */
+int open_cgroup_files(void);
+int join_cgroups(void);
+int leave_cgroups(void);
+pid_t clone_into_cgroup(unsigned long flags, bool *into);
+void close_cgroup_files(void);
+
 int mount_sources_socketpair(int pair[2]);
 int send_mount_sources(int sock, pid_t child);
 int receive_mount_sources(int sock);

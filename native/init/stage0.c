@@ -33,6 +33,17 @@ static int parse_join(char *value)
 	return fail(EINVAL, "join: unknown namespace type \"%s\"", value);
 }
 
+/* One more value of a repeated CONFIG key. */
+static int append(const char ***list, int *n, const char *value)
+{
+	const char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+	if (!grown)
+		return fail(ENOMEM, "CONFIG");
+	*list = grown;
+	grown[(*n)++] = value;
+	return 0;
+}
+
 static int read_config(void)
 {
 	uint32_t len;
@@ -44,7 +55,7 @@ static int read_config(void)
 	if (decode_fields(&at, payload + len, &f) < 0 || f.count % 2)
 		return fail(EINVAL, "malformed CONFIG message");
 
-	config.console_socket = config.exec_socket = "";
+	config.console_socket = config.exec_socket = config.cgroup_into = "";
 	config.netlink_fd = -1;
 	for (uint32_t i = 0; i < f.count; i += 2) {
 		const char *key = f.item[i];
@@ -64,12 +75,16 @@ static int read_config(void)
 		else if (!strcmp(key, "join") && parse_join(value) < 0)
 			return -1;
 		else if (!strcmp(key, "mount-source")) {
-			const char **grown = realloc(config.mount_sources, (config.nmount_sources + 1) * sizeof *grown);
-			if (!grown)
-				return fail(ENOMEM, "mount-source");
-			config.mount_sources = grown;
-			config.mount_sources[config.nmount_sources++] = value;
-		}
+			if (append(&config.mount_sources, &config.nmount_sources, value) < 0)
+				return -1;
+		} else if (!strcmp(key, "cgroup-join")) {
+			if (append(&config.cgroup_join, &config.ncgroup_join, value) < 0)
+				return -1;
+		} else if (!strcmp(key, "cgroup-return")) {
+			if (append(&config.cgroup_return, &config.ncgroup_return, value) < 0)
+				return -1;
+		} else if (!strcmp(key, "cgroup-into"))
+			config.cgroup_into = value;
 		/* "pid-ns-child" needs nothing: stage 0 always forks the container process,
 		 * which is what puts it inside a joined pid namespace. Unknown keys are ignored. */
 	}
@@ -253,6 +268,9 @@ void stage0(void)
 		report_and_exit(BEFORE_PLAN, "config");
 	if (open_host_sockets() < 0)
 		report_and_exit(BEFORE_PLAN, "socket");
+	/* Before setns(2): the cgroupfs paths are the host's (cgroups.c). */
+	if (open_cgroup_files() < 0 || join_cgroups() < 0)
+		report_and_exit(BEFORE_PLAN, "cgroup");
 	if (join_namespaces() < 0)
 		report_and_exit(BEFORE_PLAN, "setns");
 
@@ -285,13 +303,17 @@ void stage0(void)
 	 * with every CLONE_NEW* flag in one call. The kernel creates the user namespace first
 	 * and makes it the owner of the others (user_namespaces(7)), which is what later lets
 	 * the container's root mount proc or set its hostname. A pid namespace joined above
-	 * applies to this child too (setns(2): "only children are moved"). */
-	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
+	 * applies to this child too (setns(2): "only children are moved"). It starts in the
+	 * container's cgroups: the v1 ones stage 0 joined, the cgroup2 one by CLONE_INTO_CGROUP. */
+	bool into;
+	pid_t pid = clone_into_cgroup(flags, &into);
 	if (pid < 0) {
 		fail_sys(errno, "clone(0x%lx)", flags);
 		report_and_exit(BEFORE_PLAN, "clone");
 	}
 	if (pid == 0) {
+		/* The container must hold no fd of the host's cgroupfs. */
+		close_cgroup_files();
 		if (sources[0] >= 0)
 			close(sources[0]);
 		mount_sources_fd = sources[1];
@@ -307,14 +329,22 @@ void stage0(void)
 		}
 	}
 
+	/* Back to the caller's cgroups: only the container's processes count in its own. */
+	if (leave_cgroups() < 0) {
+		kill(pid, SIGKILL);
+		report_and_exit(BEFORE_PLAN, "cgroup");
+	}
+	close_cgroup_files();
+
 	/* Only the child sends on it; if the child dies first, Node must see EOF, not wait. */
 	if (config.netlink_fd >= 0)
 		close(config.netlink_fd);
 	container_pid = pid;
 	char pid_text[24];
 	snprintf(pid_text, sizeof pid_text, "%d", pid);
-	const char *fields[] = { pid_text };
-	if (send_message(sync_fd, MSG_PID, fields, 1) < 0) {
+	/* "1": the child started in the cgroup2 directory; else Node moves it there. */
+	const char *fields[] = { pid_text, into ? "1" : "0" };
+	if (send_message(sync_fd, MSG_PID, fields, 2) < 0) {
 		/* Node is gone; a container it cannot know about must not be left behind. */
 		kill(pid, SIGKILL);
 		_exit(1);

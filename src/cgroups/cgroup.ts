@@ -1,7 +1,7 @@
 /**
  * A container's cgroup: created before the init runs anything of the user's, joined by the
- * init (its pid written to cgroup.procs while it waits for its plan) and by every `exec`,
- * read by `ps` and `kill --all`, removed by `delete`.
+ * init before it clones the container process (initCgroups; or by its pid written to
+ * cgroup.procs) and by every `exec`, read by `ps` and `kill --all`, removed by `delete`.
  *
  * On v1 the container gets one directory per hierarchy; on v2 one directory in the single
  * tree. The directories are recorded in state.json, so later verbs don't recompute them.
@@ -110,6 +110,44 @@ function fillCpuset(dir: string, mountPoint: string): void {
       kernelFiles().write(join(dir, file), kernelFiles().read(join(parent, file)).trim());
     }
   }
+}
+
+/**
+ * What the init needs to start the container process in its cgroups without the lock a
+ * cgroup.procs write takes (native/init/cgroups.c says why, 5-27 ms): every v1 hierarchy's
+ * `tasks` file, for stage 0 to move itself into before clone(2), with its own (the caller's,
+ * which it inherited) to go back to after, and the cgroup2 directory to clone3 into.
+ * `rest` is what the caller still joins by pid: a hierarchy not mounted as listHierarchies
+ * sees it now, and the cgroup2 directory when the init could not clone into it
+ * (InitProcess.startedInCgroup2).
+ */
+export interface InitCgroups {
+  join: string[];
+  leave: string[];
+  into: string;
+  rest: Record<string, string>;
+}
+
+export function initCgroups(paths: Record<string, string>): InitCgroups {
+  const hierarchies = new Map(listHierarchies().map((h) => [h.key, h]));
+  const result: InitCgroups = { join: [], leave: [], into: '', rest: {} };
+  for (const [key, dir] of Object.entries(paths)) {
+    const hierarchy = hierarchies.get(key);
+    if (hierarchy?.version === 1) {
+      result.join.push(join(dir, 'tasks'));
+      result.leave.push(join(hierarchy.mountPoint, hierarchy.ownPath, 'tasks'));
+    } else {
+      if (hierarchy?.version === 2) result.into = dir;
+      result.rest[key] = dir;
+    }
+  }
+  return result;
+}
+
+/** What is left for the caller to join once the init cloned the container process. */
+export function cgroupsLeftToJoin(planned: InitCgroups, startedInCgroup2: boolean): Record<string, string> {
+  if (!startedInCgroup2) return planned.rest;
+  return Object.fromEntries(Object.entries(planned.rest).filter(([, dir]) => dir !== planned.into));
 }
 
 /** Move a process into every directory (writing its pid to cgroup.procs). */

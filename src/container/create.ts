@@ -19,7 +19,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RuntimeError, StepError, errorMessage } from '../errors.js';
 import { log } from '../log.js';
-import { cgroupPathsFor, cgroupPids, createCgroups, joinCgroupsInBackground, removeCgroups, type CgroupName } from '../cgroups/cgroup.js';
+import { cgroupPathsFor, cgroupPids, cgroupsLeftToJoin, createCgroups, initCgroups, joinCgroupsInBackground, removeCgroups, type CgroupName } from '../cgroups/cgroup.js';
 import { freezerState } from '../cgroups/freezer.js';
 import { applyDeviceRules } from '../cgroups/devices.js';
 import { detectMode } from '../cgroups/hierarchy.js';
@@ -178,6 +178,13 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     applyResources(state.cgroupPaths, spec.linux?.resources, mode);
     applyDeviceRules(state.cgroupPaths, spec.linux?.resources?.devices, mode);
 
+    // The OOM counter is read before the init joins: a kill during the join must count.
+    oom = new OomWatch(state.cgroupPaths);
+    // The init's stage 0 joins the cgroups itself and clones the container process into
+    // them (initCgroups: no RCU grace period to wait for); what it could not join, we do,
+    // on the thread pool while the state is written and the network set up, and await it
+    // before anything runs in the container, hooks included.
+    const cgroups = initCgroups(state.cgroupPaths);
     init = new InitProcess(
       {
         cloneFlags,
@@ -187,17 +194,13 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
         execSocket: store.execSocket(options.id),
         preserveFds: options.preserveFds ?? 0,
         mountSources,
+        cgroups,
       },
       options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
       options.trace,
     );
     state.pid = await init.pid();
-    // The OOM counter is read before the init joins: a kill during the join must count.
-    oom = new OomWatch(state.cgroupPaths);
-    // Joined on the thread pool while the state is written and the network set up: the
-    // first cgroup.procs write waits for an RCU grace period (joinCgroupsInBackground).
-    // Awaited before anything runs in the container, hooks included.
-    joined = joinCgroupsInBackground(state.cgroupPaths, state.pid);
+    joined = joinCgroupsInBackground(cgroupsLeftToJoin(cgroups, init.startedInCgroup2), state.pid);
     joined.catch(() => {}); // awaited below; a failure before then must not go unhandled
     state.pidStartTime = pidStartTime(state.pid);
     log().debug('container process cloned', { id: options.id, pid: state.pid });

@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
-import { joinCgroups, subCgroupPaths } from '../cgroups/cgroup.js';
+import { cgroupsLeftToJoin, initCgroups, joinCgroups, subCgroupPaths } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
 import { createsNamespace } from '../plan/namespaces.js';
 import { seccompAgentHandoff } from '../seccomp/agent.js';
@@ -89,9 +89,12 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
     ...(chroot !== undefined ? { chroot } : {}),
   });
   for (const warning of plan.warnings ?? []) log().warn(warning);
+  // As create: the init's stage 0 joins what it can before it clones (initCgroups).
+  const cgroups = initCgroups(cgroupPaths);
   const init = new InitProcess(
     {
       cloneFlags: 0,
+      cgroups,
       join: namespacesToJoin(target),
       foreground: !options.detach,
       consoleSocket: consoleSocket ?? '',
@@ -104,7 +107,7 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   let pid = 0;
   try {
     pid = await init.pid();
-    joinCgroups(cgroupPaths, pid);
+    joinCgroups(cgroupsLeftToJoin(cgroups, init.startedInCgroup2), pid);
     // runc sets the exec'd process's oom_score_adj from process.oomScoreAdj too; from here,
     // as for the container's init (oom-score-adj.ts).
     writeOomScoreAdj(pid, options.process.oomScoreAdj);

@@ -198,10 +198,17 @@ export class InitProcess {
     return new Promise((resolve) => { this.waiting = resolve; });
   }
 
+  /** Whether the container process started in the cgroup2 directory of config.cgroups.into (known once pid() returned). */
+  startedInCgroup2 = false;
+
   /** The container process's host pid, once the init has cloned it. */
   async pid(): Promise<number> {
     const message = await this.next();
-    if (message?.type === MSG.PID) return Number(decodeFields(message.payload)[0]);
+    if (message?.type === MSG.PID) {
+      const [pid, into] = decodeFields(message.payload);
+      this.startedInCgroup2 = into === '1';
+      return Number(pid);
+    }
     if (message?.type === MSG.ERROR) {
       const failure = decodeError(message.payload);
       throw new RuntimeError(`init: ${failure.message}${failure.errno ? ` (${errnoName(failure.errno)})` : ''}`);

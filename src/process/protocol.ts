@@ -42,6 +42,13 @@
  *                   inside the new namespace and sends it on this fd with SCM_RIGHTS (not
  *                   on the sync socket: Node reads that as a stream, which drops fds).
  *                   Node sets the namespace up through it (InitProcess.netlink()).
+ *   cgroup-join     a v1 `tasks` file, repeated: stage 0 writes "0" to each (moving itself)
+ *                   before setns(2) and clone(2), so the container process starts in them
+ *   cgroup-return   a v1 `tasks` file of the caller's own cgroups, repeated: stage 0 goes
+ *                   back to them right after clone(2)
+ *   cgroup-into     a cgroup2 directory: clone3(2) CLONE_INTO_CGROUP; PID's second field
+ *                   says whether that worked ("1") or Node must move the pid itself ("0").
+ *                   native/init/cgroups.c says why (the lock a cgroup.procs write takes).
  *   mount-source    a bind mount source (host path), repeated; with a new user and mount
  *                   namespace. Stage 0, still the host's root, opens each with O_PATH inside
  *                   the new mount namespace and passes it to the container process, which
@@ -66,6 +73,8 @@ export interface InitConfig {
   preserveFds: number;
   /** see mount-source above */
   mountSources?: string[];
+  /** see cgroup-join, cgroup-return and cgroup-into above (cgroups/cgroup.ts initCgroups) */
+  cgroups?: { join: string[]; leave: string[]; into: string };
   /** set by InitProcess, not by callers: see netlink-fd above */
   netlinkFd?: number;
 }
@@ -81,6 +90,9 @@ export function encodeConfig(config: InitConfig): Buffer {
   for (const j of config.join) fields.push('join', `${j.type}:${j.path}`);
   if (config.netlinkFd !== undefined) fields.push('netlink-fd', String(config.netlinkFd));
   for (const source of config.mountSources ?? []) fields.push('mount-source', source);
+  for (const file of config.cgroups?.join ?? []) fields.push('cgroup-join', file);
+  for (const file of config.cgroups?.leave ?? []) fields.push('cgroup-return', file);
+  if (config.cgroups?.into) fields.push('cgroup-into', config.cgroups.into);
   return encodeFields(fields);
 }
 
