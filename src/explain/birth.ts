@@ -151,6 +151,22 @@ export function explainBirth(input: BirthInput): BirthLine[] {
     }
   }
 
+  // native/init/cgroups.c: the init's stage 0 joins before it clones, without the lock a
+  // cgroup.procs write of another pid takes (and the RCU grace period that lock waits for).
+  const v1 = dirs.filter(([key]) => key !== 'unified');
+  const v2 = dirs.find(([key]) => key === 'unified');
+  add('cgroup', 'init', 'the container process starts in its cgroups', {
+    syscalls: [
+      ...v1.map(([, dir]) => `write(${JSON.stringify(join(dir, 'tasks'))}, "0")`),
+      ...(v2 ? [`clone3({ flags: CLONE_INTO_CGROUP | CLONE_NEW*, cgroup: open(${JSON.stringify(v2[1])}, O_PATH) })`] : []),
+      ...(v1.length > 0 ? ['write("<the caller\'s cgroup>/tasks", "0") in each v1 hierarchy, after the clone'] : []),
+    ],
+    man: 'cgroups(7), clone(2)',
+    why: 'from its first instruction its limits apply to it and every process it starts. Stage 0 moves itself into each v1 cgroup ' +
+      '("0" to tasks moves the calling thread alone, without the global lock a pid written to cgroup.procs takes, whose first use waits ' +
+      'for an RCU grace period), the child inherits them, and stage 0 goes back to its own',
+  });
+
   // The init, stage 0: clone(2) with the new namespaces, setns(2) into the joined ones.
   const { cloneFlags, join: joins } = namespaceCloneFlags(spec);
   const created = (Object.keys(CLONE_FLAGS) as NamespaceType[]).filter((t) => (cloneFlags & CLONE_FLAGS[t]) !== 0);
@@ -183,10 +199,6 @@ export function explainBirth(input: BirthInput): BirthLine[] {
       why: 'process.oomScoreAdj, written by the parent: the init is non-dumpable, so its own /proc files are the host root\'s',
     });
   }
-  add('cgroup', 'host', 'the container process joins its cgroup', {
-    syscalls: dirs.map(([, dir]) => `write(${JSON.stringify(join(dir, 'cgroup.procs'))}, "<pid>")`), man: 'cgroups(7)',
-    why: 'from here its limits apply to it and every process it starts; it waits for its plan until this is done',
-  });
 
   // The network, from Node, through netlink sockets on each side.
   if (created.includes('network')) {

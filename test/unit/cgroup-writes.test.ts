@@ -4,7 +4,7 @@
  * which order, and what the code does when the kernel says EINVAL or EBUSY.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCgroups, removeCgroups } from '../../src/cgroups/cgroup.js';
+import { cgroupsLeftToJoin, createCgroups, initCgroups, removeCgroups } from '../../src/cgroups/cgroup.js';
 import { applyResources } from '../../src/cgroups/resources.js';
 import { writeIdMaps } from '../../src/container/id-maps.js';
 import { writeOomScoreAdj } from '../../src/container/oom-score-adj.js';
@@ -155,6 +155,20 @@ describe('createCgroups and removeCgroups', () => {
       ['mkdir', '/sys/fs/cgroup/memory/ci/pod'], ['mkdir', '/sys/fs/cgroup/memory/ci/pod/ctr'],
       ['mkdir', '/sys/fs/cgroup/pids/ci/pod'], ['mkdir', '/sys/fs/cgroup/pids/ci/pod/ctr'],
     ]);
+  });
+
+  it('has the init join each v1 cgroup by its tasks file and return to the caller’s, and clone into the cgroup2 one', () => {
+    hybridHost();
+    const planned = initCgroups(createCgroups(name));
+    expect(planned).toEqual({
+      join: ['/sys/fs/cgroup/memory/ci/pod/ctr/tasks', '/sys/fs/cgroup/pids/ci/pod/ctr/tasks'],
+      leave: ['/sys/fs/cgroup/memory/ci/tasks', '/sys/fs/cgroup/pids/ci/tasks'],
+      into: '/sys/fs/cgroup/unified/ci/pod/ctr',
+      rest: { unified: '/sys/fs/cgroup/unified/ci/pod/ctr' },
+    });
+    // clone3 CLONE_INTO_CGROUP refused (an old kernel, seccomp): Node writes that pid itself
+    expect(cgroupsLeftToJoin(planned, false)).toEqual({ unified: '/sys/fs/cgroup/unified/ci/pod/ctr' });
+    expect(cgroupsLeftToJoin(planned, true)).toEqual({});
   });
 
   it('removes what it made, deepest first, when a later mkdir fails', () => {

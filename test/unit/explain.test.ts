@@ -160,7 +160,7 @@ describe('explain: a sample config, on a cgroup v2 host (no root)', () => {
     expect(find(lines, /^clone\(/).syscalls[0]).toMatch(/CLONE_NEWUSER/);
     expect(find(lines, /new pid namespace/).man).toBe('pid_namespaces(7)');
     expect(find(lines, /uid_map/).syscalls[0]).toBe('write("/proc/<pid>/uid_map", "0 100000 65536\\n")');
-    expect(find(lines, /cgroup\.procs/).phase).toBe('cgroup');
+    expect(find(lines, /CLONE_INTO_CGROUP/).phase).toBe('cgroup'); // cgroup v2: the init clones into it
     // the plan
     expect(find(lines, /^mount proc proc on \/proc/).syscalls.join('\n')).toMatch(/openat2\(rootfs, "\/proc", RESOLVE_IN_ROOT\)[^]*mount\("proc", .*"proc", 0, NULL\)/);
     expect(find(lines, /on \/dev\/shm/).syscalls[1]).toMatch(/"tmpfs", MS_NOSUID\|MS_NODEV\|MS_NOEXEC, "mode=1777,size=65536k"\)$/);
