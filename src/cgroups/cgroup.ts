@@ -41,10 +41,14 @@ export function containerCgroupPath(hierarchy: Hierarchy, name: CgroupName): str
 
 /** `ts-runc-<8 hex of sha256(--root)>-<id>` */
 export function defaultLeaf(root: string, id: string): string {
-  // sha256 in JavaScript: node:crypto would cost create ~7 ms of CPU to load (crypto.ts)
-  const tag = sha256Hex(resolve(root)).slice(0, 8);
+  // sha256 in JavaScript: node:crypto would cost create ~7 ms of CPU to load (crypto.ts);
+  // asked once per hierarchy, so remembered per root (~0.3 ms each)
+  const path = resolve(root);
+  let tag = rootTags.get(path);
+  if (tag === undefined) rootTags.set(path, (tag = sha256Hex(path).slice(0, 8)));
   return `ts-runc-${tag}-${id}`;
 }
+const rootTags = new Map<string, string>();
 
 /**
  * The container's directory in each hierarchy, by hierarchy key, without making any:

@@ -29,13 +29,38 @@ function isCgroup2(path: string): boolean {
   return kernelFiles().fsType(path) === CGROUP2_SUPER_MAGIC;
 }
 
+/**
+ * A `create` asks for the mode and the hierarchies a dozen times (paths, limits, the plan's
+ * cgroup mounts, the init's joins): each answer is kept for a second, which costs the
+ * CLI ~3 ms less (issue 14) and still lets a long-running service see a change of mounts.
+ * A different KernelFiles (a unit test's double) is a different host.
+ */
+const REMEMBERED_MS = 1000;
+let remembered: { files: unknown; at: number; mode?: CgroupMode; hierarchies?: Hierarchy[] } | undefined;
+
+function memo(): NonNullable<typeof remembered> {
+  const now = Date.now();
+  if (!remembered || remembered.files !== kernelFiles() || now - remembered.at > REMEMBERED_MS) {
+    remembered = { files: kernelFiles(), at: now };
+  }
+  return remembered;
+}
+
 export function detectMode(): CgroupMode {
-  if (isCgroup2('/sys/fs/cgroup')) return 'unified';
-  return isCgroup2('/sys/fs/cgroup/unified') ? 'hybrid' : 'legacy';
+  const m = memo();
+  if (m.mode) return m.mode;
+  if (isCgroup2('/sys/fs/cgroup')) return (m.mode = 'unified');
+  return (m.mode = isCgroup2('/sys/fs/cgroup/unified') ? 'hybrid' : 'legacy');
 }
 
 /** Every mounted hierarchy we place containers in, from /proc/self/{mountinfo,cgroup}. */
 export function listHierarchies(): Hierarchy[] {
+  const m = memo();
+  m.hierarchies ??= readHierarchies();
+  return m.hierarchies.map((h) => ({ ...h }));
+}
+
+function readHierarchies(): Hierarchy[] {
   // /proc/self/cgroup: "hierarchy-id:controller-list:path"; v2 is "0::path".
   const own = new Map<string, string>();
   for (const line of kernelFiles().read('/proc/self/cgroup').trim().split('\n')) {

@@ -98,12 +98,19 @@ export function stepFields(step: Step): Field[] {
 
 /** Encode a list of string fields: nfields, then len+bytes each. */
 export function encodeFields(fields: Field[]): Buffer {
-  const parts: Buffer[] = [u32(fields.length)];
-  for (const field of fields) {
-    const bytes = Buffer.from(String(field), 'utf8');
-    parts.push(u32(bytes.length), bytes);
+  // One buffer, sized first: a plan has some 80 steps of ~6 fields, and a Buffer per field
+  // and per length cost `create` ~3 ms (issue 14).
+  const strings = fields.map(String);
+  let size = 4;
+  for (const text of strings) size += 4 + Buffer.byteLength(text, 'utf8');
+  const out = Buffer.allocUnsafe(size);
+  let at = out.writeUInt32LE(strings.length, 0);
+  for (const text of strings) {
+    const length = out.write(text, at + 4, 'utf8');
+    out.writeUInt32LE(length, at);
+    at += 4 + length;
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 export function encodePlan(plan: Plan): Buffer {
