@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -76,6 +77,7 @@ struct init_config {
 	const char *exec_socket;
 	int preserve_fds;
 	int netlink_fd; /* socketpair end to send the new netns's netlink socket on, or -1 */
+	bool loopback_up; /* bring lo up in the new network namespace (stage1.c) */
 	const char **mount_sources; /* bind sources stage 0 opens for stage 1 (mount-sources.c) */
 	int nmount_sources;
 	const char **cgroup_join;   /* v1 `tasks` files stage 0 moves itself into (cgroups.c) */

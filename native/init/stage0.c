@@ -72,6 +72,8 @@ static int read_config(void)
 			config.preserve_fds = atoi(value);
 		else if (!strcmp(key, "netlink-fd"))
 			config.netlink_fd = atoi(value);
+		else if (!strcmp(key, "loopback-up"))
+			config.loopback_up = !strcmp(value, "1");
 		else if (!strcmp(key, "join") && parse_join(value) < 0)
 			return -1;
 		else if (!strcmp(key, "mount-source")) {
@@ -88,6 +90,8 @@ static int read_config(void)
 		/* "pid-ns-child" needs nothing: stage 0 always forks the container process,
 		 * which is what puts it inside a joined pid namespace. Unknown keys are ignored. */
 	}
+	if (config.loopback_up && !(config.clone_flags & CLONE_NEWNET))
+		return fail(EINVAL, "loopback-up is only for a new network namespace");
 	if (config.clone_flags & ~(unsigned long)ALL_NAMESPACES)
 		return fail(EINVAL, "clone-flags 0x%lx has bits that are not CLONE_NEW*", config.clone_flags);
 	if (config.preserve_fds < 0 || sync_fd < 3 + config.preserve_fds)
@@ -99,6 +103,8 @@ static int read_config(void)
 				    config.netlink_fd, config.preserve_fds);
 		if (!(config.clone_flags & CLONE_NEWNET))
 			return fail(EINVAL, "netlink-fd is only for a new network namespace");
+		if (config.loopback_up)
+			return fail(EINVAL, "loopback-up is for a namespace Node does not set up through netlink-fd");
 		/* Neither the container nor a hook may inherit it. */
 		if (fcntl(config.netlink_fd, F_SETFD, FD_CLOEXEC) < 0)
 			return fail_sys(errno, "netlink-fd %d", config.netlink_fd);

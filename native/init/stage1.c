@@ -43,6 +43,31 @@ static int send_netlink_socket(void)
 	return 0;
 }
 
+/*
+ * A new network namespace has only lo, and it is DOWN (network_namespaces(7)); runc brings
+ * it up, and so do we. When Node sets up nothing else in it (it asked for no netlink
+ * socket), it is done here, with the SIOCGIFFLAGS/SIOCSIFFLAGS ioctls of netdevice(7): Node
+ * then loads neither its netlink code nor koffi for a plain bundle (issue 14). Right after
+ * clone(2) we hold every capability in a new user namespace, CAP_NET_ADMIN included.
+ */
+static int loopback_up(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_sys(errno, "socket(AF_INET) to bring lo up");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	int err = errno;
+	close(fd);
+	return rc < 0 ? fail_sys(err, "bring lo up (SIOCSIFFLAGS)") : 0;
+}
+
 __attribute__((noreturn))
 void container_main(void)
 {
@@ -55,6 +80,8 @@ void container_main(void)
 
 	if (config.netlink_fd >= 0 && send_netlink_socket() < 0)
 		report_and_exit(BEFORE_PLAN, "netlink");
+	if (config.loopback_up && loopback_up() < 0)
+		report_and_exit(BEFORE_PLAN, "loopback");
 	/* Stage 0 sends them right after clone(2); they must be here before the mounts. */
 	if (mount_sources_fd >= 0) {
 		if (receive_mount_sources(mount_sources_fd) < 0)

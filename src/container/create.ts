@@ -195,6 +195,10 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
         preserveFds: options.preserveFds ?? 0,
         mountSources,
         cgroups,
+        // A new network namespace: Node sets it up through its netlink socket when the
+        // container has a network, else the init brings lo up by itself (no koffi here).
+        netlink: network !== undefined && (cloneFlags & CLONE_FLAGS.network) !== 0,
+        loopbackUp: network === undefined && (cloneFlags & CLONE_FLAGS.network) !== 0,
       },
       options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
       options.trace,
@@ -212,8 +216,9 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     // From here too, before the plan runs: the init could not write its own (oom-score-adj.ts).
     writeOomScoreAdj(state.pid, spec.process?.oomScoreAdj);
 
-    // A new network namespace is set up through the netlink socket the init opened inside
-    // it (Node never setns(2)s). lo comes up first, as runc does: a fresh namespace has lo DOWN.
+    // A new network namespace with a network is set up through the netlink socket the init
+    // opened inside it (Node never setns(2)s). lo comes up first, as runc does: a fresh
+    // namespace has lo DOWN (without a network, the init brought it up: loopbackUp).
     netns = init.netlink();
     if (netns) applyLinkOp(LOOPBACK_UP, { container: netns });
     if (network) {

@@ -201,9 +201,17 @@ export function explainBirth(input: BirthInput): BirthLine[] {
   }
 
   // The network, from Node, through netlink sockets on each side.
-  if (created.includes('network')) {
+  if (created.includes('network') && input.network) {
     const e = explainLinkOp(LOOPBACK_UP);
     add('network', 'host', e.what, e);
+  } else if (created.includes('network')) {
+    // nothing else to set up: the container process does it (native/init/stage1.c)
+    add('network', 'container', 'bring lo up', {
+      syscalls: ['socket(AF_INET, SOCK_DGRAM, 0)', 'ioctl(fd, SIOCGIFFLAGS, { ifr_name: "lo" })', 'ioctl(fd, SIOCSIFFLAGS, { ifr_name: "lo", ifr_flags: …|IFF_UP })'],
+      man: 'netdevice(7)',
+      why: 'a new network namespace has only lo, and it is down (network_namespaces(7)); runc brings it up too. ' +
+        'The container process does it right after clone(2), holding every capability in its new namespaces',
+    });
   }
   const net = input.network;
   if (net) {

@@ -112,10 +112,11 @@ export class InitProcess {
     const preserved = Array.from({ length: config.preserveFds }, (_, i) => 3 + i);
     const syncFd = 3 + config.preserveFds;
     const stdioOption: StdioOptions = [stdio.stdin, stdio.stdout, stdio.stderr, ...preserved, 'pipe'];
-    // A new network namespace: one more fd, right after the sync socket, for its netlink
-    // socket (protocol.ts, netlink-fd).
+    // A new network namespace Node sets up: one more fd, right after the sync socket, for
+    // its netlink socket (protocol.ts, netlink-fd).
     let initEnd = -1;
-    if (config.cloneFlags & CLONE_NEWNET) {
+    if (config.netlink) {
+      if (!(config.cloneFlags & CLONE_NEWNET)) throw new RuntimeError('a netlink socket is only for a new network namespace');
       [this.netlinkChannel, initEnd] = unixSocketPair();
       stdioOption.push(initEnd);
       config = { ...config, netlinkFd: syncFd + 1 };

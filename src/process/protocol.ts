@@ -49,6 +49,9 @@
  *   cgroup-into     a cgroup2 directory: clone3(2) CLONE_INTO_CGROUP; PID's second field
  *                   says whether that worked ("1") or Node must move the pid itself ("0").
  *                   native/init/cgroups.c says why (the lock a cgroup.procs write takes).
+ *   loopback-up     "1": with a NEW network namespace that Node does not set up (no
+ *                   netlink-fd), the container process brings lo up itself, with the
+ *                   SIOCSIFFLAGS ioctl, right after clone(2) (native/init/stage1.c)
  *   mount-source    a bind mount source (host path), repeated; with a new user and mount
  *                   namespace. Stage 0, still the host's root, opens each with O_PATH inside
  *                   the new mount namespace and passes it to the container process, which
@@ -75,6 +78,10 @@ export interface InitConfig {
   mountSources?: string[];
   /** see cgroup-join, cgroup-return and cgroup-into above (cgroups/cgroup.ts initCgroups) */
   cgroups?: { join: string[]; leave: string[]; into: string };
+  /** ask for the new network namespace's netlink socket (InitProcess.netlink(), netlink-fd above) */
+  netlink?: boolean;
+  /** see loopback-up above */
+  loopbackUp?: boolean;
   /** set by InitProcess, not by callers: see netlink-fd above */
   netlinkFd?: number;
 }
@@ -89,6 +96,7 @@ export function encodeConfig(config: InitConfig): Buffer {
   ];
   for (const j of config.join) fields.push('join', `${j.type}:${j.path}`);
   if (config.netlinkFd !== undefined) fields.push('netlink-fd', String(config.netlinkFd));
+  if (config.loopbackUp) fields.push('loopback-up', '1');
   for (const source of config.mountSources ?? []) fields.push('mount-source', source);
   for (const file of config.cgroups?.join ?? []) fields.push('cgroup-join', file);
   for (const file of config.cgroups?.leave ?? []) fields.push('cgroup-return', file);
