@@ -53,6 +53,26 @@ suite('run: a container in its own namespaces', () => {
     expect(r.status).toBe(0);
   });
 
+  // runc brings lo up in a new network namespace (a fresh one has it down); with nothing
+  // else to set up there, the init does it itself (SIOCSIFFLAGS), in a new user namespace too.
+  for (const userns of [false, true]) {
+    it(`brings lo up in a new network namespace${userns ? ' owned by a new user namespace' : ''}`, () => {
+      const bundle = box.bundle(['cat', '/sys/class/net/lo/flags'], (s) => {
+        expect(s.linux!.namespaces!.some((n) => n.type === 'network')).toBe(true);
+        if (userns) {
+          s.linux!.namespaces!.push({ type: 'user' });
+          s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+          s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+          s.mounts = s.mounts!.filter((m) => m.destination !== '/sys/fs/cgroup');
+        }
+      });
+      const r = box.run(['run', '-b', bundle, 'lo']);
+      expect(r.stderr).toBe('');
+      expect(Number(r.stdout.trim()) & 0x1).toBe(0x1); // IFF_UP (linux/if.h)
+      expect(r.status).toBe(0);
+    });
+  }
+
   it('gives the container its own hostname', () => {
     const r = box.run(['run', '-b', box.bundle(['hostname'], (s) => { s.hostname = 'box-one'; }), 'uts']);
     expect(r.stdout.trim()).toBe('box-one');
