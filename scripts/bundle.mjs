@@ -1,7 +1,7 @@
 // Bundles the CLI for bin/ts-runc (issue 14): `make build` runs it after tsc.
 //
-//   node scripts/bundle.mjs     writes dist/bundle/entry.js, main.js and shared chunks, and light.js,
-//                               delete.js and container.js
+//   node scripts/bundle.mjs     writes dist/bundle/entry.js, main.js and shared chunks, and light.cjs,
+//                               delete.cjs and container.cjs
 //
 // Why: Node's ES module loader pays per file (resolve, package-scope look-ups, read,
 // compile, link), and `create` loaded 156 files, 95 of them zod's. Bundled, main is one
@@ -40,21 +40,30 @@ await build({
   logLevel: 'warning',
   plugins: [buildCommit(), lazyBuiltins()],
 });
-// light.js, delete.js and container.js: main with only some verbs (src/cli/route.ts), each
-// in one file without splitting, so those verbs load two files, not 12-40.
+// light.cjs, delete.cjs and container.cjs: main with only some verbs (src/cli/route.ts), each
+// in one file without splitting, so those verbs load two files, not 12-40. CommonJS, for
+// entry.ts to run them as a vm.Script with a code cache of their own (src/cli/code-cache.ts
+// says why); import.meta.url, which CommonJS lacks, becomes the file's own URL.
 for (const [name, verbs] of [['light', 'light-verbs.ts'], ['delete', 'delete-verbs.ts'], ['container', 'container-verbs.ts']]) {
   await build({
     absWorkingDir: repo,
     entryPoints: { [name]: 'src/cli/main.ts' },
     outdir: out,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node24',
     external: ['koffi', 'pino', 'tar-stream'],
+    banner: { js: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+    define: { 'import.meta.url': '__import_meta_url' },
     logLevel: 'warning',
-    plugins: [buildCommit(), verbsFrom(verbs), lazyBuiltins()],
+    plugins: [buildCommit(), verbsFrom(verbs), lazyBuiltins({ dynamicToo: true }), requiredExternals()],
   });
+  // A vm.Script has no import() without --experimental-vm-modules: none may be left.
+  const text = readFileSync(join(out, `${name}.cjs`), 'utf8');
+  const left = /\bimport\((?!\))/.exec(text);
+  if (left) throw new Error(`dist/bundle/${name}.cjs still has an import(): ${text.slice(left.index, left.index + 60)}`);
 }
 
 /** In a one-file bundle, main's `./verbs.js` is one of src/cli/*-verbs.ts: that bundle's verbs only. */
@@ -106,16 +115,18 @@ function buildCommit() {
  * of the ~60 modules importing node:fs: 3 ms.) The tsc output (dist/, used by the tests)
  * keeps the plain imports.
  */
-function lazyBuiltins() {
+function lazyBuiltins({ dynamicToo = false } = {}) {
   return {
     name: 'lazy-builtins',
     setup(build) {
-      // A dynamic import() stays Node's own: it is lazy already, and esbuild would hand the
-      // importer a CommonJS module's namespace (only `default`), not its named exports.
+      // A dynamic import() stays Node's own in the split ES module bundle: it is lazy
+      // already, and esbuild would hand the importer a chunk whose namespace has only
+      // `default`. In a one-file CommonJS bundle it becomes a require() of the shim
+      // (`dynamicToo`), whose named exports esbuild's interop keeps.
       // Only named imports: a default or namespace import would get the lazy object, which
       // is not callable (node:events' default is a class), so the build refuses one.
       build.onResolve({ filter: /^node:/ }, (args) => {
-        if (args.kind === 'dynamic-import') return { path: args.path, external: true };
+        if (args.kind === 'dynamic-import' && !dynamicToo) return { path: args.path, external: true };
         const source = readFileSync(args.importer, 'utf8');
         const whole = new RegExp(`import\\s+(\\*\\s+as\\s+\\w+|\\w+)\\s*(,[^;]*)?from\\s+['"]${args.path}['"]`);
         if (whole.test(source)) {
@@ -140,6 +151,26 @@ function lazyBuiltins() {
           ].join('\n'),
         };
       });
+    },
+  };
+}
+
+/**
+ * In a one-file CommonJS bundle, `await import('pino')` (or tar-stream) becomes a require()
+ * of the package, through a one-line module esbuild wraps as it does any CommonJS module:
+ * both are CommonJS packages, and a vm.Script (src/cli/code-cache.ts) cannot import().
+ */
+function requiredExternals() {
+  return {
+    name: 'required-externals',
+    setup(build) {
+      build.onResolve({ filter: /^(pino|tar-stream|koffi)$/ }, (args) => (args.kind === 'dynamic-import'
+        ? { path: args.path, namespace: 'required-external' }
+        : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'required-external' }, (args) => ({
+        loader: 'js',
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      }));
     },
   };
 }

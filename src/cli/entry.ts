@@ -6,16 +6,20 @@
  * too late for main and the dozen modules it imports; here nothing but this file is compiled
  * without the cache (node:module, "Module compile cache").
  *
- * The light verbs load main from light.js, a single file, `delete` from delete.js, create,
- * run and exec from container.js; everything else from main.js and its chunks (route.ts
- * says why).
+ * The light verbs load main from light.cjs, a single file, `delete` from delete.cjs, create,
+ * run and exec from container.cjs, each with a code cache of its own (code-cache.ts);
+ * everything else from main.js and its chunks (route.ts says why).
  */
 import { enableCompileCache } from 'node:module';
-import { bundleFor } from './route.js';
+import { fileURLToPath } from 'node:url';
+import { runBundle } from './code-cache.js';
+import { bundleFor, plainVerb } from './route.js';
 
 enableCompileCache();
-// light.js, delete.js and container.js exist only in the bundle (scripts/bundle.mjs); tsc's
-// dist/cli/ has main.js alone. A computed path, so that esbuild leaves them as they are:
-// each is a bundle of its own.
-const main = import.meta.url.includes('/dist/bundle/') ? bundleFor(process.argv.slice(2)) : './main.js';
-await import(main);
+// light.cjs, delete.cjs and container.cjs exist only in the bundle (scripts/bundle.mjs);
+// tsc's dist/cli/ has main.js alone. A computed path, so that esbuild leaves them as they
+// are: each is a bundle of its own.
+const argv = process.argv.slice(2);
+const main = import.meta.url.includes('/dist/bundle/') ? bundleFor(argv) : './main.js';
+if (main.endsWith('.cjs')) runBundle(fileURLToPath(new URL(main, import.meta.url)), plainVerb(argv));
+else await import(main);

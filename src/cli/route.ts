@@ -1,8 +1,8 @@
 /**
  * Which bundle a command line needs (issue 14): the light verbs, which read or signal a
- * container (state, list, start, kill), run from dist/bundle/light.js, one file
- * holding main and those four verbs; `delete` from delete.js and create, run and exec from
- * container.js, likewise; every other command line runs the split bundle (main.js and its
+ * container (state, list, start, kill), run from dist/bundle/light.cjs, one file
+ * holding main and those four verbs; `delete` from delete.cjs and create, run and exec from
+ * container.cjs, likewise; every other command line runs the split bundle (main.js and its
  * chunks). esbuild's code splitting puts the modules main shares with the verbs into a dozen
  * separate chunks, and Node's loader pays per file; the light verbs loaded 12–17 of them to
  * read a JSON file.
@@ -30,21 +30,24 @@ export const CONTAINER_VERBS: readonly string[] = ['create', 'run', 'exec'];
 
 /** Whether the light bundle can run this command line (the arguments after the script). */
 export function isLightCommand(argv: readonly string[]): boolean {
-  return bundleFor(argv) === './light.js';
+  return bundleFor(argv) === './light.cjs';
 }
 
-/** The bundle file entry.ts loads for this command line (the arguments after the script). */
-export function bundleFor(argv: readonly string[]): './light.js' | './delete.js' | './container.js' | './main.js' {
+/**
+ * The bundle file entry.ts loads for this command line (the arguments after the script).
+ * The one-file bundles are CommonJS, run with a code cache of their own (code-cache.ts).
+ */
+export function bundleFor(argv: readonly string[]): './light.cjs' | './delete.cjs' | './container.cjs' | './main.js' {
   const verb = plainVerb(argv);
   if (verb === undefined) return './main.js';
-  if (LIGHT_VERBS.includes(verb)) return './light.js';
-  if (DELETE_VERBS.includes(verb)) return './delete.js';
-  if (CONTAINER_VERBS.includes(verb)) return './container.js';
+  if (LIGHT_VERBS.includes(verb)) return './light.cjs';
+  if (DELETE_VERBS.includes(verb)) return './delete.cjs';
+  if (CONTAINER_VERBS.includes(verb)) return './container.cjs';
   return './main.js';
 }
 
 /** The verb, when nothing but known global flags comes before it. */
-function plainVerb(argv: readonly string[]): string | undefined {
+export function plainVerb(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('-') || arg === '-') return arg === '-' ? undefined : arg;

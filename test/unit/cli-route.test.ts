@@ -36,17 +36,17 @@ describe('isLightCommand (which bundle entry.ts loads)', () => {
     expect([...VALUE_FLAGS].sort()).toEqual(GLOBAL_FLAGS.filter((f) => f.type !== 'bool').map((f) => f.name).sort());
     expect([...BOOL_FLAGS].sort()).toEqual(GLOBAL_FLAGS.filter((f) => f.type === 'bool' && f.name !== 'help' && f.name !== 'version').map((f) => f.name).sort());
   });
-  it('light.js holds exactly the verbs routed to it', () => expect([...VERBS].sort()).toEqual([...LIGHT_VERBS].sort()));
+  it('light.cjs holds exactly the verbs routed to it', () => expect([...VERBS].sort()).toEqual([...LIGHT_VERBS].sort()));
 });
 
 describe('bundleFor (the one-file bundles for delete, create, run and exec)', () => {
   const cases: [string[], string][] = [
-    [['delete', '--force', 'x'], './delete.js'],
-    [['--root', '/r', 'delete', 'x'], './delete.js'],
-    [['create', '-b', 'b', 'x'], './container.js'],
-    [['--log', 'f', 'run', 'x'], './container.js'],
-    [['exec', 'x', 'ls'], './container.js'],
-    [['state', 'x'], './light.js'],
+    [['delete', '--force', 'x'], './delete.cjs'],
+    [['--root', '/r', 'delete', 'x'], './delete.cjs'],
+    [['create', '-b', 'b', 'x'], './container.cjs'],
+    [['--log', 'f', 'run', 'x'], './container.cjs'],
+    [['exec', 'x', 'ls'], './container.cjs'],
+    [['state', 'x'], './light.cjs'],
     [['--help', 'delete'], './main.js'],
     [['help', 'create'], './main.js'],
     [['--unknown', 'run', 'x'], './main.js'],

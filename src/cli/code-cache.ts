@@ -1,0 +1,126 @@
+/**
+ * Running a one-file CommonJS bundle (dist/bundle/light.cjs, delete.cjs, container.cjs)
+ * with a complete V8 code cache (issue 14).
+ *
+ * Node's compile cache (module.enableCompileCache) keeps what V8 compiled when a module was
+ * first compiled: its top level. Every function is compiled at its first call, and that code
+ * is never cached: `run` compiled some 500 functions on every call, ~14 ms of its 80 (the
+ * cache below took `run` from 81 to 67 ms, measured side by side). A vm.Script takes the
+ * code cache made *after* it ran (script.createCachedData(), node:vm "Script"), which holds
+ * every function compiled by then; V8 checks the source, its flags and its version, and a
+ * cache that does not match is rejected (`cachedDataRejected`), as if there were none.
+ *
+ * Where: dist/bundle/.code-cache/, beside the bundle and as trusted as it: V8 does not
+ * verify the bytecode in a cache, so whoever can write one can run code as the next caller.
+ * A cache is read only if it and its directory belong to the bundle's owner and nobody else
+ * may write them; it is written by that owner or by root (and then given to the owner).
+ * Anything else (a read-only install, another user) runs the bundle without a cache.
+ *
+ * When: written at exit when there was none or V8 rejected it, and when this command's verb
+ * has not contributed to it yet (<name>.verbs): a cache made by `exec` alone lacks `run`'s
+ * functions; made again after a `run`, it holds both (the functions read from the cache
+ * count as compiled).
+ */
+import { closeSync, constants, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { createRequire, wrap } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** Run `file` as a CommonJS module; `verb` names what this call adds to its code cache. */
+export function runBundle(file: string, verb: string | undefined): void {
+  const source = readFileSync(file, 'utf8');
+  const owner = statSync(file);
+  const dir = join(dirname(file), '.code-cache');
+  const cacheFile = join(dir, `${basename(file)}.cache`);
+  const verbsFile = `${cacheFile}.verbs`;
+  const cachedData = readTrusted(cacheFile, dir, owner);
+  const verbs = cachedData ? parseVerbs(readTrusted(verbsFile, dir, owner)) : [];
+  const script = new Script(wrap(source), {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+    // No importModuleDynamically: the bundle has no import() left (scripts/bundle.mjs
+    // checks), which spares Node 26's ExperimentalWarning for the option that allows it.
+  });
+  const stale = !cachedData || script.cachedDataRejected === true;
+  if (stale || (verb !== undefined && !verbs.includes(verb))) {
+    process.on('exit', () => {
+      const next = stale ? [] : verbs;
+      if (verb !== undefined) next.push(verb);
+      writeTrusted(dir, owner, [[cacheFile, script.createCachedData()], [verbsFile, Buffer.from(JSON.stringify(next))]]);
+    });
+  }
+  const module = { exports: {} };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+}
+
+function parseVerbs(data: Buffer | undefined): string[] {
+  try {
+    const value: unknown = JSON.parse(data?.toString() ?? '[]');
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Owned by the bundle's owner and writable by nobody else. */
+function trusted(stats: Stats, owner: Stats): boolean {
+  return stats.uid === owner.uid && (stats.mode & 0o022) === 0;
+}
+
+function readTrusted(path: string, dir: string, owner: Stats): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    const dirStats = lstatSync(dir);
+    if (!dirStats.isDirectory() || !trusted(dirStats, owner)) return undefined;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const stats = fstatSync(fd);
+    return stats.isFile() && trusted(stats, owner) ? readFileSync(fd) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Each file replaced by rename(2) of a new one (mode 0600, the owner's); on any error, nothing. */
+function writeTrusted(dir: string, owner: Stats, files: [string, Buffer][]): void {
+  const euid = process.geteuid?.();
+  if (euid !== owner.uid && euid !== 0) return;
+  try {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+      if (euid !== owner.uid) fchownDir(dir, owner);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return;
+    }
+    const dirStats = lstatSync(dir);
+    if (!dirStats.isDirectory() || !trusted(dirStats, owner)) return;
+    for (const [path, data] of files) {
+      const temp = `${path}.${process.pid}.tmp`;
+      const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        try {
+          writeFileSync(fd, data);
+          if (euid !== owner.uid) fchownSync(fd, owner.uid, owner.gid);
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(temp, path);
+      } catch (error) {
+        unlinkSync(temp);
+        throw error;
+      }
+    }
+  } catch {
+    // a cache is only ever a saving
+  }
+}
+
+function fchownDir(dir: string, owner: Stats): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    fchownSync(fd, owner.uid, owner.gid);
+  } finally {
+    closeSync(fd);
+  }
+}
