@@ -26,8 +26,11 @@ import { createRequire, wrap } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-/** Run `file` as a CommonJS module; `verb` names what this call adds to its code cache. */
-export function runBundle(file: string, verb: string | undefined): void {
+/**
+ * Run `file` as a CommonJS module; `verb` names what this call adds to its code cache.
+ * `atExit` is when the cache is written (a seam for the unit test).
+ */
+export function runBundle(file: string, verb: string | undefined, atExit: (save: () => void) => void = (save) => process.on('exit', save)): void {
   const source = readFileSync(file, 'utf8');
   const owner = statSync(file);
   const dir = join(dirname(file), '.code-cache');
@@ -43,7 +46,7 @@ export function runBundle(file: string, verb: string | undefined): void {
   });
   const stale = !cachedData || script.cachedDataRejected === true;
   if (stale || (verb !== undefined && !verbs.includes(verb))) {
-    process.on('exit', () => {
+    atExit(() => {
       const next = stale ? [] : verbs;
       if (verb !== undefined) next.push(verb);
       writeTrusted(dir, owner, [[cacheFile, script.createCachedData()], [verbsFile, Buffer.from(JSON.stringify(next))]]);

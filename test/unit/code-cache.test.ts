@@ -1,0 +1,79 @@
+/**
+ * src/cli/code-cache.ts: the one-file bundles run as a vm.Script with a code cache beside
+ * them, written after the run, read back only when nobody but the bundle's owner could
+ * have written it (a code cache is code: V8 does not verify its bytecode).
+ */
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runBundle } from '../../src/cli/code-cache.js';
+
+let dir: string;
+let bundle: string;
+const cacheDir = () => join(dir, '.code-cache');
+const cacheFile = () => join(cacheDir(), 'b.cjs.cache');
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ts-runc-code-cache-'));
+  bundle = join(dir, 'b.cjs');
+  // a CommonJS module that says it ran, with a function compiled only when called
+  writeFileSync(bundle, 'function twice(x) { return 2 * x; }\nglobalThis.__codeCacheRuns = (globalThis.__codeCacheRuns ?? 0) + twice(1) / 2;\n');
+  (globalThis as { __codeCacheRuns?: number }).__codeCacheRuns = 0;
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** runBundle, returning the cache writer it registered for exit (undefined: none). */
+function run(verb: string | undefined): (() => void) | undefined {
+  let save: (() => void) | undefined;
+  runBundle(bundle, verb, (s) => { save = s; });
+  return save;
+}
+
+describe('runBundle and its code cache', () => {
+  it('runs the bundle, writes the cache at exit (0600, in a 0700 directory) and then reads it without writing again', () => {
+    const save = run('run');
+    expect((globalThis as { __codeCacheRuns?: number }).__codeCacheRuns).toBe(1);
+    expect(save).toBeDefined();
+    save!();
+    expect(lstatSync(cacheDir()).mode & 0o777).toBe(0o700);
+    expect(lstatSync(cacheFile()).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(`${cacheFile()}.verbs`, 'utf8'))).toEqual(['run']);
+    expect(run('run')).toBeUndefined();
+    expect((globalThis as { __codeCacheRuns?: number }).__codeCacheRuns).toBe(2);
+  });
+
+  it('writes it again for a verb that has not contributed yet, keeping the others', () => {
+    run('run')!();
+    const save = run('exec');
+    expect(save).toBeDefined();
+    save!();
+    expect(JSON.parse(readFileSync(`${cacheFile()}.verbs`, 'utf8'))).toEqual(['run', 'exec']);
+  });
+
+  it('ignores a cache that others may write, or one reached through a symlink, and replaces it', () => {
+    run('run')!();
+    chmodSync(cacheFile(), 0o666);
+    const save = run('run');
+    expect(save).toBeDefined();
+    save!();
+    expect(lstatSync(cacheFile()).mode & 0o777).toBe(0o600);
+
+    chmodSync(cacheDir(), 0o777);
+    expect(run('run')).toBeDefined();
+    chmodSync(cacheDir(), 0o700);
+
+    const elsewhere = join(dir, 'elsewhere');
+    writeFileSync(elsewhere, readFileSync(cacheFile()));
+    rmSync(cacheFile());
+    symlinkSync(elsewhere, cacheFile());
+    expect(run('run')).toBeDefined();
+  });
+
+  it('runs the bundle without a cache V8 rejects (another source), and makes a new one', () => {
+    run('run')!();
+    writeFileSync(bundle, 'globalThis.__codeCacheRuns = 41 + 1;\n');
+    const save = run('run');
+    expect((globalThis as { __codeCacheRuns?: number }).__codeCacheRuns).toBe(42);
+    expect(save).toBeDefined();
+  });
+});
