@@ -5,15 +5,14 @@
 //
 // Why: Node's ES module loader pays per file (resolve, package-scope look-ups, read,
 // compile, link), and `create` loaded 156 files, 95 of them zod's. Bundled, main is one
-// file and each verb one or two more: the `import()` of a verb (cli/command.ts LOADERS),
-// of a sub-verb and of pino stay lazy, as esbuild's code splitting keeps every dynamic
+// file and each verb one or two more: the `import()` of a verb (cli/command.ts LOADERS)
+// and of a sub-verb stay lazy, as esbuild's code splitting keeps every dynamic
 // import a separate chunk.
 //
 // What stays outside the bundle, loaded from node_modules as before:
 // - koffi: a native addon (.node) that libc.ts require()s;
-// - pino and tar-stream: CommonJS packages that require() Node's built-ins, which an ES
-//   module bundle cannot do (esbuild: "Dynamic require is not supported"); they load only
-//   for --log and for images.
+// - tar-stream: a CommonJS package that require()s Node's built-ins, which an ES module
+//   bundle cannot do (esbuild: "Dynamic require is not supported"); it loads only for images.
 //
 // dist/bundle/ is two levels below the checkout (or lib/ts-runc/ once installed), as
 // dist/process/ is, so paths relative to import.meta.url still lead to the same files:
@@ -35,7 +34,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node24',
-  external: ['koffi', 'pino', 'tar-stream'],
+  external: ['koffi', 'tar-stream'],
   chunkNames: 'chunk-[hash]',
   logLevel: 'warning',
   plugins: [buildCommit(), lazyBuiltins()],
@@ -54,7 +53,7 @@ for (const [name, verbs] of [['light', 'light-verbs.ts'], ['delete', 'delete-ver
     format: 'cjs',
     platform: 'node',
     target: 'node24',
-    external: ['koffi', 'pino', 'tar-stream'],
+    external: ['koffi', 'tar-stream'],
     banner: { js: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': '__import_meta_url' },
     logLevel: 'warning',
@@ -156,15 +155,15 @@ function lazyBuiltins({ dynamicToo = false } = {}) {
 }
 
 /**
- * In a one-file CommonJS bundle, `await import('pino')` (or tar-stream) becomes a require()
- * of the package, through a one-line module esbuild wraps as it does any CommonJS module:
- * both are CommonJS packages, and a vm.Script (src/cli/code-cache.ts) cannot import().
+ * In a one-file CommonJS bundle, `await import('tar-stream')` becomes a require() of the
+ * package, through a one-line module esbuild wraps as it does any CommonJS module: it is a
+ * CommonJS package, and a vm.Script (src/cli/code-cache.ts) cannot import().
  */
 function requiredExternals() {
   return {
     name: 'required-externals',
     setup(build) {
-      build.onResolve({ filter: /^(pino|tar-stream|koffi)$/ }, (args) => (args.kind === 'dynamic-import'
+      build.onResolve({ filter: /^(tar-stream|koffi)$/ }, (args) => (args.kind === 'dynamic-import'
         ? { path: args.path, namespace: 'required-external' }
         : undefined));
       build.onLoad({ filter: /.*/, namespace: 'required-external' }, (args) => ({
