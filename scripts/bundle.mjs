@@ -39,11 +39,11 @@ await build({
   logLevel: 'warning',
   plugins: [buildCommit(), lazyBuiltins()],
 });
-// light.cjs, delete.cjs and container.cjs: main with only some verbs (src/cli/route.ts), each
+// light.cjs, delete.cjs, container.cjs and engine.cjs: main with only some verbs (src/cli/route.ts), each
 // in one file without splitting, so those verbs load two files, not 12-40. CommonJS, for
 // entry.ts to run them as a vm.Script with a code cache of their own (src/cli/code-cache.ts
 // says why); import.meta.url, which CommonJS lacks, becomes the file's own URL.
-for (const [name, verbs] of [['light', 'light-verbs.ts'], ['delete', 'delete-verbs.ts'], ['container', 'container-verbs.ts']]) {
+for (const [name, verbs] of [['light', 'light-verbs.ts'], ['delete', 'delete-verbs.ts'], ['container', 'container-verbs.ts'], ['engine', 'engine-verbs.ts']]) {
   await build({
     absWorkingDir: repo,
     entryPoints: { [name]: 'src/cli/main.ts' },

@@ -27,6 +27,8 @@ export const LIGHT_VERBS: readonly string[] = ['state', 'list', 'start', 'kill']
  */
 export const DELETE_VERBS: readonly string[] = ['delete'];
 export const CONTAINER_VERBS: readonly string[] = ['create', 'run', 'exec'];
+/** And the engine's `container` verb, in engine.cjs: the monitor's hooks run it for every container. */
+export const ENGINE_VERBS: readonly string[] = ['container'];
 
 /** Whether the light bundle can run this command line (the arguments after the script). */
 export function isLightCommand(argv: readonly string[]): boolean {
@@ -37,12 +39,13 @@ export function isLightCommand(argv: readonly string[]): boolean {
  * The bundle file entry.ts loads for this command line (the arguments after the script).
  * The one-file bundles are CommonJS, run with a code cache of their own (code-cache.ts).
  */
-export function bundleFor(argv: readonly string[]): './light.cjs' | './delete.cjs' | './container.cjs' | './main.js' {
+export function bundleFor(argv: readonly string[]): './light.cjs' | './delete.cjs' | './container.cjs' | './engine.cjs' | './main.js' {
   const verb = plainVerb(argv);
   if (verb === undefined) return './main.js';
   if (LIGHT_VERBS.includes(verb)) return './light.cjs';
   if (DELETE_VERBS.includes(verb)) return './delete.cjs';
   if (CONTAINER_VERBS.includes(verb)) return './container.cjs';
+  if (ENGINE_VERBS.includes(verb)) return './engine.cjs';
   return './main.js';
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { VERBS as CONTAINER_BUNDLE_VERBS } from '../../src/cli/container-verbs.js';
 import { VERBS as DELETE_BUNDLE_VERBS } from '../../src/cli/delete-verbs.js';
+import { VERBS as ENGINE_BUNDLE_VERBS } from '../../src/cli/engine-verbs.js';
 import { VERBS } from '../../src/cli/light-verbs.js';
 import { GLOBAL_FLAGS } from '../../src/cli/global-flags.js';
-import { BOOL_FLAGS, CONTAINER_VERBS, DELETE_VERBS, LIGHT_VERBS, VALUE_FLAGS, bundleFor, isLightCommand } from '../../src/cli/route.js';
+import { BOOL_FLAGS, CONTAINER_VERBS, DELETE_VERBS, ENGINE_VERBS, LIGHT_VERBS, VALUE_FLAGS, bundleFor, isLightCommand } from '../../src/cli/route.js';
 import { VERBS as ALL_VERBS } from '../../src/cli/verbs.js';
 
 describe('isLightCommand (which bundle entry.ts loads)', () => {
@@ -52,12 +53,15 @@ describe('bundleFor (the one-file bundles for delete, create, run and exec)', ()
     [['--unknown', 'run', 'x'], './main.js'],
     [['-', 'run'], './main.js'],
     [['ps', 'x'], './main.js'],
+    [['--storage', '/s', 'container', 'run', 'img'], './engine.cjs'],
+    [['--log', 'f', '--log-format', 'json', 'container', '_hook', 'x', 'init'], './engine.cjs'],
     [[], './main.js'],
   ];
   for (const [argv, bundle] of cases) it(`${argv.join(' ') || '(none)'} -> ${bundle}`, () => expect(bundleFor(argv)).toBe(bundle));
   it('each bundle holds exactly the verbs routed to it, all of them verbs of the full CLI', () => {
     expect([...DELETE_BUNDLE_VERBS].sort()).toEqual([...DELETE_VERBS].sort());
     expect([...CONTAINER_BUNDLE_VERBS].sort()).toEqual([...CONTAINER_VERBS].sort());
-    for (const verb of [...LIGHT_VERBS, ...DELETE_VERBS, ...CONTAINER_VERBS]) expect(ALL_VERBS).toContain(verb);
+    expect([...ENGINE_BUNDLE_VERBS].sort()).toEqual([...ENGINE_VERBS].sort());
+    for (const verb of [...LIGHT_VERBS, ...DELETE_VERBS, ...CONTAINER_VERBS, ...ENGINE_VERBS]) expect(ALL_VERBS).toContain(verb);
   });
 });
