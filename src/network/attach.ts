@@ -10,7 +10,7 @@
  * (Node never setns(2)s). The peer is born in the container's namespace under a temporary
  * name and renamed eth0 there, so it never shows up, nor clashes, on the host.
  */
-import { crypto } from '../crypto.js';
+import { sha256Hex } from '../crypto.js';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { kernelFiles } from '../sys/kernel-files.js';
 import { addAddress } from './addresses.js';
@@ -20,7 +20,7 @@ import { addRoute } from './routes.js';
 
 /** Host end of a container's veth: "tsr" + 12 hex of sha256(root, id): unique per container, 15 bytes. */
 export function hostVethName(root: string, id: string): string {
-  return `tsr${crypto().createHash('sha256').update(`${root}\0${id}`).digest('hex').slice(0, 12)}`;
+  return `tsr${sha256Hex(`${root}\0${id}`).slice(0, 12)}`;
 }
 
 /** A sysctl of the namespace this process is in: /proc/sys/net follows the writer's netns. */

@@ -11,7 +11,7 @@
  * opened in its namespace (netns-socket.ts). Disconnect removes the host end (the kernel
  * removes the peer with it), the lease, and the names.
  */
-import { crypto } from '../crypto.js';
+import { sha256Hex } from '../crypto.js';
 import { closeSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import { withFileLock } from '../sys/file-lock.js';
@@ -28,7 +28,7 @@ import { refreshHosts } from './peers.js';
 
 /** The host end of a container's veth on an extra network: "tsx" + 12 hex of sha256(root, id, network). */
 export function extraVethName(root: string, id: string, network: string): string {
-  return `tsx${crypto().createHash('sha256').update(`${root}\0${id}\0${network}`).digest('hex').slice(0, 12)}`;
+  return `tsx${sha256Hex(`${root}\0${id}\0${network}`).slice(0, 12)}`;
 }
 
 export interface ConnectRequest {

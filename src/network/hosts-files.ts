@@ -9,7 +9,7 @@
  * are rewritten in place (open with O_TRUNC, write): a bind mount pins the inode, so
  * replacing the file by rename, as one would elsewhere, would go unseen inside.
  */
-import { crypto } from '../crypto.js';
+import { sha256Hex } from '../crypto.js';
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
@@ -28,7 +28,7 @@ export interface NameFiles {
 }
 
 export function nameFilesFor(storage: string, id: string, root: string): NameFiles {
-  const dir = join(containerDir(storage, id), `names-${crypto().createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
+  const dir = join(containerDir(storage, id), `names-${sha256Hex(root).slice(0, 12)}`);
   return { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf') };
 }
 

@@ -10,7 +10,7 @@
  * uses; an explicit --subnet that overlaps a host route is refused, as Docker does, since
  * the bridge's route would shadow it.
  */
-import { crypto } from '../crypto.js';
+import { sha256Hex } from '../crypto.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode } from '../errors.js';
@@ -150,7 +150,7 @@ function addDef(storage: string, fields: Omit<NetworkDef, 'created'>): NetworkDe
  * bridge for a network both call "appnet".
  */
 export function bridgeNameFor(storage: string, name: string): string {
-  return `tsbr-${crypto().createHash('sha256').update(`${storage}\0${name}`).digest('hex').slice(0, 8)}`;
+  return `tsbr-${sha256Hex(`${storage}\0${name}`).slice(0, 8)}`;
 }
 
 /** The first /24 of 10.78.0.0/16 that no network and no host route uses. */

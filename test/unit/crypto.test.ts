@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/crypto.js';
+import { randomBytes as kernelRandomBytes, randomInt, sha256Hex } from '../../src/crypto.js';
 
 const SRC = resolve(import.meta.dirname, '../../src');
 
@@ -35,6 +35,21 @@ describe('sha256Hex', () => {
     for (const text of ['/var/lib/ts-runc', '/tmp/ünïcödé/root', '/root/\u{1F600}/x', 'a'.repeat(1000)]) {
       expect(sha256Hex(text)).toBe(createHash('sha256').update(text).digest('hex'));
     }
+  });
+});
+
+describe('randomBytes and randomInt (from /dev/urandom)', () => {
+  it('give the length asked for, bytes that differ from call to call, and integers in range, each value reached', () => {
+    expect(kernelRandomBytes(32)).toHaveLength(32);
+    expect(kernelRandomBytes(32).equals(kernelRandomBytes(32))).toBe(false);
+    const seen = new Set<number>();
+    for (let i = 0; i < 500; i++) {
+      const value = randomInt(7);
+      expect(value).toBeGreaterThanOrEqual(0);
+      expect(value).toBeLessThan(7);
+      seen.add(value);
+    }
+    expect(seen.size).toBe(7);
   });
 });
 

@@ -4,13 +4,13 @@
  * "adjective_surname" (moby pkg/namesgenerator; a shorter list, same idea: readable,
  * unlikely to collide, retried with a digit suffix when it does).
  */
-import { crypto } from '../../crypto.js';
+import { randomBytes, randomInt } from '../../crypto.js';
 import { RuntimeError } from '../../errors.js';
 
 export function newContainerId(): string {
   // Docker retries an id that is all digits, as it could be mistaken for a number (moby stringid).
   for (;;) {
-    const id = crypto().randomBytes(32).toString('hex');
+    const id = randomBytes(32).toString('hex');
     if (!/^\d+$/.test(id.slice(0, 12))) return id;
   }
 }
@@ -42,8 +42,8 @@ const SURNAMES = [
 
 /** "eager_lovelace"; `attempt` > 0 appends a digit, as moby's GetRandomName(retry). */
 export function randomName(attempt = 0): string {
-  const name = `${ADJECTIVES[crypto().randomInt(ADJECTIVES.length)]}_${SURNAMES[crypto().randomInt(SURNAMES.length)]}`;
-  return attempt > 0 ? `${name}${crypto().randomInt(10)}` : name;
+  const name = `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${SURNAMES[randomInt(SURNAMES.length)]}`;
+  return attempt > 0 ? `${name}${randomInt(10)}` : name;
 }
 
 /** Docker's rule for names (daemon/names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`); a leading "/" is allowed and dropped. */

@@ -16,7 +16,7 @@
  * Options are the local driver's `-o type=tmpfs -o device=tmpfs -o o=size=64m,uid=1000`:
  * such a volume is a tmpfs mounted on _data on the host at first use (tmpfs.ts).
  */
-import { crypto } from '../../crypto.js';
+import { randomBytes } from '../../crypto.js';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorCode, errorMessage } from '../../errors.js';
@@ -196,7 +196,7 @@ export function createVolume(storage: string, request: CreateVolumeRequest = {})
   const options = request.DriverOpts ?? {};
   checkDriverOptions(request.Driver, options);
   const anonymous = !request.Name;
-  const name = request.Name || crypto().randomBytes(32).toString('hex');
+  const name = request.Name || randomBytes(32).toString('hex');
   validateVolumeName(name);
   const labels = { ...(request.Labels ?? {}), ...(anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) };
   ensureVolumesDir(storage);
