@@ -29,7 +29,7 @@ import path from 'node:path';
 const REPO = path.join(import.meta.dirname, '..');
 const NODE = process.execPath;
 // What bin/ts-runc runs (the bundle); section 1 still imports tsc's dist/ module by module.
-const MAIN = path.join(REPO, 'dist/bundle/entry.js');
+const MAIN = path.join(REPO, 'dist/bundle/entry.cjs');
 const SAMPLES = Number(process.argv.find((a) => a.startsWith('--samples='))?.split('=')[1] ?? 10);
 const say = (s = '') => process.stdout.write(s + '\n');
 const f1 = (x) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));

@@ -8,7 +8,7 @@
 #   /usr/local/lib/ts-runc/bin/node              the project's Node 26 (a copy: the install
 #                                                  must not depend on this checkout)
 #   /usr/local/lib/ts-runc/dist/                 the compiled TypeScript; the launcher runs its
-#                                                  bundle, dist/bundle/entry.js (scripts/bundle.mjs)
+#                                                  bundle, dist/bundle/entry.cjs (scripts/bundle.mjs)
 #   /usr/local/lib/ts-runc/build/ts-runc-init    the C init; initBinary() finds it as
 #                                                  ../../build/ts-runc-init from dist/process/
 #   /usr/local/lib/ts-runc/build/ts-runc-monitor the per-container monitor and the static
@@ -70,7 +70,7 @@ case "$(uname -m)" in
   *) die "unsupported architecture $(uname -m)" ;;
 esac
 [ -x "$NODE" ] || die "Node 26 is not in .tools/; run make setup"
-[ -f dist/bundle/entry.js ] && [ -x build/ts-runc-init ] && [ -x build/ts-runc-monitor ] && [ -x build/ts-runc-pid1 ] ||
+[ -f dist/bundle/entry.cjs ] && [ -x build/ts-runc-init ] && [ -x build/ts-runc-monitor ] && [ -x build/ts-runc-pid1 ] ||
   die "not built; run make build"
 
 # Everything is put together beside the old installation, then swapped in by rename(2), so a
@@ -109,7 +109,7 @@ $MARK
 # Runs the installation in $LIB, whatever this file's own path and the cwd are.
 lib=$(quote "$LIB")
 [ -x "\$lib/bin/node" ] || { echo "ts-runc: \$lib is missing; run make install again" >&2; exit 1; }
-exec "\$lib/bin/node" --preserve-symlinks "\$lib/dist/bundle/entry.js" "\$@"
+exec "\$lib/bin/node" --preserve-symlinks "\$lib/dist/bundle/entry.cjs" "\$@"
 EOF
 chmod 0755 "$LAUNCHER"
 

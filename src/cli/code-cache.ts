@@ -22,6 +22,7 @@
  * count as compiled).
  */
 import { closeSync, constants, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import { createRequire, wrap } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -31,7 +32,9 @@ import { Script } from 'node:vm';
  * `atExit` is when the cache is written (a seam for the unit test).
  */
 export function runBundle(file: string, verb: string | undefined, atExit: (save: () => void) => void = (save) => process.on('exit', save)): void {
-  const source = readFileSync(file, 'utf8');
+  // scripts/bundle.mjs makes the bundles ASCII, which latin1 reads without UTF-8 decoding
+  const bytes = readFileSync(file);
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const owner = statSync(file);
   const dir = join(dirname(file), '.code-cache');
   const cacheFile = join(dir, `${basename(file)}.cache`);

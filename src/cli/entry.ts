@@ -1,5 +1,5 @@
 /**
- * The first module the launcher runs (bin/ts-runc runs its bundled copy, dist/bundle/entry.js).
+ * The first module the launcher runs (bin/ts-runc runs its bundled copy, dist/bundle/entry.cjs).
  *
  * It switches on V8's on-disk code cache, then loads main. In ES modules every static
  * import is compiled before the first line runs, so enableCompileCache() inside main.ts came
@@ -22,4 +22,4 @@ enableCompileCache();
 const argv = process.argv.slice(2);
 const main = import.meta.url.includes('/dist/bundle/') ? bundleFor(argv) : './main.js';
 if (main.endsWith('.cjs')) runBundle(fileURLToPath(new URL(main, import.meta.url)), plainVerb(argv));
-else await import(main);
+else void import(main); // main.ts reports its own errors; no top-level await: the bundle is CommonJS

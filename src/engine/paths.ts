@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 /** How the monitor calls ts-runc back for its hooks: this Node, this bundle. */
 export function tsRuncCommand(): string[] {
-  return [process.execPath, '--preserve-symlinks', fileURLToPath(new URL('../../dist/bundle/entry.js', import.meta.url))];
+  return [process.execPath, '--preserve-symlinks', fileURLToPath(new URL('../../dist/bundle/entry.cjs', import.meta.url))];
 }
 
 export function engineDir(storage: string): string {
