@@ -1,6 +1,7 @@
 /**
  * `run`: create + start, then (unless --detach) wait for the container to exit, pass its
- * exit status on (128+N for death by signal N) and delete it (unless --keep).
+ * exit status on (128+N for death by signal N) and delete it (unless --keep). The create
+ * has no barrier (plan/compile.ts `barrier`): the process runs once made, then markStarted.
  *
  * With process.terminal and no --console-socket, the container's pty is attached to our
  * own terminal (process/console.ts), as `runc run` does.
@@ -13,7 +14,7 @@ import type { StateStore } from '../state/container-state.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer } from './delete.js';
 import { waitInForeground } from './foreground.js';
-import { startContainer } from './start.js';
+import { markStarted } from './start.js';
 
 export interface RunOptions extends CreateOptions {
   detach: boolean;
@@ -30,19 +31,22 @@ export async function runContainer(store: StateStore, options: RunOptions): Prom
   const listener = terminal ? new ConsoleListener() : undefined;
   let master: number | undefined;
   let init;
+  let state;
   try {
-    ({ init } = await createContainer(store, {
+    // No barrier: create + start in one call, the process runs as soon as it is made.
+    ({ init, state } = await createContainer(store, {
       ...options,
       spec,
       consoleSocket: listener?.path ?? options.consoleSocket,
       foreground: !options.detach,
+      barrier: false,
     }));
     master = listener?.receiveMaster();
   } finally {
     listener?.close();
   }
   try {
-    await startContainer(store, options.id);
+    await markStarted(store, state);
   } catch (error) {
     await deleteContainer(store, options.id, true);
     throw error;
