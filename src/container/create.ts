@@ -65,9 +65,6 @@ export interface CreateOptions {
   network?: NetworkRequest;
   /** each plan step's outcome and duration, as the init reports it (`explain --trace`) */
   trace?: (event: StepTrace) => void;
-  /** false: the process runs as soon as it is made, without waiting for `start` (run's
-   *  create; plan/compile.ts `barrier`); the caller then calls markStarted (start.ts) */
-  barrier?: boolean;
 }
 
 export interface Created {
@@ -107,7 +104,6 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     hookState,
     hasConsoleSocket: Boolean(options.consoleSocket),
     cgroups,
-    barrier: options.barrier ?? true,
   });
   // Compile once before anything exists, so a config the compiler refuses (a mount option
   // it cannot honour, a terminal without a console socket) creates nothing at all. The
@@ -195,8 +191,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
         join,
         foreground: options.foreground ?? false,
         consoleSocket: options.consoleSocket ? resolve(options.consoleSocket) : '',
-        // no barrier, no socket: statusOf reads "created" from its existence
-        execSocket: options.barrier === false ? '' : store.execSocket(options.id),
+        execSocket: store.execSocket(options.id),
         preserveFds: options.preserveFds ?? 0,
         mountSources,
         cgroups,

@@ -1,7 +1,6 @@
 /**
  * `run`: create + start, then (unless --detach) wait for the container to exit, pass its
- * exit status on (128+N for death by signal N) and delete it (unless --keep). The create
- * has no barrier (plan/compile.ts `barrier`): the process runs once made, then markStarted.
+ * exit status on (128+N for death by signal N) and delete it (unless --keep).
  *
  * With process.terminal and no --console-socket, the container's pty is attached to our
  * own terminal (process/console.ts), as `runc run` does.
@@ -14,7 +13,7 @@ import type { StateStore } from '../state/container-state.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer } from './delete.js';
 import { waitInForeground } from './foreground.js';
-import { markStarted } from './start.js';
+import { startContainer } from './start.js';
 
 export interface RunOptions extends CreateOptions {
   detach: boolean;
@@ -31,22 +30,19 @@ export async function runContainer(store: StateStore, options: RunOptions): Prom
   const listener = terminal ? new ConsoleListener() : undefined;
   let master: number | undefined;
   let init;
-  let state;
   try {
-    // No barrier: create + start in one call, the process runs as soon as it is made.
-    ({ init, state } = await createContainer(store, {
+    ({ init } = await createContainer(store, {
       ...options,
       spec,
       consoleSocket: listener?.path ?? options.consoleSocket,
       foreground: !options.detach,
-      barrier: false,
     }));
     master = listener?.receiveMaster();
   } finally {
     listener?.close();
   }
   try {
-    await markStarted(store, state);
+    await startContainer(store, options.id);
   } catch (error) {
     await deleteContainer(store, options.id, true);
     throw error;

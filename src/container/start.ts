@@ -11,7 +11,7 @@ import { RuntimeError, errnoName } from '../errors.js';
 import { log } from '../log.js';
 import { runHook } from '../hooks/run-hooks.js';
 import { MSG, MessageReader, decodeError } from '../process/protocol.js';
-import type { StateStore, StoredState } from '../state/container-state.js';
+import type { StateStore } from '../state/container-state.js';
 import { ociState, statusOf } from './status.js';
 
 export async function startContainer(store: StateStore, id: string): Promise<void> {
@@ -48,14 +48,6 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
     throw new RuntimeError(`start ${id}: ${failure.op}: ${failure.errno ? `${errnoName(failure.errno)}: ` : ''}${failure.message}`);
   }
 
-  await markStarted(store, state);
-}
-
-/**
- * What follows the start of the user's process, by `start` or by a `run` whose create had
- * no barrier: the state says it started, and the poststart hooks run.
- */
-export async function markStarted(store: StateStore, state: StoredState): Promise<void> {
   state.started = true;
   store.write(state);
   // runtime.md#lifecycle: a failing poststart hook is logged; the container keeps running.

@@ -55,12 +55,6 @@ export interface CompileOptions {
   /** Bind-mount sources that `create` writes as files before the plan runs (the network's
    *  /etc/hosts…), for a plan compiled before they exist (`ts-runc explain`). */
   pendingFiles?: readonly string[];
-  /**
-   * false: no `wait-for-start`, the process runs as soon as it is made. `run` (create +
-   * start in one call) needs no barrier: nothing can call start in between, and waiting at
-   * it cost a unix socket on each side and the start's connect (issue 14).
-   */
-  barrier?: boolean;
 }
 
 export interface ExecOptions {
@@ -104,7 +98,7 @@ export function compilePlan(spec: Spec, opts: CompileOptions): Plan {
     // hooks run "after the start operation is called but before the user-specified
     // program command is executed". A missing program fails create, as runc's does.
     { op: 'find-executable', path: process.args[0]!, env: [...(process.env ?? [])] },
-    ...(opts.barrier === false ? [] : [{ op: 'wait-for-start' } as const]),
+    { op: 'wait-for-start' },
     ...hookSteps('startContainer', spec, opts.hookState),
     execStep(process),
   ];
@@ -249,9 +243,7 @@ function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivi
     compiledSeccomp.set(seccomp, step);
   }
   const early = (step.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 || steps.some((s) => s.op === 'run-hook' && s.name === 'startContainer');
-  // the barrier, or where it would be in a plan without one (run's): before the
-  // startContainer hooks, which run under the filter either way
-  const barrier = steps.findIndex((s) => s.op === 'wait-for-start' || (s.op === 'run-hook' && s.name === 'startContainer'));
+  const barrier = steps.findIndex((s) => s.op === 'wait-for-start');
   const at = noNewPrivileges
     ? (early && barrier >= 0 ? barrier : steps.findIndex((s) => s.op === 'exec'))
     : steps.findIndex((s) => s.op === 'drop-bounding-caps' || s.op === 'switch-user');
