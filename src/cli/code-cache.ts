@@ -23,7 +23,7 @@
  */
 import { closeSync, constants, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { isAscii } from 'node:buffer';
-import { createRequire, wrap } from 'node:module';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -41,7 +41,9 @@ export function runBundle(file: string, verb: string | undefined, atExit: (save:
   const verbsFile = `${cacheFile}.verbs`;
   const cachedData = readTrusted(cacheFile, dir, owner);
   const verbs = cachedData ? parseVerbs(readTrusted(verbsFile, dir, owner)) : [];
-  const script = new Script(wrap(source), {
+  // CommonJS's module wrapper (what node:module's Module.wrap gives)
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+  const script = new Script(wrapped, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
     // No importModuleDynamically: the bundle has no import() left (scripts/bundle.mjs
