@@ -17,7 +17,7 @@
  * Anything else (a read-only install, another user) runs the bundle without a cache.
  *
  * When: written at exit when there was none or V8 rejected it, and when this command's verb
- * has not contributed to it yet (<name>.verbs): a cache made by `exec` alone lacks `run`'s
+ * has not contributed to it yet (the file lists them, pack()): a cache made by `exec` alone lacks `run`'s
  * functions; made again after a `run`, it holds both (the functions read from the cache
  * count as compiled).
  */
@@ -28,7 +28,8 @@ import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /**
- * Run `file` as a CommonJS module; `verb` names what this call adds to its code cache.
+ * Run `file` as a CommonJS module; `verb` names what this call adds to its code cache
+ * (route.ts codeCacheKey).
  * `atExit` is when the cache is written (a seam for the unit test).
  */
 export function runBundle(file: string, verb: string | undefined, atExit: (save: () => void) => void = (save) => process.on('exit', save)): void {
@@ -38,9 +39,7 @@ export function runBundle(file: string, verb: string | undefined, atExit: (save:
   const owner = statSync(file);
   const dir = join(dirname(file), '.code-cache');
   const cacheFile = join(dir, `${basename(file)}.cache`);
-  const verbsFile = `${cacheFile}.verbs`;
-  const cachedData = readTrusted(cacheFile, dir, owner);
-  const verbs = cachedData ? parseVerbs(readTrusted(verbsFile, dir, owner)) : [];
+  const { cachedData, verbs } = unpack(readTrusted(cacheFile, dir, owner));
   // CommonJS's module wrapper (what node:module's Module.wrap gives)
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
   const script = new Script(wrapped, {
@@ -54,19 +53,34 @@ export function runBundle(file: string, verb: string | undefined, atExit: (save:
     atExit(() => {
       const next = stale ? [] : verbs;
       if (verb !== undefined) next.push(verb);
-      writeTrusted(dir, owner, [[cacheFile, script.createCachedData()], [verbsFile, Buffer.from(JSON.stringify(next))]]);
+      writeTrusted(dir, owner, cacheFile, pack(next, script.createCachedData()));
     });
   }
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
 }
 
-function parseVerbs(data: Buffer | undefined): string[] {
+/**
+ * The file: a u32 (little-endian) length, the verbs that made the cache as JSON, then V8's
+ * data. One file, replaced by one rename(2), so the list always describes the data beside
+ * it, even when several processes write at exit.
+ */
+function pack(verbs: string[], data: Buffer): Buffer {
+  const list = Buffer.from(JSON.stringify(verbs));
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(list.length);
+  return Buffer.concat([header, list, data]);
+}
+
+function unpack(file: Buffer | undefined): { cachedData?: Buffer; verbs: string[] } {
+  if (!file || file.length < 4) return { verbs: [] };
+  const length = file.readUInt32LE(0);
   try {
-    const value: unknown = JSON.parse(data?.toString() ?? '[]');
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    const value: unknown = JSON.parse(file.subarray(4, 4 + length).toString());
+    const verbs = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    return { cachedData: file.subarray(4 + length), verbs };
   } catch {
-    return [];
+    return { verbs: [] };
   }
 }
 
@@ -90,8 +104,8 @@ function readTrusted(path: string, dir: string, owner: Stats): Buffer | undefine
   }
 }
 
-/** Each file replaced by rename(2) of a new one (mode 0600, the owner's); on any error, nothing. */
-function writeTrusted(dir: string, owner: Stats, files: [string, Buffer][]): void {
+/** The file replaced by rename(2) of a new one (mode 0600, the owner's); on any error, nothing. */
+function writeTrusted(dir: string, owner: Stats, path: string, data: Buffer): void {
   const euid = process.geteuid?.();
   if (euid !== owner.uid && euid !== 0) return;
   try {
@@ -103,21 +117,19 @@ function writeTrusted(dir: string, owner: Stats, files: [string, Buffer][]): voi
     }
     const dirStats = lstatSync(dir);
     if (!dirStats.isDirectory() || !trusted(dirStats, owner)) return;
-    for (const [path, data] of files) {
-      const temp = `${path}.${process.pid}.tmp`;
-      const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const temp = `${path}.${process.pid}.tmp`;
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
       try {
-        try {
-          writeFileSync(fd, data);
-          if (euid !== owner.uid) fchownSync(fd, owner.uid, owner.gid);
-        } finally {
-          closeSync(fd);
-        }
-        renameSync(temp, path);
-      } catch (error) {
-        unlinkSync(temp);
-        throw error;
+        writeFileSync(fd, data);
+        if (euid !== owner.uid) fchownSync(fd, owner.uid, owner.gid);
+      } finally {
+        closeSync(fd);
       }
+      renameSync(temp, path);
+    } catch (error) {
+      unlinkSync(temp);
+      throw error;
     }
   } catch {
     // a cache is only ever a saving

@@ -13,7 +13,7 @@
 import { enableCompileCache } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { runBundle } from './code-cache.js';
-import { bundleFor, plainVerb } from './route.js';
+import { bundleFor, codeCacheKey } from './route.js';
 
 enableCompileCache();
 // light.cjs, delete.cjs and container.cjs exist only in the bundle (scripts/bundle.mjs);
@@ -21,5 +21,5 @@ enableCompileCache();
 // are: each is a bundle of its own.
 const argv = process.argv.slice(2);
 const main = import.meta.url.includes('/dist/bundle/') ? bundleFor(argv) : './main.js';
-if (main.endsWith('.cjs')) runBundle(fileURLToPath(new URL(main, import.meta.url)), plainVerb(argv));
+if (main.endsWith('.cjs')) runBundle(fileURLToPath(new URL(main, import.meta.url)), codeCacheKey(argv));
 else void import(main); // main.ts reports its own errors; no top-level await: the bundle is CommonJS

@@ -49,6 +49,22 @@ export function bundleFor(argv: readonly string[]): './light.cjs' | './delete.cj
   return './main.js';
 }
 
+/**
+ * What this command line adds to its bundle's code cache (code-cache.ts): its verb, and for
+ * the engine's `container` its sub-verb too (`container run`, `container ls`), and the
+ * phase of the monitor's hook (`container _hook init`): one call's cache lacks the
+ * functions only another sub-verb compiles, so each adds its own once.
+ */
+export function codeCacheKey(argv: readonly string[]): string | undefined {
+  const verb = plainVerb(argv);
+  if (verb === undefined || !ENGINE_VERBS.includes(verb)) return verb;
+  const rest = argv.slice(argv.indexOf(verb) + 1);
+  const sub = rest[0];
+  if (sub === undefined || sub.startsWith('-')) return verb;
+  // container _hook <id> init|cleanup|health
+  return sub === '_hook' && rest[2] !== undefined ? `${verb} ${sub} ${rest[2]}` : `${verb} ${sub}`;
+}
+
 /** The verb, when nothing but known global flags comes before it. */
 export function plainVerb(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {

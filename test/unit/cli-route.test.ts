@@ -4,7 +4,7 @@ import { VERBS as DELETE_BUNDLE_VERBS } from '../../src/cli/delete-verbs.js';
 import { VERBS as ENGINE_BUNDLE_VERBS } from '../../src/cli/engine-verbs.js';
 import { VERBS } from '../../src/cli/light-verbs.js';
 import { GLOBAL_FLAGS } from '../../src/cli/global-flags.js';
-import { BOOL_FLAGS, CONTAINER_VERBS, DELETE_VERBS, ENGINE_VERBS, LIGHT_VERBS, VALUE_FLAGS, bundleFor, isLightCommand } from '../../src/cli/route.js';
+import { BOOL_FLAGS, CONTAINER_VERBS, DELETE_VERBS, ENGINE_VERBS, LIGHT_VERBS, VALUE_FLAGS, bundleFor, codeCacheKey, isLightCommand } from '../../src/cli/route.js';
 import { VERBS as ALL_VERBS } from '../../src/cli/verbs.js';
 
 describe('isLightCommand (which bundle entry.ts loads)', () => {
@@ -64,4 +64,16 @@ describe('bundleFor (the one-file bundles for delete, create, run and exec)', ()
     expect([...ENGINE_BUNDLE_VERBS].sort()).toEqual([...ENGINE_VERBS].sort());
     for (const verb of [...LIGHT_VERBS, ...DELETE_VERBS, ...CONTAINER_VERBS, ...ENGINE_VERBS]) expect(ALL_VERBS).toContain(verb);
   });
+});
+
+describe('codeCacheKey (what a call adds to its bundle\'s code cache)', () => {
+  const cases: [string[], string | undefined][] = [
+    [['--root', '/r', 'run', '-b', 'b', 'x'], 'run'],
+    [['state', 'x'], 'state'],
+    [['--storage', '/s', 'container', 'run', '--rm', 'img'], 'container run'],
+    [['--log', 'f', '--log-format', 'json', 'container', '_hook', 'abc', 'cleanup'], 'container _hook cleanup'],
+    [['container', '--help'], 'container'],
+    [['--help'], undefined],
+  ];
+  for (const [argv, key] of cases) it(`${argv.join(' ')} -> ${key}`, () => expect(codeCacheKey(argv)).toBe(key));
 });
