@@ -16,10 +16,10 @@
  * may write them; it is written by that owner or by root (and then given to the owner).
  * Anything else (a read-only install, another user) runs the bundle without a cache.
  *
- * When: written at exit when there was none or V8 rejected it, and when this command's verb
- * has not contributed to it yet (the file lists them, pack()): a cache made by `exec` alone lacks `run`'s
- * functions; made again after a `run`, it holds both (the functions read from the cache
- * count as compiled).
+ * Which: one cache per bundle and command (route.ts codeCacheKey: the verb, or the engine's
+ * sub-verb), written at exit when there was none or V8 rejected it. V8 deserializes every
+ * function in a cache when the script is compiled, so a cache shared by `run`, `exec` and
+ * the monitor's hooks cost each of them the others' functions (11-15 ms for engine.cjs's).
  */
 import { closeSync, constants, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { isAscii } from 'node:buffer';
@@ -28,18 +28,17 @@ import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /**
- * Run `file` as a CommonJS module; `verb` names what this call adds to its code cache
- * (route.ts codeCacheKey).
+ * Run `file` as a CommonJS module, with the code cache of `key` (route.ts codeCacheKey).
  * `atExit` is when the cache is written (a seam for the unit test).
  */
-export function runBundle(file: string, verb: string | undefined, atExit: (save: () => void) => void = (save) => process.on('exit', save)): void {
+export function runBundle(file: string, key: string | undefined, atExit: (save: () => void) => void = (save) => process.on('exit', save)): void {
   // scripts/bundle.mjs makes the bundles ASCII, which latin1 reads without UTF-8 decoding
   const bytes = readFileSync(file);
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const owner = statSync(file);
   const dir = join(dirname(file), '.code-cache');
-  const cacheFile = join(dir, `${basename(file)}.cache`);
-  const { cachedData, verbs } = unpack(readTrusted(cacheFile, dir, owner));
+  const cacheFile = join(dir, `${basename(file)}.${(key ?? 'other').replace(/[^a-z0-9_-]+/gi, '-')}.cache`);
+  const cachedData = readTrusted(cacheFile, dir, owner);
   // CommonJS's module wrapper (what node:module's Module.wrap gives)
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
   const script = new Script(wrapped, {
@@ -48,40 +47,11 @@ export function runBundle(file: string, verb: string | undefined, atExit: (save:
     // No importModuleDynamically: the bundle has no import() left (scripts/bundle.mjs
     // checks), which spares Node 26's ExperimentalWarning for the option that allows it.
   });
-  const stale = !cachedData || script.cachedDataRejected === true;
-  if (stale || (verb !== undefined && !verbs.includes(verb))) {
-    atExit(() => {
-      const next = stale ? [] : verbs;
-      if (verb !== undefined) next.push(verb);
-      writeTrusted(dir, owner, cacheFile, pack(next, script.createCachedData()));
-    });
+  if (!cachedData || script.cachedDataRejected === true) {
+    atExit(() => writeTrusted(dir, owner, cacheFile, script.createCachedData()));
   }
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
-}
-
-/**
- * The file: a u32 (little-endian) length, the verbs that made the cache as JSON, then V8's
- * data. One file, replaced by one rename(2), so the list always describes the data beside
- * it, even when several processes write at exit.
- */
-function pack(verbs: string[], data: Buffer): Buffer {
-  const list = Buffer.from(JSON.stringify(verbs));
-  const header = Buffer.alloc(4);
-  header.writeUInt32LE(list.length);
-  return Buffer.concat([header, list, data]);
-}
-
-function unpack(file: Buffer | undefined): { cachedData?: Buffer; verbs: string[] } {
-  if (!file || file.length < 4) return { verbs: [] };
-  const length = file.readUInt32LE(0);
-  try {
-    const value: unknown = JSON.parse(file.subarray(4, 4 + length).toString());
-    const verbs = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-    return { cachedData: file.subarray(4 + length), verbs };
-  } catch {
-    return { verbs: [] };
-  }
 }
 
 /** Owned by the bundle's owner and writable by nobody else. */
