@@ -6,9 +6,12 @@
  * and give its exit code. Polls the merged state: the monitor may come and go meanwhile
  * (a restart, a `start` from another shell), and the state files say it all.
  */
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
+import { readEventsFrom } from '../events.js';
+import { eventsFile } from '../paths.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -20,6 +23,9 @@ export interface WaitResult {
 export async function waitContainer(storage: string, reference: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> {
   const store = new ContainerStore(storage);
   const record = store.resolve(reference);
+  // where the events file ends now: a container removed between two polls (--rm's
+  // cleanup takes ~50 ms) is found exited in its `die` event (exitCode) written since
+  const eventsAt = eventsFileSize(storage);
   const first = containerView(store, record);
   const finishedBefore = first.state.FinishedAt;
   const restartsBefore = first.RestartCount;
@@ -28,7 +34,7 @@ export async function waitContainer(storage: string, reference: string, conditio
   for (;;) {
     signal?.throwIfAborted();
     const current = store.tryRead(record.Id);
-    if (!current) return result(last.state.ExitCode, last.state.Error);
+    if (!current) return removedExit(storage, record.Id, eventsAt, last);
     const view = containerView(store, current);
     last = view;
     const notRunning = !view.state.Running && !view.state.Restarting && view.state.Status !== 'paused';
@@ -48,6 +54,25 @@ export async function waitContainer(storage: string, reference: string, conditio
     await sleep(delay);
     delay = Math.min(delay * 2, 100);
   }
+}
+
+function eventsFileSize(storage: string): number {
+  try {
+    return statSync(eventsFile(storage)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A container that is gone: the exit code of its last `die` event since `offset` (the wait
+ * may never have seen it running, let alone exited: `docker run --rm` waits before it
+ * starts), else what was last seen.
+ */
+function removedExit(storage: string, id: string, offset: number, last: ReturnType<typeof containerView>): WaitResult {
+  const died = readEventsFrom(storage, offset).events.filter((e) => e.Type === 'container' && e.Action === 'die' && e.Actor.ID === id).at(-1);
+  const code = died?.Actor.Attributes.exitCode;
+  return code !== undefined && /^\d+$/.test(code) ? result(Number(code), '') : result(last.state.ExitCode, last.state.Error);
 }
 
 function result(code: number, error: string): WaitResult {
