@@ -80,7 +80,8 @@ STAGE=$(mktemp -d "$DESTDIR$LIB.new.XXXXXX")
 trap 'rm -rf --one-file-system "$STAGE"' EXIT
 mkdir -p "$STAGE/bin" "$STAGE/build" "$STAGE/node_modules"
 cp "$NODE" "$STAGE/bin/node"
-cp -r dist "$STAGE/dist" && rm -f "$STAGE/dist/.built"
+# the checkout's code caches stay behind: the installation makes its own (src/cli/code-cache.ts)
+cp -r dist "$STAGE/dist" && rm -rf "$STAGE/dist/.built" "$STAGE/dist/bundle/.code-cache"
 install -m 0755 build/ts-runc-init "$STAGE/build/ts-runc-init"
 install -m 0755 build/ts-runc-monitor "$STAGE/build/ts-runc-monitor"
 install -m 0755 build/ts-runc-pid1 "$STAGE/build/ts-runc-pid1"

@@ -17,7 +17,12 @@ import { closeSync, openSync, readSync } from 'node:fs';
  */
 export function randomBytes(n: number): Buffer {
   const bytes = Buffer.alloc(n);
-  const fd = openSync('/dev/urandom', 'r');
+  let fd: number;
+  try {
+    fd = openSync('/dev/urandom', 'r');
+  } catch {
+    return crypto().randomBytes(n); // no /dev here (a minimal chroot): getrandom(2), through Node
+  }
   try {
     for (let got = 0; got < n;) got += readSync(fd, bytes, got, n - got, null);
   } finally {

@@ -77,6 +77,17 @@ export function jsonLine(level: string, msg: string, fields?: Record<string, unk
   return `${JSON.stringify({ level, time: logTime(), ...plain, msg })}\n`;
 }
 
+/** The whole line: write(2) may take part of it, and a non-blocking stderr may say EAGAIN. */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let at = 0, again = 0; at < bytes.length;) {
+    try {
+      at += writeSync(fd, bytes, at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || ++again > 100) throw error;
+    }
+  }
+}
+
 export async function setupLogging(options: LogOptions): Promise<void> {
   debugging = options.debug;
   if (!options.file && !options.debug && !options.stderr) return;
@@ -89,7 +100,7 @@ export async function setupLogging(options: LogOptions): Promise<void> {
   const write = (level: 'debug' | 'info' | 'warning' | 'error') =>
     (msg: string, fields?: Record<string, unknown>) => {
       try {
-        writeSync(fd, format(level, msg, fields));
+        writeAll(fd, Buffer.from(format(level, msg, fields)));
       } catch {
         // a log that cannot be written must not fail the command
       }

@@ -132,14 +132,18 @@ export interface InitCgroups {
   rest: Record<string, string>;
 }
 
-export function initCgroups(paths: Record<string, string>): InitCgroups {
+export function initCgroups(paths: Record<string, string>, options: { byPid?: readonly string[] } = {}): InitCgroups {
   const hierarchies = new Map(listHierarchies().map((h) => [h.key, h]));
   const result: InitCgroups = { join: [], leave: [], into: '', rest: {} };
   for (const [key, dir] of Object.entries(paths)) {
     const hierarchy = hierarchies.get(key);
-    if (hierarchy?.version === 1) {
+    const back = hierarchy ? join(hierarchy.mountPoint, hierarchy.ownPath, 'tasks') : '';
+    // Only where stage 0 can go back to its own cgroup: a caller's cgroup outside the
+    // mount (a cgroup namespace's view) leaves that hierarchy to the pid write. `byPid`:
+    // those the caller keeps (a paused container's freezer, which would stop stage 0 too).
+    if (hierarchy?.version === 1 && !options.byPid?.includes(key) && kernelFiles().exists(back)) {
       result.join.push(join(dir, 'tasks'));
-      result.leave.push(join(hierarchy.mountPoint, hierarchy.ownPath, 'tasks'));
+      result.leave.push(back);
     } else {
       if (hierarchy?.version === 2) result.into = dir;
       result.rest[key] = dir;

@@ -39,7 +39,7 @@ const REMEMBERED_MS = 1000;
 let remembered: { files: unknown; at: number; mode?: CgroupMode; hierarchies?: Hierarchy[] } | undefined;
 
 function memo(): NonNullable<typeof remembered> {
-  const now = Date.now();
+  const now = performance.now(); // monotonic: a clock stepped back must not stretch the second
   if (!remembered || remembered.files !== kernelFiles() || now - remembered.at > REMEMBERED_MS) {
     remembered = { files: kernelFiles(), at: now };
   }

@@ -16,8 +16,9 @@
  * may write them; it is written by that owner or by root (and then given to the owner).
  * Anything else (a read-only install, another user) runs the bundle without a cache.
  *
- * Which: one cache per bundle and command (route.ts codeCacheKey: the verb, or the engine's
- * sub-verb), written at exit when there was none or V8 rejected it. V8 deserializes every
+ * Which: one cache per bundle, command (route.ts codeCacheKey: the verb, or the engine's
+ * sub-verb) and bundle identity, written at the exit of a command that succeeded when there
+ * was none or V8 rejected it. V8 deserializes every
  * function in a cache when the script is compiled, so a cache shared by `run`, `exec` and
  * the monitor's hooks cost each of them the others' functions (11-15 ms for engine.cjs's).
  */
@@ -26,6 +27,7 @@ import { isAscii } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { sha256Hex } from '../crypto.js';
 
 /**
  * Run `file` as a CommonJS module, with the code cache of `key` (route.ts codeCacheKey).
@@ -37,7 +39,11 @@ export function runBundle(file: string, key: string | undefined, atExit: (save: 
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const owner = statSync(file);
   const dir = join(dirname(file), '.code-cache');
-  const cacheFile = join(dir, `${basename(file)}.${(key ?? 'other').replace(/[^a-z0-9_-]+/gi, '-')}.cache`);
+  // V8 checks a cache against the source's length only (a cache of another source of the
+  // same length is accepted and runs the old code), and against its own flags: so the name
+  // holds the bundle's identity (size, mtime, inode) and Node's flags.
+  const identity = sha256Hex(`${owner.size} ${owner.mtimeMs} ${owner.ino} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`).slice(0, 12);
+  const cacheFile = join(dir, `${basename(file)}.${(key ?? 'other').replace(/[^a-z0-9_-]+/gi, '-')}.${identity}.cache`);
   const cachedData = readTrusted(cacheFile, dir, owner);
   // CommonJS's module wrapper (what node:module's Module.wrap gives)
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
@@ -47,8 +53,13 @@ export function runBundle(file: string, key: string | undefined, atExit: (save: 
     // No importModuleDynamically: the bundle has no import() left (scripts/bundle.mjs
     // checks), which spares Node 26's ExperimentalWarning for the option that allows it.
   });
-  if (!cachedData || script.cachedDataRejected === true) {
-    atExit(() => writeTrusted(dir, owner, cacheFile, script.createCachedData()));
+  // Written by a command that succeeded (a failed one may have stopped early and compiled
+  // little), by those who may write it, and serialized only then.
+  const euid = process.geteuid?.();
+  if ((!cachedData || script.cachedDataRejected === true) && (euid === owner.uid || euid === 0)) {
+    atExit(() => {
+      if (!process.exitCode) writeTrusted(dir, owner, cacheFile, () => script.createCachedData());
+    });
   }
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
@@ -75,7 +86,7 @@ function readTrusted(path: string, dir: string, owner: Stats): Buffer | undefine
 }
 
 /** The file replaced by rename(2) of a new one (mode 0600, the owner's); on any error, nothing. */
-function writeTrusted(dir: string, owner: Stats, path: string, data: Buffer): void {
+function writeTrusted(dir: string, owner: Stats, path: string, data: () => Buffer): void {
   const euid = process.geteuid?.();
   if (euid !== owner.uid && euid !== 0) return;
   try {
@@ -91,7 +102,7 @@ function writeTrusted(dir: string, owner: Stats, path: string, data: Buffer): vo
     const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       try {
-        writeFileSync(fd, data);
+        writeFileSync(fd, data());
         if (euid !== owner.uid) fchownSync(fd, owner.uid, owner.gid);
       } finally {
         closeSync(fd);

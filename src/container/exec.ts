@@ -89,8 +89,9 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
     ...(chroot !== undefined ? { chroot } : {}),
   });
   for (const warning of plan.warnings ?? []) log().warn(warning);
-  // As create: the init's stage 0 joins what it can before it clones (initCgroups).
-  const cgroups = initCgroups(cgroupPaths);
+  // As create: the init's stage 0 joins what it can before it clones (initCgroups); not the
+  // freezer of a paused container (--ignore-paused), which would stop stage 0 itself.
+  const cgroups = initCgroups(cgroupPaths, { byPid: current === 'paused' ? ['freezer'] : [] });
   const init = new InitProcess(
     {
       cloneFlags: 0,

@@ -158,8 +158,16 @@ describe('createCgroups and removeCgroups', () => {
   });
 
   it('has the init join each v1 cgroup by its tasks file and return to the caller’s, and clone into the cgroup2 one', () => {
-    hybridHost();
-    const planned = initCgroups(createCgroups(name));
+    const kernel = hybridHost();
+    kernel.files.set('/sys/fs/cgroup/memory/ci/tasks', '');
+    kernel.files.set('/sys/fs/cgroup/pids/ci/tasks', '');
+    const paths = createCgroups(name);
+    // a caller's cgroup the mount does not show, or a hierarchy the caller keeps: by pid
+    kernel.files.delete('/sys/fs/cgroup/pids/ci/tasks');
+    expect(initCgroups(paths).rest).toEqual({ unified: '/sys/fs/cgroup/unified/ci/pod/ctr', pids: '/sys/fs/cgroup/pids/ci/pod/ctr' });
+    expect(initCgroups(paths, { byPid: ['memory'] }).join).toEqual([]);
+    kernel.files.set('/sys/fs/cgroup/pids/ci/tasks', '');
+    const planned = initCgroups(paths);
     expect(planned).toEqual({
       join: ['/sys/fs/cgroup/memory/ci/pod/ctr/tasks', '/sys/fs/cgroup/pids/ci/pod/ctr/tasks'],
       leave: ['/sys/fs/cgroup/memory/ci/tasks', '/sys/fs/cgroup/pids/ci/tasks'],

@@ -3,7 +3,7 @@
  * them, written after the run, read back only when nobody but the bundle's owner could
  * have written it (a code cache is code: V8 does not verify its bytecode).
  */
-import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,12 @@ import { runBundle } from '../../src/cli/code-cache.js';
 let dir: string;
 let bundle: string;
 const cacheDir = () => join(dir, '.code-cache');
-const cacheFile = (key = 'run') => join(cacheDir(), `b.cjs.${key}.cache`);
+/** The cache file of `key`: its name ends with the bundle's identity, which the test does not compute. */
+const cacheFile = (key = 'run') => {
+  const name = readdirSync(cacheDir()).find((n) => n.startsWith(`b.cjs.${key}.`) && n.endsWith('.cache'));
+  if (!name) throw new Error(`no cache for ${key}`);
+  return join(cacheDir(), name);
+};
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ts-runc-code-cache-'));
   bundle = join(dir, 'b.cjs');
@@ -64,17 +69,34 @@ describe('runBundle and its code cache', () => {
     chmodSync(cacheDir(), 0o700);
 
     const elsewhere = join(dir, 'elsewhere');
-    writeFileSync(elsewhere, readFileSync(cacheFile()));
-    rmSync(cacheFile());
-    symlinkSync(elsewhere, cacheFile());
+    const path = cacheFile();
+    writeFileSync(elsewhere, readFileSync(path));
+    rmSync(path);
+    symlinkSync(elsewhere, path);
     expect(run('run')).toBeDefined();
   });
 
-  it('runs the bundle without a cache V8 rejects (another source), and makes a new one', () => {
+  it('never runs a cache made for another bundle of the same length (V8 would accept it)', () => {
     run('run')!();
-    writeFileSync(bundle, 'globalThis.__codeCacheRuns = 41 + 1;\n');
+    const before = readFileSync(bundle, 'utf8');
+    const after = before.replace('2 * x', '3 * x'); // same length, other code
+    expect(after).toHaveLength(before.length);
+    writeFileSync(bundle, after);
+    utimesSync(bundle, new Date(), new Date(Date.now() + 5000));
     const save = run('run');
-    expect((globalThis as { __codeCacheRuns?: number }).__codeCacheRuns).toBe(42);
+    expect((globalThis as { __codeCacheRuns?: number }).__codeCacheRuns).toBe(1 + 1.5); // the new code ran, not the cached one (1 + 1)
     expect(save).toBeDefined();
+  });
+
+  it('writes no cache for a command that failed', () => {
+    const save = run('run');
+    const exitCode = process.exitCode;
+    process.exitCode = 1;
+    try {
+      save!();
+    } finally {
+      process.exitCode = exitCode;
+    }
+    expect(existsSync(cacheDir()) ? readdirSync(cacheDir()) : []).toEqual([]);
   });
 });
