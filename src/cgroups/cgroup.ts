@@ -152,6 +152,24 @@ export function initCgroups(paths: Record<string, string>, options: { byPid?: re
   return result;
 }
 
+/**
+ * The v1 hierarchies stage 0 may not join to exec into a running container: the pids cgroup
+ * when it has no room for two more processes (stage 0 and the exec'd one, for the moment of
+ * clone), where before only the exec'd one counted. Those are joined by pid, as before.
+ */
+export function crowdedForStage0(paths: Record<string, string>): string[] {
+  const dir = paths['pids'];
+  if (!dir) return [];
+  try {
+    const max = kernelFiles().read(join(dir, 'pids.max')).trim();
+    if (max === 'max') return [];
+    const current = Number(kernelFiles().read(join(dir, 'pids.current')).trim());
+    return current + 2 > Number(max) ? ['pids'] : [];
+  } catch {
+    return ['pids'];
+  }
+}
+
 /** What is left for the caller to join once the init cloned the container process. */
 export function cgroupsLeftToJoin(planned: InitCgroups, startedInCgroup2: boolean): Record<string, string> {
   if (!startedInCgroup2) return planned.rest;

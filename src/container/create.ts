@@ -175,7 +175,13 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
     }
     // Limits are written before the init joins the cgroup, so they hold from its first instruction.
     const mode = detectMode();
-    applyResources(state.cgroupPaths, spec.linux?.resources, mode);
+    // All but pids.max: stage 0 and the container process are both in the v1 pids cgroup
+    // for the moment of clone (initCgroups), and a limit of 1 would refuse the clone. It is
+    // written once the pid is back, when stage 0 has left; nothing of the container runs
+    // before its plan, so it still holds from the user's first instruction (runc writes all
+    // its limits after its init's children are made).
+    const { pids: pidsLimit, ...otherResources } = spec.linux?.resources ?? {};
+    applyResources(state.cgroupPaths, spec.linux?.resources ? otherResources : undefined, mode);
     applyDeviceRules(state.cgroupPaths, spec.linux?.resources?.devices, mode);
 
     // The OOM counter is read before the init joins: a kill during the join must count.
@@ -204,6 +210,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
       options.trace,
     );
     state.pid = await init.pid();
+    if (pidsLimit) applyResources(state.cgroupPaths, { pids: pidsLimit }, mode);
     joined = joinCgroupsInBackground(cgroupsLeftToJoin(cgroups, init.startedInCgroup2), state.pid);
     joined.catch(() => {}); // awaited below; a failure before then must not go unhandled
     state.pidStartTime = pidStartTime(state.pid);

@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
-import { cgroupsLeftToJoin, initCgroups, joinCgroups, subCgroupPaths } from '../cgroups/cgroup.js';
+import { cgroupsLeftToJoin, crowdedForStage0, initCgroups, joinCgroups, subCgroupPaths } from '../cgroups/cgroup.js';
 import { compileExecPlan } from '../plan/compile.js';
 import { createsNamespace } from '../plan/namespaces.js';
 import { seccompAgentHandoff } from '../seccomp/agent.js';
@@ -90,8 +90,9 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
   });
   for (const warning of plan.warnings ?? []) log().warn(warning);
   // As create: the init's stage 0 joins what it can before it clones (initCgroups); not the
-  // freezer of a paused container (--ignore-paused), which would stop stage 0 itself.
-  const cgroups = initCgroups(cgroupPaths, { byPid: current === 'paused' ? ['freezer'] : [] });
+  // freezer of a paused container (--ignore-paused), which would stop stage 0 itself, nor a
+  // pids cgroup without room for stage 0 too.
+  const cgroups = initCgroups(cgroupPaths, { byPid: [...(current === 'paused' ? ['freezer'] : []), ...crowdedForStage0(cgroupPaths)] });
   const init = new InitProcess(
     {
       cloneFlags: 0,

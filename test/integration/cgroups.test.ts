@@ -72,6 +72,25 @@ suite('cgroup limits (linux.resources)', () => {
     expect(cgroupDirsFor(id)).toEqual([]);
   });
 
+  // The init's stage 0 joins the cgroups itself and is in them for the moment of clone
+  // (src/cgroups/cgroup.ts initCgroups); neither that nor an exec's may count against the
+  // limit, as runc's init does not: pids.max is written once stage 0 has left.
+  it('starts a container whose pids limit is 1, and execs into one at its limit of 2', () => {
+    const id = `cg-pids1-${process.pid}`;
+    const one = box.bundle(['sh', '-c', 'echo ok'], (s) => { s.linux!.resources = { pids: { limit: 1 } }; });
+    const r = box.run(['run', '-b', one, id]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ok');
+    expect(r.status).toBe(0);
+    const two = box.bundle(['sleep', '30'], (s) => { s.linux!.resources = { pids: { limit: 2 } }; });
+    expect(box.run(['run', '-d', '-b', two, `${id}-2`]).status).toBe(0);
+    const e = box.run(['exec', `${id}-2`, 'echo', 'in-exec']);
+    expect(e.stderr).toBe('');
+    expect(e.stdout.trim()).toBe('in-exec');
+    expect(box.run(['delete', '--force', `${id}-2`]).status).toBe(0);
+    expect(cgroupDirsFor(id)).toEqual([]);
+  });
+
   it('throttles a busy loop to the cpu quota', () => {
     const id = `cg-cpu-${process.pid}`;
     // timeout must not be the container's PID 1, which ignores the SIGTERM it sends.
