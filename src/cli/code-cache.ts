@@ -1,14 +1,15 @@
 /**
- * Running a one-file CommonJS bundle (dist/bundle/light.cjs, delete.cjs, container.cjs)
- * with a complete V8 code cache (issue 14).
+ * Running a one-file CommonJS bundle (dist/bundle/light.cjs, delete.cjs, container.cjs,
+ * engine.cjs) with a complete V8 code cache (issue 14).
  *
  * Node's compile cache (module.enableCompileCache) keeps what V8 compiled when a module was
  * first compiled: its top level. Every function is compiled at its first call, and that code
  * is never cached: `run` compiled some 500 functions on every call, ~14 ms of its 80 (the
  * cache below took `run` from 81 to 67 ms, measured side by side). A vm.Script takes the
  * code cache made *after* it ran (script.createCachedData(), node:vm "Script"), which holds
- * every function compiled by then; V8 checks the source, its flags and its version, and a
- * cache that does not match is rejected (`cachedDataRejected`), as if there were none.
+ * every function compiled by then. V8 rejects a cache made by another V8 version, with other
+ * flags or for a source of another length (`cachedDataRejected`), and the script then
+ * compiles as if there were none; it does not compare the source itself (see Which).
  *
  * Where: dist/bundle/.code-cache/, beside the bundle and as trusted as it: V8 does not
  * verify the bytecode in a cache, so whoever can write one can run code as the next caller.
@@ -17,10 +18,11 @@
  * Anything else (a read-only install, another user) runs the bundle without a cache.
  *
  * Which: one cache per bundle, command (route.ts codeCacheKey: the verb, or the engine's
- * sub-verb) and bundle identity, written at the exit of a command that succeeded when there
- * was none or V8 rejected it. V8 deserializes every
- * function in a cache when the script is compiled, so a cache shared by `run`, `exec` and
- * the monitor's hooks cost each of them the others' functions (11-15 ms for engine.cjs's).
+ * sub-verb) and bundle identity (size, mtime, inode: a bundle changed in place to one of the
+ * same length must not run the old bytecode), written at the exit of a command that
+ * succeeded when there was none or V8 rejected it. V8 deserializes every function in a
+ * cache when the script is compiled, so one cache shared by `run`, `exec` and the monitor's
+ * hooks would cost each of them the others' functions.
  */
 import { closeSync, constants, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { isAscii } from 'node:buffer';

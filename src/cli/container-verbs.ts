@@ -1,5 +1,5 @@
 /**
- * verbs.ts for dist/bundle/container.js (route.ts): the verbs that start a container's
+ * verbs.ts for dist/bundle/container.cjs (route.ts): the verbs that start a container's
  * process, with everything they import in the one file. scripts/bundle.mjs puts this module
  * in verbs.ts's place.
  */

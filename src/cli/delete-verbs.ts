@@ -1,5 +1,5 @@
 /**
- * verbs.ts for dist/bundle/delete.js (route.ts): `delete` alone, with the network and image
+ * verbs.ts for dist/bundle/delete.cjs (route.ts): `delete` alone, with the network and image
  * code it imports lazily inlined into the one file. scripts/bundle.mjs puts this module in
  * verbs.ts's place.
  */

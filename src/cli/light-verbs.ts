@@ -1,5 +1,5 @@
 /**
- * verbs.ts for dist/bundle/light.js (route.ts): only the light verbs, so that bundle holds
+ * verbs.ts for dist/bundle/light.cjs (route.ts): only the light verbs, so that bundle holds
  * main and these four and nothing else (delete is not one: it imports the network and image
  * code, which without code splitting would be inlined, 183 KB instead of 36).
  * scripts/bundle.mjs puts this module in verbs.ts's place; route.ts sends every other command line, help included, to the full bundle.

@@ -22,7 +22,7 @@ export const LIGHT_VERBS: readonly string[] = ['state', 'list', 'start', 'kill']
  * Two more one-file bundles, for the verbs that do the most (issue 14, measured in CPU
  * time against the split bundle, median of 20: create 100 -> 88 ms, run 110 -> 98, delete
  * 58 -> 48): each is main with these verbs and everything they import, lazy imports inlined
- * (delete.js 177 KB, container.js 490 KB). A large file costs V8 a pre-parse, less than
+ * (delete.cjs 240 KB, container.cjs 560 KB). A large file costs V8 a pre-parse, less than
  * Node's loader costs for the 20-40 chunks these verbs load from the split bundle.
  */
 export const DELETE_VERBS: readonly string[] = ['delete'];
