@@ -39,12 +39,10 @@ await build({
   logLevel: 'warning',
   plugins: [buildCommit(), lazyBuiltins()],
 });
-// entry.cjs, what the launchers run: one CommonJS file (route.ts and code-cache.ts in it),
-// so that Node's CommonJS loader starts it (Node's ES module loader costs ~5 ms more to
-// resolve, link and evaluate an entry and the chunks it shared with main.js).
-await build({
+// The CommonJS bundles' common options: import.meta.url, which CommonJS lacks, becomes the
+// file's own URL.
+const COMMONJS = {
   absWorkingDir: repo,
-  entryPoints: { entry: 'src/cli/entry.ts' },
   outdir: out,
   outExtension: { '.js': '.cjs' },
   bundle: true,
@@ -54,26 +52,20 @@ await build({
   banner: { js: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__import_meta_url' },
   logLevel: 'warning',
-  plugins: [lazyBuiltins()],
-});
+};
+// entry.cjs, what the launchers run: one CommonJS file (route.ts and code-cache.ts in it),
+// so that Node's CommonJS loader starts it (Node's ES module loader costs ~5 ms more to
+// resolve, link and evaluate an entry and the chunks it shared with main.js).
+await build({ ...COMMONJS, entryPoints: { entry: 'src/cli/entry.ts' }, plugins: [lazyBuiltins()] });
 // light.cjs, delete.cjs, container.cjs and engine.cjs: main with only some verbs (src/cli/route.ts), each
 // in one file without splitting, so those verbs load two files, not 12-40. CommonJS, for
 // entry.ts to run them as a vm.Script with a code cache of their own (src/cli/code-cache.ts
-// says why); import.meta.url, which CommonJS lacks, becomes the file's own URL.
+// says why).
 for (const [name, verbs] of [['light', 'light-verbs.ts'], ['delete', 'delete-verbs.ts'], ['container', 'container-verbs.ts'], ['engine', 'engine-verbs.ts']]) {
   await build({
-    absWorkingDir: repo,
+    ...COMMONJS,
     entryPoints: { [name]: 'src/cli/main.ts' },
-    outdir: out,
-    outExtension: { '.js': '.cjs' },
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node24',
     external: ['koffi', 'tar-stream'],
-    banner: { js: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
-    define: { 'import.meta.url': '__import_meta_url' },
-    logLevel: 'warning',
     plugins: [buildCommit(), verbsFrom(verbs), lazyBuiltins({ dynamicToo: true }), requiredExternals()],
   });
   // A vm.Script has no import() without --experimental-vm-modules: none may be left.
