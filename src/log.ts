@@ -77,13 +77,18 @@ export function jsonLine(level: string, msg: string, fields?: Record<string, unk
   return `${JSON.stringify({ level, time: logTime(), ...plain, msg })}\n`;
 }
 
-/** The whole line: write(2) may take part of it, and a non-blocking stderr may say EAGAIN. */
+/**
+ * The whole line: write(2) may take part of it. A non-blocking stderr that is full (EAGAIN)
+ * hands the rest to process.stderr, which waits for it (as cli/output.ts does for stdout).
+ */
 function writeAll(fd: number, bytes: Buffer): void {
-  for (let at = 0, again = 0; at < bytes.length;) {
+  for (let at = 0; at < bytes.length;) {
     try {
       at += writeSync(fd, bytes, at);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || ++again > 100) throw error;
+      if (fd !== 2 || (error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      process.stderr.write(bytes.subarray(at));
+      return;
     }
   }
 }
