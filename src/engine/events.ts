@@ -9,7 +9,7 @@
  * and compose 1.29 still read. One write(2) with O_APPEND per line: the kernel positions
  * each at the end, so lines from concurrent writers never overwrite one another.
  */
-import { appendFileSync, mkdirSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { appendFileSync, mkdirSync, openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errorCode } from '../errors.js';
 import { log } from '../log.js';
@@ -92,6 +92,23 @@ export function readEventsFrom(storage: string, offset: number): { events: Engin
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where the file ends now: an offset for readEventsFrom to start at. */
+export function eventsEnd(storage: string): number {
+  try {
+    return statSync(eventsFile(storage)).size;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/** The exit code of the container's last `die` event from byte `offset` on, if there is one. */
+export function exitCodeDiedSince(storage: string, id: string, offset: number): number | undefined {
+  const died = readEventsFrom(storage, offset).events.filter((e) => e.Type === 'container' && e.Action === 'die' && e.Actor.ID === id).at(-1);
+  const code = died?.Actor.Attributes.exitCode;
+  return code !== undefined && /^\d+$/.test(code) ? Number(code) : undefined;
 }
 
 /** A container's event: Docker's attributes are its name, image and labels (plus `extra`: exitCode, signal). */

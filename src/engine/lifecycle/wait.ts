@@ -6,12 +6,10 @@
  * and give its exit code. Polls the merged state: the monitor may come and go meanwhile
  * (a restart, a `start` from another shell), and the state files say it all.
  */
-import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
-import { readEventsFrom } from '../events.js';
-import { eventsFile } from '../paths.js';
+import { eventsEnd, exitCodeDiedSince } from '../events.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -25,7 +23,7 @@ export async function waitContainer(storage: string, reference: string, conditio
   const record = store.resolve(reference);
   // where the events file ends now: a container removed between two polls (--rm's
   // cleanup takes ~50 ms) is found exited in its `die` event (exitCode) written since
-  const eventsAt = eventsFileSize(storage);
+  const eventsAt = eventsEnd(storage);
   const first = containerView(store, record);
   const finishedBefore = first.state.FinishedAt;
   const restartsBefore = first.RestartCount;
@@ -56,23 +54,14 @@ export async function waitContainer(storage: string, reference: string, conditio
   }
 }
 
-function eventsFileSize(storage: string): number {
-  try {
-    return statSync(eventsFile(storage)).size;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * A container that is gone: the exit code of its last `die` event since `offset` (the wait
  * may never have seen it running, let alone exited: `docker run --rm` waits before it
  * starts), else what was last seen.
  */
 function removedExit(storage: string, id: string, offset: number, last: ReturnType<typeof containerView>): WaitResult {
-  const died = readEventsFrom(storage, offset).events.filter((e) => e.Type === 'container' && e.Action === 'die' && e.Actor.ID === id).at(-1);
-  const code = died?.Actor.Attributes.exitCode;
-  return code !== undefined && /^\d+$/.test(code) ? result(Number(code), '') : result(last.state.ExitCode, last.state.Error);
+  const code = exitCodeDiedSince(storage, id, offset);
+  return code !== undefined ? result(code, '') : result(last.state.ExitCode, last.state.Error);
 }
 
 function result(code: number, error: string): WaitResult {
