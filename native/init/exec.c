@@ -1,28 +1,34 @@
 /* The end of the plan: the start barrier, finding the program, fds, and execve(2). */
 #include "init.h"
 
+/*
+ * The create/start barrier, as runc's exec.fifo but in two FIFOs that never make either
+ * side wait for the other to open (open_fifo in stage0.c): `start` opens report.fifo for
+ * reading, then writes one byte into start.fifo; we read it and go on to execve(2).
+ */
 int step_wait_for_start(void)
 {
-	if (exec_listen_fd < 0)
-		return fail(EINVAL, "wait-for-start: no exec socket was given");
+	if (start_fifo_fd < 0)
+		return fail(EINVAL, "wait-for-start: no start FIFO was given");
 	if (send_message(sync_fd, MSG_READY, NULL, -1) < 0)
 		return fail_sys(errno, "send READY");
 	/* Node's `create` is done with us; from here on `start` is the one listening. */
 	close(sync_fd);
 	sync_fd = -1;
 
-	int conn;
+	char go;
+	ssize_t n;
 	do
-		conn = accept4(exec_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	while (conn < 0 && errno == EINTR);
-	if (conn < 0) {
+		n = read(start_fifo_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1) {
 		report_fd = -1; /* nobody left to tell but stderr */
-		return fail_sys(errno, "accept(%s)", config.exec_socket);
+		return fail_sys(n < 0 ? errno : EPIPE, "read(%s)", config.start_fifo);
 	}
-	/* Close-on-exec: `start` sees EOF exactly when execve(2) succeeds, or an ERROR. */
-	report_fd = conn;
-	close(exec_listen_fd);
-	exec_listen_fd = -1;
+	close(start_fifo_fd);
+	start_fifo_fd = -1;
+	/* Close-on-exec: `start` sees EOF exactly when execve succeeds, or an ERROR. */
+	report_fd = report_fifo_fd;
 	return 0;
 }
 

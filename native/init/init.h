@@ -63,9 +63,10 @@ enum {
  * ==================================================================================== */
 
 extern int sync_fd;        /* the socketpair to Node ($TSRUNC_SYNC_FD) */
-extern int report_fd;      /* where ERROR goes: sync_fd, then the `start` connection */
+extern int report_fd;      /* where ERROR goes: sync_fd, then the report FIFO */
 extern int console_fd;     /* connected console socket, for the `terminal` step */
-extern int exec_listen_fd; /* listening exec.sock, for `wait-for-start` */
+extern int start_fifo_fd;  /* start.fifo, read by `wait-for-start` (open_fifo in stage0.c) */
+extern int report_fifo_fd; /* report.fifo: EOF at execve(2), or an ERROR, for `start` */
 extern bool in_user_namespace;  /* stage 0 created or joined one */
 extern int mount_sources_fd; /* stage 1's end of the mount sources socketpair, or -1 */
 
@@ -74,7 +75,8 @@ struct init_config {
 	unsigned long clone_flags;
 	bool foreground;
 	const char *console_socket;
-	const char *exec_socket;
+	const char *start_fifo;  /* paths of the create/start barrier's FIFOs, or "" */
+	const char *report_fifo;
 	int preserve_fds;
 	int netlink_fd; /* socketpair end to send the new netns's netlink socket on, or -1 */
 	bool loopback_up; /* bring lo up in the new network namespace (stage1.c) */

@@ -10,8 +10,9 @@
  *
  *   Stage 0  the process Node spawned, still in the host's namespaces.
  *            1. read CONFIG from the sync socket (fd $TSRUNC_SYNC_FD);
- *            2. connect to the console socket and bind the exec.sock barrier; both are
- *               host paths, so this happens before any namespace changes;
+ *            2. connect to the console socket and make the barrier's two FIFOs
+ *               (start.fifo, report.fifo); all are host paths, so this happens before
+ *               any namespace changes;
  *            3. setns(2) into the namespaces to join (user first);
  *            4. clone(2) the container process into the namespaces to create, and send its
  *               pid to Node (PID);
@@ -28,17 +29,18 @@
  *               namespace (if asked), both of which had to wait for that;
  *            3. run the plan's steps in order (mounts, pivot_root, hostname, rlimits,
  *               capabilities...), reporting the first failure as ERROR and exiting;
- *            4. at `wait-for-start` send READY and block in accept(2) until `ts-runc start`
- *               connects to exec.sock;
+ *            4. at `wait-for-start` send READY and block in read(2) on start.fifo until
+ *               `ts-runc start` writes a byte into it;
  *            5. execve(2) the user's program. All of this program's fds are close-on-exec,
- *               so Node (or `start`) sees EOF exactly when execve succeeded.
+ *               so Node (or `start`, on report.fifo) sees EOF exactly when execve
+ *               succeeded.
  *
  * The field order of every step is defined in src/plan/encode.ts and mirrored by the
  * table of ops in steps.c; what each step means is documented in src/plan/steps.ts.
  * Where each part lives (init.h lists them all):
  *
  *   main.c              this overview, the process-wide state, main()
- *   stage0.c            CONFIG, the host sockets, setns(2), clone(2), signal forwarding
+ *   stage0.c            CONFIG, the host sockets and FIFOs, setns(2), clone(2), signals
  *   stage1.c            the container process up to the plan
  *   protocol.c          message framing, field lists, ERROR reports
  *   steps.c, decode.c   the table from op name to fields and step function, the decoder
@@ -65,7 +67,8 @@
 int sync_fd = -1;
 int report_fd = -1;
 int console_fd = -1;
-int exec_listen_fd = -1;
+int start_fifo_fd = -1;
+int report_fifo_fd = -1;
 bool in_user_namespace;
 int mount_sources_fd = -1;
 struct init_config config;

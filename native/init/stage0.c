@@ -55,7 +55,7 @@ static int read_config(void)
 	if (decode_fields(&at, payload + len, &f) < 0 || f.count % 2)
 		return fail(EINVAL, "malformed CONFIG message");
 
-	config.console_socket = config.exec_socket = config.cgroup_into = "";
+	config.console_socket = config.start_fifo = config.report_fifo = config.cgroup_into = "";
 	config.netlink_fd = -1;
 	for (uint32_t i = 0; i < f.count; i += 2) {
 		const char *key = f.item[i];
@@ -66,8 +66,10 @@ static int read_config(void)
 			config.foreground = !strcmp(value, "1");
 		else if (!strcmp(key, "console-socket"))
 			config.console_socket = value;
-		else if (!strcmp(key, "exec-socket"))
-			config.exec_socket = value;
+		else if (!strcmp(key, "start-fifo"))
+			config.start_fifo = value;
+		else if (!strcmp(key, "report-fifo"))
+			config.report_fifo = value;
 		else if (!strcmp(key, "preserve-fds"))
 			config.preserve_fds = atoi(value);
 		else if (!strcmp(key, "netlink-fd"))
@@ -112,11 +114,10 @@ static int read_config(void)
 	return 0;
 }
 
-/* A unix(7) stream socket, connected to or listening on `path`. */
 /*
- * sockaddr_un holds 108 bytes (unix(7)), and <root>/<64-hex id>/exec.sock under a long
- * --root does not fit. Such a path is reached through its directory instead:
- * /proc/self/fd/<dirfd>/<name> is short, and bind(2)/connect(2) resolve the magic link
+ * sockaddr_un holds 108 bytes (unix(7)), and a console socket path under a long directory
+ * does not fit. Such a path is reached through its directory instead:
+ * /proc/self/fd/<dirfd>/<name> is short, and connect(2) resolves the magic link
  * to the directory itself (conmon does the same for its attach socket).
  */
 static int socket_address(const char *path, struct sockaddr_un *addr, int *dirfd)
@@ -146,7 +147,8 @@ static int socket_address(const char *path, struct sockaddr_un *addr, int *dirfd
 	return 0;
 }
 
-static int unix_socket(const char *path, bool listening)
+/* A unix(7) stream socket connected to `path`. */
+static int connect_unix(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int dirfd;
@@ -160,16 +162,7 @@ static int unix_socket(const char *path, bool listening)
 		errno = saved;
 		return -1;
 	}
-	int rc;
-	if (listening) {
-		/* A socket file left by an earlier run would make bind(2) fail with EADDRINUSE. */
-		if (unlink(path) < 0 && errno != ENOENT)
-			rc = -1;
-		else
-			rc = bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ? -1 : listen(fd, 16);
-	} else {
-		rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
-	}
+	int rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
 	int saved = errno;
 	if (dirfd >= 0)
 		close(dirfd);
@@ -181,17 +174,37 @@ static int unix_socket(const char *path, bool listening)
 	return fd;
 }
 
-static int open_host_sockets(void)
+/*
+ * A new FIFO at `path`, opened for reading and writing: fifo(7) "under Linux, opening a
+ * FIFO for read and write will succeed both in blocking and nonblocking mode", so this
+ * never waits, and as long as we hold it `start` finds a reader (its O_NONBLOCK open for
+ * writing fails with ENXIO once we are gone) and a writer (its open for reading does not
+ * wait, its read sees EOF only when we exit or execve(2) closes this close-on-exec fd).
+ */
+static int open_fifo(const char *path)
+{
+	/* One left by an earlier run would make mkfifo(3) fail with EEXIST. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -1;
+	if (mkfifo(path, 0600) < 0)
+		return -1;
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static int open_host_files(void)
 {
 	if (*config.console_socket) {
-		console_fd = unix_socket(config.console_socket, false);
+		console_fd = connect_unix(config.console_socket);
 		if (console_fd < 0)
 			return fail_sys(errno, "connect(%s)", config.console_socket);
 	}
-	if (*config.exec_socket) {
-		exec_listen_fd = unix_socket(config.exec_socket, true);
-		if (exec_listen_fd < 0)
-			return fail_sys(errno, "bind/listen(%s)", config.exec_socket);
+	if (*config.start_fifo) {
+		start_fifo_fd = open_fifo(config.start_fifo);
+		if (start_fifo_fd < 0)
+			return fail_sys(errno, "mkfifo(%s)", config.start_fifo);
+		report_fifo_fd = open_fifo(config.report_fifo);
+		if (report_fifo_fd < 0)
+			return fail_sys(errno, "mkfifo(%s)", config.report_fifo);
 	}
 	return 0;
 }
@@ -272,7 +285,7 @@ void stage0(void)
 {
 	if (read_config() < 0)
 		report_and_exit(BEFORE_PLAN, "config");
-	if (open_host_sockets() < 0)
+	if (open_host_files() < 0)
 		report_and_exit(BEFORE_PLAN, "socket");
 	/* Before setns(2): the cgroupfs paths are the host's (cgroups.c). */
 	if (open_cgroup_files() < 0 || join_cgroups() < 0)
@@ -358,10 +371,13 @@ void stage0(void)
 	if (!config.foreground)
 		_exit(0); /* the container is reparented to the caller's subreaper */
 
-	/* Only the container keeps the sockets: Node must see EOF when *it* closes them. */
+	/* Only the container keeps the sockets and FIFOs: Node and `start` must see EOF when
+	 * *it* closes them. */
 	close(sync_fd);
-	if (exec_listen_fd >= 0)
-		close(exec_listen_fd);
+	if (start_fifo_fd >= 0)
+		close(start_fifo_fd);
+	if (report_fifo_fd >= 0)
+		close(report_fifo_fd);
 	if (console_fd >= 0)
 		close(console_fd);
 	forward_and_wait(&blocked);

@@ -197,7 +197,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Create
         join,
         foreground: options.foreground ?? false,
         consoleSocket: options.consoleSocket ? resolve(options.consoleSocket) : '',
-        execSocket: store.execSocket(options.id),
+        barrier: { startFifo: store.startFifo(options.id), reportFifo: store.reportFifo(options.id) },
         preserveFds: options.preserveFds ?? 0,
         mountSources,
         cgroups,

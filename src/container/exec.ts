@@ -100,7 +100,6 @@ export async function execInContainer(store: StateStore, id: string, options: Ex
       join: namespacesToJoin(target),
       foreground: !options.detach,
       consoleSocket: consoleSocket ?? '',
-      execSocket: '',
       preserveFds: options.preserveFds ?? 0,
     },
     options.stdio ?? { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },

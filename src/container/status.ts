@@ -34,7 +34,7 @@ export function statusOf(store: StateStore, state: StoredState): Status {
   // runc reports a container whose freezer is frozen (or still freezing) as paused.
   const freezer = freezerState(state.cgroupPaths);
   if (freezer === 'frozen' || freezer === 'freezing') return 'paused';
-  if (existsSync(store.execSocket(state.id))) return 'created';
+  if (existsSync(store.startFifo(state.id))) return 'created';
   return 'running';
 }
 

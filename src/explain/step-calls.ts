@@ -238,9 +238,9 @@ export const STEP_EXPLAINERS: Explainers = {
     why: 'a missing program fails create, as in runc, not start',
   }),
   'wait-for-start': () => ({
-    syscalls: ['accept(exec.sock)', 'fcntl(conn, F_SETFD, FD_CLOEXEC)'],
-    man: 'accept(2), unix(7)',
-    why: 'the create/start barrier: the container is made and waits here until `ts-runc start` connects',
+    syscalls: ['read(start.fifo, 1 byte)', 'close(start.fifo)'],
+    man: 'read(2), fifo(7)',
+    why: 'the create/start barrier: the container is made and waits here until `ts-runc start` writes a byte into start.fifo',
   }),
   'run-runtime-hooks': () => ({
     syscalls: ['send(sync, HOOKS)', 'recv(sync) → RESUME'],

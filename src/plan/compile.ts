@@ -222,17 +222,17 @@ const compiledSeccomp = new WeakMap<SpecSeccomp, Step & { op: 'seccomp' }>();
  *   startContainer hooks run under it (a hook cannot do what the container may not), and
  *   a SCMP_ACT_NOTIFY filter's fd reaches the agent during `create` (whose ts-runc is the
  *   one listening on the init's socket). With either, it goes before `wait-for-start`, and
- *   the barrier's accept(2) and send(2) go through it too, as runc's open and write of
+ *   the barrier's read(2) and write(2) go through it too, as runc's open and write of
  *   exec.fifo do;
  * - without it, seccomp(2) needs CAP_SYS_ADMIN, which dropping the bounding set and
  *   switching to a non-root user can take away, so the filter is loaded just before the
- *   first of those. The init's remaining calls (setresuid, capset, accept, execve...) then
+ *   first of those. The init's remaining calls (setresuid, capset, read, execve...) then
  *   go through the filter too; a profile that denies them breaks the container, as in runc.
  */
 function withSeccomp(steps: Step[], seccomp: SpecSeccomp | undefined, noNewPrivileges: boolean, file: string): Step[] {
   // close_range(2) is not in every profile (runc marks the fds in finalizeNamespace,
   // before its late filter), so the fds are marked before the filter in both cases.
-  // The fds the init still needs (exec.sock, the report socket) are only marked
+  // The fds the init still needs (the barrier's FIFOs, the report socket) are only marked
   // close-on-exec, so a startContainer hook does not inherit them either.
   const closeFds: Step = { op: 'close-fds' };
   if (!seccomp) return insertBefore(steps, steps.findIndex((s) => s.op === 'exec'), closeFds);

@@ -145,9 +145,9 @@ export type Step =
   /** Look the program up now (PATH from `env`, in the container), so a missing one fails
    *  `create` as in runc, not `start`: podman reports that as exit status 127. */
   | { op: 'find-executable'; path: string; env: string[] }
-  /** The create/start barrier: block in accept(2) on the listening "exec.sock" the init
-   *  bound in the state dir, until `ts-runc start` connects. The connection is kept
-   *  (close-on-exec) so a later failure is reported to `start`, and success is its EOF. */
+  /** The create/start barrier: block in read(2) on "start.fifo", which the init made in
+   *  the state dir, until `ts-runc start` writes a byte into it. From here on a failure is
+   *  reported on "report.fifo" (close-on-exec), and success is its EOF. */
   | { op: 'wait-for-start' }
   /** Send HOOKS to Node and wait for RESUME: Node runs the prestart and createRuntime hooks
    *  meanwhile, with the container's mounts made and its root not yet switched (runc's

@@ -22,8 +22,9 @@
  * With --debug the init also gets a log pipe, fd `TSRUNC_LOG_FD`, of text lines
  * (native/init/debug-log.c); it is not part of this protocol.
  *
- * For `exec`, and after `wait-for-start`, success is the socket's EOF: the init's fds are
- * close-on-exec, so a successful execve(2) closes them; a failure sends ERROR first.
+ * For `exec`, and after `wait-for-start`, success is EOF (on this socket, or for `start` on
+ * report.fifo): the init's fds are close-on-exec, so a successful execve(2) closes them; a
+ * failure sends ERROR first.
  *
  * CONFIG keys:
  *   clone-flags     decimal CLONE_NEW* bits of the namespaces to create
@@ -33,7 +34,9 @@
  *                   and exits with its status (128+N for death by signal N); "0": it exits
  *                   as soon as PID is sent, leaving the container to the caller's subreaper.
  *   console-socket  path of the unix socket to send the pty master to ("" for none)
- *   exec-socket     path of the barrier socket to bind for `wait-for-start` ("" for none)
+ *   start-fifo      path of the FIFO to make for `wait-for-start` ("" for none): the init
+ *                   waits for a byte on it (container/start.ts)
+ *   report-fifo     path of the FIFO to make with it, for the init's report after it
  *   preserve-fds    how many fds above stdio (3..3+N-1) reach the container
  *   pid-ns-child    "1" when joining a pid namespace: setns(2) affects only children, so the
  *                   init forks once more after joining (exec into a running container)
@@ -72,7 +75,8 @@ export interface InitConfig {
   join: { type: string; path: string }[];
   foreground: boolean;
   consoleSocket: string;
-  execSocket: string;
+  /** the create/start barrier's FIFOs (start-fifo, report-fifo above), for create only */
+  barrier?: { startFifo: string; reportFifo: string };
   preserveFds: number;
   /** see mount-source above */
   mountSources?: string[];
@@ -91,7 +95,8 @@ export function encodeConfig(config: InitConfig): Buffer {
     'clone-flags', String(config.cloneFlags),
     'foreground', config.foreground ? '1' : '0',
     'console-socket', config.consoleSocket,
-    'exec-socket', config.execSocket,
+    'start-fifo', config.barrier?.startFifo ?? '',
+    'report-fifo', config.barrier?.reportFifo ?? '',
     'preserve-fds', String(config.preserveFds),
   ];
   for (const j of config.join) fields.push('join', `${j.type}:${j.path}`);

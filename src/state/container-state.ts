@@ -1,12 +1,14 @@
 /**
  * What ts-runc remembers about a container between CLI calls: one directory per container
  * under `--root` (default /run/ts-runc), holding `state.json` and, until `start`, the
- * barrier socket `exec.sock` the init waits on.
+ * two FIFOs of the barrier the init waits at.
  *
  *   <root>/<id>/state.json   written atomically (temp file + rename), so a reader never
  *                            sees half a file
- *   <root>/<id>/exec.sock    exists while the container is "created"; `start` connects to
- *                            it and removes it (runc uses a fifo, `exec.fifo`, the same way)
+ *   <root>/<id>/start.fifo   exists while the container is "created"; `start` writes a byte
+ *                            into it and removes it (runc's `exec.fifo`, container/start.ts)
+ *   <root>/<id>/report.fifo  where the init then reports a failed execve(2); removed by
+ *                            `start` with start.fifo
  *
  * Creating the directory is the lock on the id: mkdir(2) is atomic, so of two concurrent
  * `create`s of one id exactly one gets the directory and the other "already exists".
@@ -108,8 +110,13 @@ export class StateStore {
     return join(this.root, id);
   }
 
-  execSocket(id: string): string {
-    return join(this.dir(id), 'exec.sock');
+  /** The create/start barrier's FIFOs (container/start.ts says how they are used). */
+  startFifo(id: string): string {
+    return join(this.dir(id), 'start.fifo');
+  }
+
+  reportFifo(id: string): string {
+    return join(this.dir(id), 'report.fifo');
   }
 
   /** Take the id: fails with "already exists" if another container (or create) has it. */

@@ -3,7 +3,7 @@
  * driven through the CLI the way podman and containerd drive runc.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TS_RUNC, cgroupDirsFor, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
@@ -42,10 +42,10 @@ suite('run: a container in its own namespaces', () => {
     expect(box.run(['list', '-q']).stdout).toBe('');
   });
 
-  it('creates and starts a container under a --root too long for a unix socket path (the barrier is reached through its directory)', () => {
+  it('creates and starts a container under a --root too long for a unix socket path (the barrier is two FIFOs, not a socket)', () => {
     const root = join(box.dir, 'a-root-directory-whose-name-is-long-enough-to-push-the-socket-past-108-bytes');
     const id = 'f'.repeat(64);
-    expect(Buffer.byteLength(join(root, id, 'exec.sock'))).toBeGreaterThan(108);
+    expect(Buffer.byteLength(join(root, id, 'report.fifo'))).toBeGreaterThan(108);
     const bundle = box.bundle(['sh', '-c', 'echo started']);
     const r = spawnSync(TS_RUNC, ['--root', root, 'run', '-b', bundle, id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
     expect(r.stderr).toBe('');
@@ -284,6 +284,40 @@ suite('create, start, state, kill, delete', () => {
     expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
     expect(results.find((r) => r.code === 1)!.err).toContain('already exists');
     expect(box.run(['list', '-q']).stdout.trim()).toBe('twin');
+  });
+
+  it('two concurrent starts of one created container start it once; the other is told it runs, and the barrier is gone', async () => {
+    const out = join(box.dir, 'starts');
+    const bundle = box.bundle(['sh', '-c', `echo started >> ${out}; sleep 30`], (s) => {
+      s.mounts!.push({ destination: box.dir, type: 'bind', source: box.dir, options: ['rbind'] });
+    });
+    expect(box.run(['create', '-b', bundle, 'once']).status).toBe(0);
+    expect(existsSync(join(box.root, 'once', 'start.fifo'))).toBe(true);
+    const { spawn } = await import('node:child_process');
+    const start = () => new Promise<{ code: number; err: string }>((resolve) => {
+      const c = spawn(TS_RUNC, ['--root', box.root, 'start', 'once']);
+      let err = '';
+      c.stderr.on('data', (d: Buffer) => { err += d; });
+      c.on('exit', (code) => resolve({ code: code ?? 1, err }));
+    });
+    const results = await Promise.all([start(), start()]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(results.find((r) => r.code === 1)!.err).toMatch(/cannot start an already running container/);
+    expect(JSON.parse(box.run(['state', 'once']).stdout).status).toBe('running');
+    expect(readFileSync(out, 'utf8')).toBe('started\n');
+    expect(readdirSync(join(box.root, 'once')).filter((name) => name.includes('fifo'))).toEqual([]);
+    expect(box.run(['delete', '-f', 'once']).status).toBe(0);
+  });
+
+  it('start of a created container whose process 1 was killed says it has stopped, and does not wait', () => {
+    expect(box.run(['create', '-b', box.bundle(['sleep', '30']), 'gone']).status).toBe(0);
+    const { pid } = JSON.parse(box.run(['state', 'gone']).stdout) as { pid: number };
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}/stat`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'); i++) spawnSync('sleep', ['0.02']);
+    const r = box.run(['start', 'gone']);
+    expect(r.stderr).toMatch(/cannot start a container that has stopped/);
+    expect(r.status).toBe(1);
+    expect(box.run(['delete', 'gone']).status).toBe(0);
   });
 });
 

@@ -24,17 +24,18 @@ describe('the sync protocol with native/init/', () => {
   it('encodes CONFIG as key/value pairs, joins repeated', () => {
     const fields = decodeFields(encodeConfig({
       cloneFlags: 0x20000, join: [{ type: 'user', path: '/proc/1/ns/user' }, { type: 'net', path: '/run/netns/x' }],
-      foreground: true, consoleSocket: '', execSocket: '/run/ts-runc/web/exec.sock', preserveFds: 2,
+      foreground: true, consoleSocket: '', preserveFds: 2,
+      barrier: { startFifo: '/run/ts-runc/web/start.fifo', reportFifo: '/run/ts-runc/web/report.fifo' },
     }));
     expect(fields).toEqual([
-      'clone-flags', '131072', 'foreground', '1', 'console-socket', '', 'exec-socket', '/run/ts-runc/web/exec.sock',
-      'preserve-fds', '2', 'join', 'user:/proc/1/ns/user', 'join', 'net:/run/netns/x',
+      'clone-flags', '131072', 'foreground', '1', 'console-socket', '',
+      'start-fifo', '/run/ts-runc/web/start.fifo', 'report-fifo', '/run/ts-runc/web/report.fifo', 'preserve-fds', '2', 'join', 'user:/proc/1/ns/user', 'join', 'net:/run/netns/x',
     ]);
   });
 
   it('lists the bind sources stage 0 opens for a new user namespace, one mount-source each', () => {
     const fields = decodeFields(encodeConfig({
-      cloneFlags: 0x10020000, join: [], foreground: false, consoleSocket: '', execSocket: '', preserveFds: 0,
+      cloneFlags: 0x10020000, join: [], foreground: false, consoleSocket: '', preserveFds: 0,
       mountSources: ['/srv/data', '/dev/null'],
     }));
     expect(fields.slice(-4)).toEqual(['mount-source', '/srv/data', 'mount-source', '/dev/null']);

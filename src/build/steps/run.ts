@@ -60,8 +60,7 @@ export async function runStep(step: RunStep): Promise<RunResult> {
     import('../../image/bundle.js'), import('../../state/container-state.js'), import('../../container/run.js'),
     import('../../container/delete.js'), import('../../network/request.js'),
   ]);
-  // 12 hex digits, what Docker prints of a container id: the init's socket path
-  // (<root>/<id>/exec.sock) must fit in sockaddr_un's 108 bytes.
+  // 12 hex digits, what Docker prints of a container id.
   const id = crypto().randomBytes(6).toString('hex');
   const dir = containerDir(step.storage, id);
   const state = new StateStore(step.work.root);
