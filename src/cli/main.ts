@@ -2,7 +2,6 @@
  * ts-runc's entry point: global flags, then one verb, imported only when it is called (every
  * CLI call pays Node's start-up; it shouldn't also pay for verbs it doesn't run).
  */
-import { enableCompileCache } from 'node:module';
 import { RuntimeError, errorCode, errorMessage } from '../errors.js';
 import { log, setupLogging } from '../log.js';
 import { OCI_VERSION } from '../spec/defaults.js';
@@ -115,9 +114,8 @@ async function helpFor(words: string[]): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // V8's code cache on disk (in the OS temp dir) makes the verbs' modules, zod above all,
-  // load ~20 ms faster on every call after the first.
-  enableCompileCache();
+  // (Node's compile cache is entry.ts's to switch on, for the split bundle only: the
+  // one-file bundles run with a code cache of their own, code-cache.ts.)
   watchStdio();
   const globals = parseFlags(argv, GLOBAL_FLAGS, 'ts-runc', 'before-args');
   if (bool(globals, 'version')) {
