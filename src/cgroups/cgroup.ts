@@ -276,7 +276,23 @@ function subCgroupsBelow(dir: string): string[] {
  */
 export async function removeCgroups(paths: Record<string, string>): Promise<void> {
   for (const top of Object.values(paths)) {
+    // The usual case first, one rmdir(2) per hierarchy: no sub-cgroups, nothing left in it
+    // (a readdir of each of ten hierarchies was ~0.5 ms of every delete, issue 14).
+    if (removedAtOnce(top)) continue;
     for (const dir of [...subCgroupsBelow(top), top]) await removeOne(dir);
+  }
+}
+
+/** rmdir(2) once: whether the directory is gone; false on EBUSY (sub-cgroups or processes). */
+function removedAtOnce(dir: string): boolean {
+  try {
+    kernelFiles().rmdir(dir);
+    return true;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT') return true;
+    if (code === 'EBUSY') return false;
+    throw new RuntimeError(`remove cgroup ${dir}: ${errorMessage(error)}`, { cause: error, code });
   }
 }
 
