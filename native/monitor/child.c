@@ -2,6 +2,7 @@
  * The container's life as the monitor sees it:
  *
  *   created --START--> HOOK init --{"pid":N}--> running --exit--> HOOK cleanup --> exited
+ *                                                                 (or --cleaner: cleaner.c)
  *                          |                                |                 \
  *                          +--{"error":…}--> START_FAILED   +--policy--> restarting --back-off--> HOOK init
  *
@@ -41,13 +42,15 @@ struct report {
 static void report_event(struct handler *h, uint32_t events);
 static struct report init_report = {{-1, report_event}, "", 0, 0};
 static struct report cleanup_report = {{-1, report_event}, "", 0, 0};
-static pid_t init_pid, cleanup_pid, health_pid;
+static pid_t init_pid, cleanup_pid, health_pid; /* cleanup_pid -1: handed to --cleaner */
 static int init_exited, init_status, cleanup_exited;
 static int start_requested, no_restart, restart_after_cleanup;
 static unsigned starts; /* runs of HOOK init: the first is START's, the others restarts */
 static long backoff_ms;
 static struct timespec started_mono;
-static struct handler restart_timer, health_timer;
+static struct handler restart_timer, health_timer, cleaner_timer;
+/* how long --cleaner's process may take before the hook does the cleanup instead */
+#define CLEANER_TIMEOUT_MS 30000
 /* a pidfd(2) of the container's process: it becomes readable when the process exits, even
  * if (through a hook's mistake) it is not our child and no SIGCHLD will ever tell us */
 static void pidfd_event(struct handler *h, uint32_t events);
@@ -106,16 +109,26 @@ static void start_container(void) {
   report_open(&init_report);
 }
 
-static void run_cleanup(int restart) {
+static void spawn_cleanup_hook(void) {
   char code_env[48], restarting_env[48];
   snprintf(code_env, sizeof code_env, "TS_RUNC_EXIT_CODE=%d", st.exit_code);
-  snprintf(restarting_env, sizeof restarting_env, "TS_RUNC_RESTARTING=%d", restart);
+  snprintf(restarting_env, sizeof restarting_env, "TS_RUNC_RESTARTING=%d", restart_after_cleanup);
   char *env[] = {code_env, restarting_env, NULL};
   int none[3] = {-1, -1, -1};
-  restart_after_cleanup = restart;
   cleanup_exited = 0;
   cleanup_pid = hook_spawn("cleanup", none, &cleanup_report.h.fd, env);
   report_open(&cleanup_report);
+}
+
+static void run_cleanup(int restart) {
+  restart_after_cleanup = restart;
+  int fd = cleaner_ask(st.exit_code, restart);
+  if (fd < 0) return spawn_cleanup_hook();
+  cleanup_pid = -1;
+  cleanup_exited = 1; /* no process of ours to reap */
+  cleanup_report.h.fd = fd;
+  report_open(&cleanup_report);
+  timer_arm(&cleaner_timer, CLEANER_TIMEOUT_MS, 0);
 }
 
 static void pidfd_close(void) {
@@ -228,7 +241,15 @@ static void finish_cleanup(void) {
 
 static void progress(void) {
   if (init_pid && init_report.done && init_exited) finish_start();
-  if (cleanup_pid && cleanup_report.done && cleanup_exited) finish_cleanup();
+  if (cleanup_pid && cleanup_report.done && cleanup_exited) {
+    int oom;
+    if (cleanup_pid == -1) {
+      timer_arm(&cleaner_timer, 0, 0);
+      /* --cleaner's process went away or failed (its answer has no oomKilled): the hook */
+      if (!json_get_bool(cleanup_report.text, "oomKilled", &oom)) return spawn_cleanup_hook();
+    }
+    finish_cleanup();
+  }
 }
 
 static void report_event(struct handler *h, uint32_t events) {
@@ -252,6 +273,20 @@ static void report_event(struct handler *h, uint32_t events) {
   close(h->fd);
   h->fd = -1;
   r->done = 1;
+  progress();
+}
+
+/* No answer from --cleaner's process in time: give up on it; progress() runs the hook. */
+static void cleaner_timeout_event(struct handler *h, uint32_t events) {
+  (void)events;
+  uint64_t n;
+  if (read(h->fd, &n, sizeof n) != sizeof n) return;
+  if (cleanup_pid != -1 || cleanup_report.done) return;
+  loop_del(&cleanup_report.h);
+  close(cleanup_report.h.fd);
+  cleanup_report.h.fd = -1;
+  cleanup_report.text[0] = '\0';
+  cleanup_report.done = 1;
   progress();
 }
 
@@ -307,6 +342,7 @@ void child_init(void) {
   timer_init(&restart_timer, restart_event);
   timer_init(&health_timer, health_event);
   timer_init(&start_timer, start_wait_event);
+  timer_init(&cleaner_timer, cleaner_timeout_event);
   timer_arm(&start_timer, opt.start_wait_ms > 0 ? opt.start_wait_ms : START_WAIT_MS, 0);
 }
 

@@ -6,7 +6,8 @@
  *   ts-runc-monitor --dir DIR --id ID [--tty] [--stdin] [--stdin-once]
  *                   [--log-driver json-file|none] [--log-max-size BYTES] [--log-max-files N]
  *                   [--restart no|always|unless-stopped|on-failure[:N]]
- *                   [--health-interval-ms N] [--start-wait-ms N] [--ready-fd N] -- HOOK...
+ *                   [--health-interval-ms N] [--start-wait-ms N] [--ready-fd N]
+ *                   [--cleaner SOCKET] -- HOOK...
  *
  * Start-up, in order:
  *   1. parse the arguments (a bad one: message on stderr, exit 125);
@@ -25,6 +26,7 @@
  *   loop.c     epoll loop, timers, output buffers, diagnostics
  *   child.c    the container's life: START, hook reports, reaping, restarts, health
  *   hooks.c    running HOOK init|cleanup|health with its fd 3 report pipe
+ *   cleaner.c  a cleanup handed to the process that started the container (--cleaner)
  *   streams.c  the container's stdio: pipes or the pty master
  *   tty.c      the console socket that receives the pty master
  *   log.c      the json-file log and its rotation
@@ -59,7 +61,8 @@ static void usage(void) {
           "usage: ts-runc-monitor --dir DIR --id ID [--tty] [--stdin] [--stdin-once]\n"
           "         [--log-driver json-file|none] [--log-max-size BYTES] [--log-max-files N]\n"
           "         [--restart no|always|unless-stopped|on-failure[:N]]\n"
-          "         [--health-interval-ms N] [--start-wait-ms N] [--ready-fd N] -- HOOK...\n");
+          "         [--health-interval-ms N] [--start-wait-ms N] [--ready-fd N]\n"
+          "         [--cleaner SOCKET] -- HOOK...\n");
   exit(125);
 }
 
@@ -103,6 +106,7 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(a, "--health-interval-ms")) opt.health_interval_ms = (long)number(a, VALUE(), 0);
     else if (!strcmp(a, "--start-wait-ms")) opt.start_wait_ms = (long)number(a, VALUE(), 1);
     else if (!strcmp(a, "--ready-fd")) opt.ready_fd = (int)number(a, VALUE(), 0);
+    else if (!strcmp(a, "--cleaner")) opt.cleaner = VALUE();
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) usage();
     else die("unknown argument \"%s\" (--help lists them)", a);
 #undef VALUE

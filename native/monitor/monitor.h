@@ -29,6 +29,8 @@ struct options {
   /* how long to wait for START before exiting (child.c START_WAIT_MS by default) */
   long start_wait_ms;
   int ready_fd;
+  /* a unix socket (relative to dir) where a ts-runc process takes cleanups (cleaner.c) */
+  const char *cleaner;
   char **hook; /* argv; NULL-terminated, with a free slot at the end for the verb */
   int hook_argc;
 };
@@ -155,5 +157,8 @@ extern int monitor_done;
 /* the monitor's oom_score_adj before it lowered it (main.c), "" if unchanged */
 extern char oom_score_adj_original[16];
 pid_t hook_spawn(const char *verb, const int fds[3], int *report_fd, char *const extra_env[]);
+/* --- the cleaner (cleaner.c) --------------------------------------------------------------- */
+/* Sends the cleanup request to --cleaner: the connected socket, where the report comes, or -1. */
+int cleaner_ask(int exit_code, int restarting);
 
 #endif

@@ -199,6 +199,10 @@ export async function startService(options: ServiceOptions, logger: Log = log())
     throw new RuntimeError(`system service: cannot listen on ${options.host}: ${errorMessage(error)}`);
   }
   if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
+  // The containers this service starts are cleaned up here when they exit, not by a new
+  // Node process per container (engine/lifecycle/cleaner.ts); without it, by their hooks.
+  const { serveCleanups, stopServingCleanups } = await import('../engine/lifecycle/cleaner.js');
+  await serveCleanups(options.storage).catch((error: unknown) => logger.warn(`cleanups by the hooks only: ${errorMessage(error)}`));
   logger.info(`API listening on ${options.host}`, { storage: options.storage, root: options.root, pid: process.pid });
   // As dockerd at boot: containers with restart policy always/unless-stopped that are not
   // running (a reboot, a killed monitor) are started again, by the same function as
@@ -215,7 +219,7 @@ export async function startService(options: ServiceOptions, logger: Log = log())
       // streams (logs -f, events, attach) would hold close() forever: end them
       server.closeAllConnections();
       destroyHijacked();
-    }).then(() => {
+    }).then(stopServingCleanups).then(() => {
       if (listen.kind === 'unix') rmSync(listen.path, { force: true });
       if (options.pidFile) rmSync(options.pidFile, { force: true });
       rmSync(join(options.storage, 'engine', 'service.pid'), { force: true });

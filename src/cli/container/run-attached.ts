@@ -21,6 +21,10 @@ export async function runAttached(storage: string, id: string, run: AttachedRun)
   const { parseSignal } = await import('../../process/signals.js');
   const store = new ContainerStore(storage);
   const record = store.read(id);
+  // We wait for the exit, and with --rm for the removal: the cleanup is done here, not by a
+  // hook process of its own (engine/lifecycle/cleaner.ts), unless we are gone by then.
+  const { serveCleanups } = await import('../../engine/lifecycle/cleaner.js');
+  await serveCleanups(storage).catch(() => undefined);
   let exit!: Promise<number>;
   let restarting = false;
   const started = await startContainer(storage, id, {

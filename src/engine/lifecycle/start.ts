@@ -28,6 +28,7 @@ import type { ContainerRecord } from '../types.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
 import { writeHealth } from './health.js';
 import { recordContainerEvent } from '../events.js';
+import { cleanerFor } from './cleaner.js';
 
 export interface StartOptions {
   /** stay connected, subscribed to these streams; the caller owns the returned client */
@@ -131,6 +132,7 @@ export function monitorOptions(storage: string, record: ContainerRecord): Monito
     ? `on-failure:${host.RestartPolicy.MaximumRetryCount}`
     : policy;
   const logConfig = host.LogConfig?.Config ?? {};
+  const cleaner = cleanerFor(storage, paths.dir);
   return {
     dir: paths.dir,
     id: record.Id,
@@ -142,6 +144,7 @@ export function monitorOptions(storage: string, record: ContainerRecord): Monito
     ...(logConfig['max-file'] ? { logMaxFiles: parseCount(logConfig['max-file']) } : {}),
     restart,
     ...(hasHealthcheck(record) ? { healthIntervalMs: Math.max(1, Math.round((record.Config.Healthcheck?.Interval || DEFAULT_HEALTH_INTERVAL_NS) / 1e6)) } : {}),
+    ...(cleaner !== undefined ? { cleaner } : {}),
     hook: [...tsRuncCommand(), '--root', record.Root, '--storage', storage, '--log', paths.hookLog, '--log-format', 'json', 'container', '_hook', record.Id],
   };
 }

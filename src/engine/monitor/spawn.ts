@@ -32,6 +32,8 @@ export interface MonitorOptions {
   healthIntervalMs?: number;
   /** exit if no START comes within this many ms (default: native/monitor/child.c START_WAIT_MS, 2 min) */
   startWaitMs?: number;
+  /** a unix socket, relative to `dir`, where this process takes the container's cleanups (lifecycle/cleaner.ts) */
+  cleaner?: string;
   /** the hook's argv; the monitor appends "init", "cleanup" or "health" */
   hook: string[];
   /** the monitor's (and so the hooks') environment; process.env by default */
@@ -53,6 +55,7 @@ export function monitorArgs(o: MonitorOptions): string[] {
   if (o.restart) args.push('--restart', o.restart);
   if (o.healthIntervalMs) args.push('--health-interval-ms', String(o.healthIntervalMs));
   if (o.startWaitMs) args.push('--start-wait-ms', String(o.startWaitMs));
+  if (o.cleaner) args.push('--cleaner', o.cleaner);
   return [...args, '--', ...o.hook];
 }
 
