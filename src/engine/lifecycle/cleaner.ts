@@ -14,15 +14,16 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { log } from '../../log.js';
 import { isFullId } from '../containers/ids.js';
 import { ContainerStore } from '../containers/store.js';
 import { engineDir } from '../paths.js';
+import { setServedCleaner } from './cleaner-socket.js';
 import { cleanupContainer } from './hook-cleanup.js';
 
-let serving: { storage: string; path: string; server: Server } | undefined;
+let serving: { path: string; server: Server } | undefined;
 
 /** Starts taking this storage's cleanups (once per process); stops by itself at exit. */
 export async function serveCleanups(storage: string): Promise<void> {
@@ -38,19 +39,16 @@ export async function serveCleanups(storage: string): Promise<void> {
   });
   // It never keeps the process alive: a `container run` ends when its container does.
   server.unref();
-  serving = { storage, path, server };
+  serving = { path, server };
+  setServedCleaner({ storage, path });
   process.once('exit', () => rmSync(path, { force: true }));
-}
-
-/** The --cleaner argument for a monitor running in `dir` (relative: sockaddr_un's 108 bytes), if this process serves `storage`. */
-export function cleanerFor(storage: string, dir: string): string | undefined {
-  return serving?.storage === storage ? relative(dir, serving.path) : undefined;
 }
 
 /** Stops taking cleanups (the service's shutdown); the monitors then run their hooks. */
 export async function stopServingCleanups(): Promise<void> {
   const current = serving;
   serving = undefined;
+  setServedCleaner(undefined);
   if (!current) return;
   await new Promise<void>((resolve) => current.server.close(() => resolve()));
   rmSync(current.path, { force: true });

@@ -28,7 +28,7 @@ import type { ContainerRecord } from '../types.js';
 import { removeRuntimeLeftovers } from './hook-init.js';
 import { writeHealth } from './health.js';
 import { recordContainerEvent } from '../events.js';
-import { cleanerFor } from './cleaner.js';
+import { cleanerFor } from './cleaner-socket.js';
 
 export interface StartOptions {
   /** stay connected, subscribed to these streams; the caller owns the returned client */
