@@ -61,7 +61,7 @@ L.setLinkUp(host, 'tsr0');
 /** A process in a new network namespace, from our init as create makes it, and its netlink socket. */
 async function container() {
   const init = new InitProcess(
-    { cloneFlags: CLONE_NEWNET, join: [], foreground: false, consoleSocket: '', execSocket: '', preserveFds: 0 },
+    { cloneFlags: CLONE_NEWNET, join: [], foreground: false, consoleSocket: '', preserveFds: 0 },
     { stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' },
   );
   const pid = await init.pid();

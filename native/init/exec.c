@@ -12,11 +12,11 @@ int step_wait_for_start(void)
 		return fail(EINVAL, "wait-for-start: no start FIFO was given");
 	if (send_message(sync_fd, MSG_READY, NULL, -1) < 0)
 		return fail_sys(errno, "send READY");
-	/* Node's `create` is done with us; from here on `start` is the one listening. */
+	/* Node's `create` is done with us; from here on `start` is the one we answer to. */
 	close(sync_fd);
 	sync_fd = -1;
 
-	char go;
+	char go; /* its value means nothing: that a byte came is the signal */
 	ssize_t n;
 	do
 		n = read(start_fifo_fd, &go, 1);
@@ -88,7 +88,7 @@ int step_find_executable(const char *path, char **envp)
 
 /*
  * Mark every fd above stdio and the preserved ones close-on-exec rather than closing it:
- * the report connection must stay open until execve(2) has succeeded, in case it fails.
+ * the report socket or FIFO must stay open until execve(2) has succeeded, in case it fails.
  * The plan runs this before the seccomp filter (compile.ts withSeccomp), as runc marks its
  * fds in finalizeNamespace, so a profile without close_range(2) still works. Kernels before
  * 5.11 lack CLOSE_RANGE_CLOEXEC (EINVAL) or close_range itself (ENOSYS): then each fd in

@@ -150,7 +150,9 @@ void report_and_exit(long index, const char *op)
 	snprintf(errno_text, sizeof errno_text, "%d", failure.err);
 	const char *fields[] = { index_text, op, errno_text, failure.message };
 	if (send_message(report_fd, MSG_ERROR, fields, 4) < 0) {
-		/* Nobody is listening any more; stderr is the last place left to say it. */
+		/* Nobody is listening any more; stderr is the last place left to say it. (After
+		 * the barrier the report FIFO takes it even with no `start` left to read it: we
+		 * hold it open for reading too.) */
 		dprintf(STDERR_FILENO, "ts-runc-init: %s (step %ld, %s)\n", failure.message, index, op);
 	}
 	_exit(1);

@@ -201,10 +201,10 @@ static int open_host_files(void)
 	if (*config.start_fifo) {
 		start_fifo_fd = open_fifo(config.start_fifo);
 		if (start_fifo_fd < 0)
-			return fail_sys(errno, "mkfifo(%s)", config.start_fifo);
+			return fail_sys(errno, "make and open the FIFO %s", config.start_fifo);
 		report_fifo_fd = open_fifo(config.report_fifo);
 		if (report_fifo_fd < 0)
-			return fail_sys(errno, "mkfifo(%s)", config.report_fifo);
+			return fail_sys(errno, "make and open the FIFO %s", config.report_fifo);
 	}
 	return 0;
 }
@@ -286,7 +286,7 @@ void stage0(void)
 	if (read_config() < 0)
 		report_and_exit(BEFORE_PLAN, "config");
 	if (open_host_files() < 0)
-		report_and_exit(BEFORE_PLAN, "socket");
+		report_and_exit(BEFORE_PLAN, "host-files");
 	/* Before setns(2): the cgroupfs paths are the host's (cgroups.c). */
 	if (open_cgroup_files() < 0 || join_cgroups() < 0)
 		report_and_exit(BEFORE_PLAN, "cgroup");

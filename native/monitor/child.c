@@ -123,7 +123,10 @@ static void spawn_cleanup_hook(void) {
 static void run_cleanup(int restart) {
   restart_after_cleanup = restart;
   int fd = cleaner_ask(st.exit_code, restart);
-  if (fd < 0) return spawn_cleanup_hook();
+  if (fd < 0) {
+    spawn_cleanup_hook();
+    return;
+  }
   cleanup_pid = -1;
   cleanup_exited = 1; /* no process of ours to reap */
   cleanup_report.h.fd = fd;
@@ -246,7 +249,10 @@ static void progress(void) {
     if (cleanup_pid == -1) {
       timer_arm(&cleaner_timer, 0, 0);
       /* --cleaner's process went away or failed (its answer has no oomKilled): the hook */
-      if (!json_get_bool(cleanup_report.text, "oomKilled", &oom)) return spawn_cleanup_hook();
+      if (!json_get_bool(cleanup_report.text, "oomKilled", &oom)) {
+        spawn_cleanup_hook();
+        return;
+      }
     }
     finish_cleanup();
   }

@@ -16,9 +16,14 @@
  *   4. close our writer, leaving the init's: EOF now comes when the init execs or exits;
  *   5. write the byte into start.fifo (O_NONBLOCK again: ENXIO if the init just went);
  *   6. read report.fifo to its EOF, on the thread pool, as startContainer hooks run in
- *      between and a library caller's event loop must not wait on them.
+ *      between and a library caller's event loop must not wait on them (one of libuv's
+ *      four threads is busy meanwhile).
+ *
+ * A step before 5 that fails gives start.fifo its name back, so the container can still be
+ * started; only a `start` killed between 1 and 5 leaves it claimed, the init waiting, and
+ * `delete --force` the way out.
  */
-import { closeSync, constants, openSync, read, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, read, renameSync, rmSync, writeSync } from 'node:fs';
 import { RuntimeError, errnoName, errorCode } from '../errors.js';
 import { log } from '../log.js';
 import { runHook } from '../hooks/run-hooks.js';
@@ -37,28 +42,42 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
   try {
     renameSync(startFifo, claimed);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') throw new RuntimeError(`cannot start an already running container`);
-    throw error;
+    if (errorCode(error) !== 'ENOENT') throw error;
+    // made by a ts-runc from before the FIFOs: its init waits on a socket this one never connects to
+    if (existsSync(store.legacyExecSocket(id))) throw new RuntimeError(`container ${id} was created by an older ts-runc; delete it and create it again`);
+    throw new RuntimeError(`cannot start an already running container`);
   }
   const reportFifo = store.reportFifo(id);
+  let writer: number | undefined;
   let reader: number | undefined;
+  let sent = false;
   try {
-    const writer = openSync(reportFifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    writer = openSync(reportFifo, constants.O_WRONLY | constants.O_NONBLOCK);
     reader = openSync(reportFifo, constants.O_RDONLY);
     closeSync(writer);
+    writer = undefined;
     const go = openSync(claimed, constants.O_WRONLY | constants.O_NONBLOCK);
     try {
-      writeSync(go, Buffer.of(0));
+      sent = writeSync(go, Buffer.of(0)) === 1;
     } finally {
       closeSync(go);
     }
   } catch (error) {
+    if (writer !== undefined) closeSync(writer);
     if (reader !== undefined) closeSync(reader);
     if (errorCode(error) === 'ENXIO') throw new RuntimeError(`cannot start a container that has stopped`);
     throw new RuntimeError(`start ${id}: ${(error as Error).message}`, { cause: error });
   } finally {
-    unlinkSync(claimed);
-    unlinkSync(reportFifo);
+    if (sent) {
+      rmSync(claimed, { force: true });
+      rmSync(reportFifo, { force: true });
+    } else {
+      try {
+        renameSync(claimed, startFifo); // not started: startable again
+      } catch {
+        // the state directory went (a delete --force meanwhile): nothing to start
+      }
+    }
   }
   const reply = await readToEnd(reader).finally(() => closeSync(reader));
   const [message] = new MessageReader().push(reply);

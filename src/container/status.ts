@@ -1,7 +1,7 @@
 /**
  * A container's status, derived each time from the kernel rather than trusted from disk:
  * the init's pid (checked against its start time), its cgroup's freezer (paused), and
- * whether the barrier socket still exists.
+ * whether the barrier's start.fifo still exists.
  *
  * `liveInitPid` is the one answer to "which process is this container's init?": every
  * verb that signals the init or joins its namespaces asks it, never `state.pid` itself.
@@ -34,7 +34,7 @@ export function statusOf(store: StateStore, state: StoredState): Status {
   // runc reports a container whose freezer is frozen (or still freezing) as paused.
   const freezer = freezerState(state.cgroupPaths);
   if (freezer === 'frozen' || freezer === 'freezing') return 'paused';
-  if (existsSync(store.startFifo(state.id))) return 'created';
+  if (existsSync(store.startFifo(state.id)) || existsSync(store.legacyExecSocket(state.id))) return 'created';
   return 'running';
 }
 

@@ -156,7 +156,7 @@ export type Step =
   /** Mark every fd above stdio and the preserved ones close-on-exec (close_range(2)
    *  CLOSE_RANGE_CLOEXEC, falling back to fcntl(2) on each fd of /proc/self/fd on kernels
    *  without it): none of the runtime's fds reach the container. Not closed at once: the
-   *  report connection must stay open until execve(2) has succeeded. Runs before the
+   *  report socket or FIFO must stay open until execve(2) has succeeded. Runs before the
    *  seccomp filter, which may not allow these calls. */
   | { op: 'close-fds' }
   /** execve(2). Without a '/' in `path`, PATH from `env` is searched (in the container). */

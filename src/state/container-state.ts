@@ -119,6 +119,12 @@ export class StateStore {
     return join(this.dir(id), 'report.fifo');
   }
 
+  /** A container created by a ts-runc from before the FIFOs waits on this socket instead
+   *  (status: created; `start` tells to create it again). */
+  legacyExecSocket(id: string): string {
+    return join(this.dir(id), 'exec.sock');
+  }
+
   /** Take the id: fails with "already exists" if another container (or create) has it. */
   claim(id: string): void {
     validateId(id);

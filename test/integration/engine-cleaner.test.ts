@@ -146,4 +146,22 @@ suite('cleanups by the process that started the container', { timeout: 120_000 }
     expect(JSON.parse(reply)).toMatchObject({ error: expect.stringMatching(/not a cleanup request/) });
     expect(store.tryRead(id)).toBeDefined();
   });
+
+  it('a request for an exit its monitor is not waiting on (a late one: the container runs again) is refused', async () => {
+    await serveCleanups(box.storage);
+    const id = create(['fixture:3layers', 'sleep', '60']);
+    expect(box.run(['container', 'start', id]).status).toBe(0);
+    const cleaner = join(store.paths(id).dir, monitorOptions(box.storage, store.read(id)).cleaner!);
+    const { connect } = await import('node:net');
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(cleaner, () => socket.write(`${JSON.stringify({ id, exitCode: 0, restarting: false })}\n`));
+      let text = '';
+      socket.on('data', (chunk) => { text += chunk; });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(JSON.parse(reply)).toMatchObject({ error: expect.stringMatching(/not waiting for the cleanup/) });
+    expect(containerView(store, store.read(id)).state).toMatchObject({ Status: 'running', Running: true });
+    expect(mountsMentioning(store.paths(id).rootfs).length).toBeGreaterThan(0);
+  });
 });

@@ -3,7 +3,7 @@
  * driven through the CLI the way podman and containerd drive runc.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TS_RUNC, cgroupDirsFor, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
@@ -307,6 +307,25 @@ suite('create, start, state, kill, delete', () => {
     expect(readFileSync(out, 'utf8')).toBe('started\n');
     expect(readdirSync(join(box.root, 'once')).filter((name) => name.includes('fifo'))).toEqual([]);
     expect(box.run(['delete', '-f', 'once']).status).toBe(0);
+  });
+
+  it('a start that fails before releasing the barrier leaves the container created, startable and deletable', () => {
+    expect(box.run(['create', '-b', box.bundle(['sleep', '30']), 'kept']).status).toBe(0);
+    rmSync(join(box.root, 'kept', 'report.fifo'));
+    const r = box.run(['start', 'kept']);
+    expect(r.stderr).toMatch(/start kept: .*ENOENT/);
+    expect(r.status).toBe(1);
+    expect(existsSync(join(box.root, 'kept', 'start.fifo'))).toBe(true);
+    expect(JSON.parse(box.run(['state', 'kept']).stdout).status).toBe('created');
+    expect(box.run(['delete', 'kept']).status).toBe(0);
+  });
+
+  it('a container created by a ts-runc before the FIFOs (exec.sock) is created, and start says to create it again', () => {
+    expect(box.run(['create', '-b', box.bundle(['sleep', '30']), 'old']).status).toBe(0);
+    renameSync(join(box.root, 'old', 'start.fifo'), join(box.root, 'old', 'exec.sock'));
+    expect(JSON.parse(box.run(['state', 'old']).stdout).status).toBe('created');
+    expect(box.run(['start', 'old']).stderr).toMatch(/created by an older ts-runc; delete it and create it again/);
+    expect(box.run(['delete', 'old']).status).toBe(0);
   });
 
   it('start of a created container whose process 1 was killed says it has stopped, and does not wait', () => {

@@ -150,7 +150,7 @@ suite('the init binary cannot be written from inside a container', () => {
   it('between create and start: without CAP_SYS_PTRACE a container process cannot open the init\'s exe or fds at all', async () => {
     // The init is not dumpable (prctl(PR_SET_DUMPABLE, 0), as runc's): its /proc/<pid>
     // files need CAP_SYS_PTRACE in the host's user namespace. The waiting process 1 holds
-    // the exec.sock listener and has no seccomp filter yet; none of that is the
+    // the barrier's FIFOs and has no seccomp filter yet; none of that is the
     // container's to touch.
     const bundle = box.bundle(['sleep', '30'], withReport([]));
     expect(run(['create', '-b', bundle, 'closed']).status).toBe(0);

@@ -10,36 +10,54 @@
  * {"oomKilled":bool}, from the same cleanupContainer the hook calls.
  *
  * Nothing depends on it: once this process has gone (the monitor's connect fails), or if it
- * answers with an error or not within 30 s, the monitor runs the hook as before.
+ * answers with an error or not within 30 s, the monitor runs the hook as before. A request
+ * is acted on only while it is current: its connection still open (the monitor closes it
+ * when it gives up) and the monitor's state still the exit it names, so a request read
+ * late (this process was stopped, or busy) never cleans up a container restarted since.
+ * Only root can connect: the directory is root's, mode 0700.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { log } from '../../log.js';
 import { isFullId } from '../containers/ids.js';
 import { ContainerStore } from '../containers/store.js';
+import { monitorAlive, readMonitorState } from '../monitor/state.js';
 import { engineDir } from '../paths.js';
 import { setServedCleaner } from './cleaner-socket.js';
 import { cleanupContainer } from './hook-cleanup.js';
 
-let serving: { path: string; server: Server } | undefined;
+let serving: { path: string; server: Server; connections: Set<Socket> } | undefined;
+
+/** How long a shutdown waits for the cleanups under way before it lets the hooks redo them. */
+const SHUTDOWN_WAIT_MS = 10_000;
 
 /** Starts taking this storage's cleanups (once per process); stops by itself at exit. */
 export async function serveCleanups(storage: string): Promise<void> {
   if (serving) return;
   const dir = join(engineDir(storage), 'cleaners');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // mkdir's mode is only for a directory it makes, and under the umask
+  // sockets of processes that were killed (no 'exit' listener ran), or of this pid before a reboot
+  for (const name of readdirSync(dir)) {
+    const pid = /^(\d+)\.sock$/.exec(name)?.[1];
+    if (pid !== undefined && (Number(pid) === process.pid || !existsSync(`/proc/${pid}`))) rmSync(join(dir, name), { force: true });
+  }
   const path = join(dir, `${process.pid}.sock`);
-  rmSync(path, { force: true }); // a process of this pid before a reboot
-  const server = createServer((socket) => answer(storage, socket));
+  const connections = new Set<Socket>();
+  const server = createServer((socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+    answer(storage, socket);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => resolve());
   });
   // It never keeps the process alive: a `container run` ends when its container does.
   server.unref();
-  serving = { path, server };
+  serving = { path, server, connections };
   setServedCleaner({ storage, path });
   process.once('exit', () => rmSync(path, { force: true }));
 }
@@ -50,7 +68,13 @@ export async function stopServingCleanups(): Promise<void> {
   serving = undefined;
   setServedCleaner(undefined);
   if (!current) return;
-  await new Promise<void>((resolve) => current.server.close(() => resolve()));
+  // new requests are refused at once (their monitors run the hooks); those under way may finish
+  const closed = new Promise<void>((resolve) => current.server.close(() => resolve()));
+  const late = setTimeout(() => {
+    for (const socket of current.connections) socket.destroy();
+  }, SHUTDOWN_WAIT_MS);
+  await closed;
+  clearTimeout(late);
   rmSync(current.path, { force: true });
 }
 
@@ -62,17 +86,29 @@ interface Request {
 
 function answer(storage: string, socket: Socket): void {
   let text = '';
+  let line: string | undefined;
+  let ended = false;
   socket.setEncoding('utf8');
   socket.on('error', () => socket.destroy());
+  socket.on('end', () => {
+    ended = true;
+  });
   socket.on('data', (chunk: string) => {
+    if (line !== undefined) return;
     text += chunk;
     const end = text.indexOf('\n');
     if (end < 0) {
       if (text.length > 4096) socket.destroy();
       return;
     }
-    socket.removeAllListeners('data');
-    void clean(storage, text.slice(0, end)).then((reply) => socket.end(`${JSON.stringify(reply)}\n`));
+    line = text.slice(0, end);
+    // the monitor's end of it closed (it gave up waiting) arrives with the line, as 'end' after it
+    setImmediate(() => {
+      if (ended) return void socket.destroy();
+      void clean(storage, line!)
+        .catch((error: unknown) => ({ error: errorMessage(error) }))
+        .then((reply) => socket.end(`${JSON.stringify(reply)}\n`));
+    });
   });
 }
 
@@ -84,8 +120,16 @@ async function clean(storage: string, line: string): Promise<{ oomKilled: boolea
   } catch {
     return { error: `not a cleanup request: ${JSON.stringify(line.slice(0, 200))}` };
   }
+  const store = new ContainerStore(storage);
+  const paths = store.paths(request.id);
+  const state = readMonitorState(paths.state);
+  // the exit its monitor is waiting to have cleaned up, and no other
+  if (!monitorAlive(paths.monitorPid) || state === undefined || state.ExitCode !== request.exitCode
+    || state.Status !== (request.restarting ? 'restarting' : 'exited')) {
+    return { error: `container ${request.id} is not waiting for the cleanup of an exit with ${request.exitCode}` };
+  }
   try {
-    const oomKilled = await cleanupContainer(new ContainerStore(storage), request.id, { exitCode: request.exitCode, restarting: request.restarting });
+    const oomKilled = await cleanupContainer(store, request.id, { exitCode: request.exitCode, restarting: request.restarting });
     return { oomKilled };
   } catch (error) {
     // the monitor runs the hook, which logs its own failure where the hook's go
