@@ -4,12 +4,12 @@
  *   next-exit    exits next (a restart by policy counts as an exit)
  *   removed      is removed (by rm, or by --rm's cleanup)
  * and give its exit code. Polls the merged state: the monitor may come and go meanwhile
- * (a restart, a `start` from another shell), and the state files say it all.
+ * (a restart, a `start` from another shell), and the state files say it all; a new event
+ * (events.ts eventsAlarm) brings the next poll forward.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { containerView } from '../containers/status.js';
 import { ContainerStore } from '../containers/store.js';
-import { eventsEnd, exitCodeDiedSince } from '../events.js';
+import { eventsAlarm, eventsEnd, exitCodeDiedSince } from '../events.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -29,28 +29,34 @@ export async function waitContainer(storage: string, reference: string, conditio
   const restartsBefore = first.RestartCount;
   let last = first;
   let delay = 10;
-  for (;;) {
-    signal?.throwIfAborted();
-    const current = store.tryRead(record.Id);
-    if (!current) return removedExit(storage, record.Id, eventsAt, last);
-    const view = containerView(store, current);
-    last = view;
-    const notRunning = !view.state.Running && !view.state.Restarting && view.state.Status !== 'paused';
-    switch (condition) {
-      case 'not-running':
-        // a container never started counts as not running only once it is stopped: Docker waits for created ones
-        if (notRunning && view.state.Status !== 'created') return result(view.state.ExitCode, view.state.Error);
-        break;
-      case 'next-exit':
-        if (view.state.FinishedAt !== finishedBefore || view.RestartCount !== restartsBefore) {
-          if (view.state.Status !== 'running' || view.RestartCount !== restartsBefore) return result(view.state.ExitCode, view.state.Error);
-        }
-        break;
-      case 'removed':
-        break;
+  // each poll sooner when an event (die, destroy) comes
+  const alarm = eventsAlarm(storage);
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const current = store.tryRead(record.Id);
+      if (!current) return removedExit(storage, record.Id, eventsAt, last);
+      const view = containerView(store, current);
+      last = view;
+      const notRunning = !view.state.Running && !view.state.Restarting && view.state.Status !== 'paused';
+      switch (condition) {
+        case 'not-running':
+          // a container never started counts as not running only once it is stopped: Docker waits for created ones
+          if (notRunning && view.state.Status !== 'created') return result(view.state.ExitCode, view.state.Error);
+          break;
+        case 'next-exit':
+          if (view.state.FinishedAt !== finishedBefore || view.RestartCount !== restartsBefore) {
+            if (view.state.Status !== 'running' || view.RestartCount !== restartsBefore) return result(view.state.ExitCode, view.state.Error);
+          }
+          break;
+        case 'removed':
+          break;
+      }
+      await alarm.sleep(delay);
+      delay = Math.min(delay * 2, 100);
     }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 100);
+  } finally {
+    alarm.close();
   }
 }
 
