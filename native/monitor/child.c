@@ -48,9 +48,7 @@ static int start_requested, no_restart, restart_after_cleanup;
 static unsigned starts; /* runs of HOOK init: the first is START's, the others restarts */
 static long backoff_ms;
 static struct timespec started_mono;
-static struct handler restart_timer, health_timer, cleaner_timer;
-/* how long --cleaner's process may take before the hook does the cleanup instead */
-#define CLEANER_TIMEOUT_MS 30000
+static struct handler restart_timer, health_timer;
 /* a pidfd(2) of the container's process: it becomes readable when the process exits, even
  * if (through a hook's mistake) it is not our child and no SIGCHLD will ever tell us */
 static void pidfd_event(struct handler *h, uint32_t events);
@@ -130,8 +128,10 @@ static void run_cleanup(int restart) {
   cleanup_pid = -1;
   cleanup_exited = 1; /* no process of ours to reap */
   cleanup_report.h.fd = fd;
+  /* No time limit, as the hook has none: the hook runs only once that process has answered
+   * or gone, so the two never clean up at once (a stopped `container run` holds its
+   * container's cleanup until it goes on or is killed). */
   report_open(&cleanup_report);
-  timer_arm(&cleaner_timer, CLEANER_TIMEOUT_MS, 0);
 }
 
 static void pidfd_close(void) {
@@ -247,7 +247,6 @@ static void progress(void) {
   if (cleanup_pid && cleanup_report.done && cleanup_exited) {
     int oom;
     if (cleanup_pid == -1) {
-      timer_arm(&cleaner_timer, 0, 0);
       /* --cleaner's process went away or failed (its answer has no oomKilled): the hook */
       if (!json_get_bool(cleanup_report.text, "oomKilled", &oom)) {
         spawn_cleanup_hook();
@@ -279,20 +278,6 @@ static void report_event(struct handler *h, uint32_t events) {
   close(h->fd);
   h->fd = -1;
   r->done = 1;
-  progress();
-}
-
-/* No answer from --cleaner's process in time: give up on it; progress() runs the hook. */
-static void cleaner_timeout_event(struct handler *h, uint32_t events) {
-  (void)events;
-  uint64_t n;
-  if (read(h->fd, &n, sizeof n) != sizeof n) return;
-  if (cleanup_pid != -1 || cleanup_report.done) return;
-  loop_del(&cleanup_report.h);
-  close(cleanup_report.h.fd);
-  cleanup_report.h.fd = -1;
-  cleanup_report.text[0] = '\0';
-  cleanup_report.done = 1;
   progress();
 }
 
@@ -348,7 +333,6 @@ void child_init(void) {
   timer_init(&restart_timer, restart_event);
   timer_init(&health_timer, health_event);
   timer_init(&start_timer, start_wait_event);
-  timer_init(&cleaner_timer, cleaner_timeout_event);
   timer_arm(&start_timer, opt.start_wait_ms > 0 ? opt.start_wait_ms : START_WAIT_MS, 0);
 }
 

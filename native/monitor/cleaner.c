@@ -6,9 +6,10 @@
  *
  * The request is one JSON line, {"id":…,"exitCode":N,"restarting":bool}; the answer is the
  * hook's report, {"oomKilled":bool}, on the same connection (child.c reads it as it reads
- * the hook's fd 3). Any failure (nobody listens any more: that process exited; an answer
- * without oomKilled; no answer in time) and the hook does it instead: a cleanup is
- * idempotent (src/engine/lifecycle/hook-cleanup.ts).
+ * the hook's fd 3). Any failure (nobody listens any more: that process exited; it closes
+ * the connection without an answer, or answers without oomKilled) and the hook does it
+ * instead, once that connection is over: a cleanup is idempotent
+ * (src/engine/lifecycle/hook-cleanup.ts), and never runs twice at once.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -54,11 +54,13 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
   try {
     writer = openSync(reportFifo, constants.O_WRONLY | constants.O_NONBLOCK);
     reader = openSync(reportFifo, constants.O_RDONLY);
-    closeSync(writer);
+    const ours = writer;
     writer = undefined;
+    closeSync(ours);
     const go = openSync(claimed, constants.O_WRONLY | constants.O_NONBLOCK);
     try {
       sent = writeSync(go, Buffer.of(0)) === 1;
+      if (!sent) throw new RuntimeError(`write to ${claimed}: nothing written`);
     } finally {
       closeSync(go);
     }

@@ -3,7 +3,7 @@
  * driven through the CLI the way podman and containerd drive runc.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TS_RUNC, cgroupDirsFor, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
@@ -311,13 +311,17 @@ suite('create, start, state, kill, delete', () => {
 
   it('a start that fails before releasing the barrier leaves the container created, startable and deletable', () => {
     expect(box.run(['create', '-b', box.bundle(['sleep', '30']), 'kept']).status).toBe(0);
-    rmSync(join(box.root, 'kept', 'report.fifo'));
+    const report = join(box.root, 'kept', 'report.fifo');
+    renameSync(report, `${report}.aside`);
     const r = box.run(['start', 'kept']);
     expect(r.stderr).toMatch(/start kept: .*ENOENT/);
     expect(r.status).toBe(1);
     expect(existsSync(join(box.root, 'kept', 'start.fifo'))).toBe(true);
     expect(JSON.parse(box.run(['state', 'kept']).stdout).status).toBe('created');
-    expect(box.run(['delete', 'kept']).status).toBe(0);
+    renameSync(`${report}.aside`, report);
+    expect(box.run(['start', 'kept']).status).toBe(0);
+    expect(JSON.parse(box.run(['state', 'kept']).stdout).status).toBe('running');
+    expect(box.run(['delete', '-f', 'kept']).status).toBe(0);
   });
 
   it('a container created by a ts-runc before the FIFOs (exec.sock) is created, and start says to create it again', () => {

@@ -9,12 +9,13 @@
  * {"id":…,"exitCode":N,"restarting":bool}; the answer the hook's own report,
  * {"oomKilled":bool}, from the same cleanupContainer the hook calls.
  *
- * Nothing depends on it: once this process has gone (the monitor's connect fails), or if it
- * answers with an error or not within 30 s, the monitor runs the hook as before. A request
- * is acted on only while it is current: its connection still open (the monitor closes it
- * when it gives up) and the monitor's state still the exit it names, so a request read
- * late (this process was stopped, or busy) never cleans up a container restarted since.
- * Only root can connect: the directory is root's, mode 0700.
+ * Nothing depends on it: once this process has gone (the monitor's connect fails, or the
+ * connection ends without an answer), or if it answers with an error, the monitor runs the
+ * hook as before, after the connection is over, so the two never clean up at once. The
+ * monitor waits as long as it takes, as it waits for a hook: a `container run` stopped
+ * (^Z) holds its container's cleanup until it goes on or is killed. A request is acted on
+ * only if its monitor is alive, still waits on the exit it names (state.json) and still
+ * holds the connection open. Only root can connect: the directory is root's, mode 0700.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -28,10 +29,7 @@ import { engineDir } from '../paths.js';
 import { setServedCleaner } from './cleaner-socket.js';
 import { cleanupContainer } from './hook-cleanup.js';
 
-let serving: { path: string; server: Server; connections: Set<Socket> } | undefined;
-
-/** How long a shutdown waits for the cleanups under way before it lets the hooks redo them. */
-const SHUTDOWN_WAIT_MS = 10_000;
+let serving: { path: string; server: Server } | undefined;
 
 /** Starts taking this storage's cleanups (once per process); stops by itself at exit. */
 export async function serveCleanups(storage: string): Promise<void> {
@@ -45,37 +43,30 @@ export async function serveCleanups(storage: string): Promise<void> {
     if (pid !== undefined && (Number(pid) === process.pid || !existsSync(`/proc/${pid}`))) rmSync(join(dir, name), { force: true });
   }
   const path = join(dir, `${process.pid}.sock`);
-  const connections = new Set<Socket>();
-  const server = createServer((socket) => {
-    connections.add(socket);
-    socket.once('close', () => connections.delete(socket));
-    answer(storage, socket);
-  });
+  const server = createServer((socket) => answer(storage, socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => resolve());
   });
   // It never keeps the process alive: a `container run` ends when its container does.
   server.unref();
-  serving = { path, server, connections };
+  serving = { path, server };
   setServedCleaner({ storage, path });
   process.once('exit', () => rmSync(path, { force: true }));
 }
 
-/** Stops taking cleanups (the service's shutdown); the monitors then run their hooks. */
+/**
+ * Stops taking cleanups (the service's shutdown); the monitors then run their hooks. The
+ * cleanups under way finish first: cutting one short would have its hook run beside it.
+ */
 export async function stopServingCleanups(): Promise<void> {
   const current = serving;
   serving = undefined;
   setServedCleaner(undefined);
   if (!current) return;
-  // new requests are refused at once (their monitors run the hooks); those under way may finish
-  const closed = new Promise<void>((resolve) => current.server.close(() => resolve()));
-  const late = setTimeout(() => {
-    for (const socket of current.connections) socket.destroy();
-  }, SHUTDOWN_WAIT_MS);
-  await closed;
-  clearTimeout(late);
+  // new requests are refused at once (their monitors run the hooks)
   rmSync(current.path, { force: true });
+  await new Promise<void>((resolve) => current.server.close(() => resolve()));
 }
 
 interface Request {
