@@ -13,8 +13,10 @@
  *            2. connect to the console socket and make the barrier's two FIFOs
  *               (start.fifo, report.fifo); all are host paths, so this happens before
  *               any namespace changes;
- *            3. setns(2) into the namespaces to join (user first);
- *            4. clone(2) the container process into the namespaces to create, and send its
+ *            3. join the container's v1 cgroups itself ("0" to each tasks file), then
+ *               setns(2) into the namespaces to join (user first);
+ *            4. clone(2) the container process into the namespaces to create (clone3 into
+ *               its cgroup2 directory), go back to its own cgroups, and send the child's
  *               pid to Node (PID);
  *            5. exit at once (create/detached), or stay to forward signals and exit with
  *               the container's status (run/exec in the foreground).
@@ -22,9 +24,11 @@
  *   Stage 1  the clone child: the container's process 1 (or the exec'd process).
  *            0. in a new network namespace, open a NETLINK_ROUTE socket there and send it
  *               to Node (SCM_RIGHTS on the netlink-fd socketpair): Node sets the
- *               namespace up through it without ever calling setns(2) itself;
+ *               namespace up through it without ever calling setns(2) itself; or, when
+ *               Node sets up nothing there, bring lo up (loopback-up);
  *            1. wait for PLAN: Node sends it once it has written uid_map/gid_map and put
- *               the pid in its cgroup, so nothing below runs unmapped or unlimited;
+ *               the pid in the cgroups stage 0 could not, so nothing below runs unmapped
+ *               or unlimited;
  *            2. become root of the user namespace (if any) and create the cgroup
  *               namespace (if asked), both of which had to wait for that;
  *            3. run the plan's steps in order (mounts, pivot_root, hostname, rlimits,
@@ -41,7 +45,8 @@
  *
  *   main.c              this overview, the process-wide state, main()
  *   stage0.c            CONFIG, the host sockets and FIFOs, setns(2), clone(2), signals
- *   stage1.c            the container process up to the plan
+ *   cgroups.c           stage 0 joining the container's cgroups itself, clone3 into cgroup2
+ *   stage1.c            the container process up to the plan (lo up, when Node does not)
  *   protocol.c          message framing, field lists, ERROR reports
  *   steps.c, decode.c   the table from op name to fields and step function, the decoder
  *   check-plan.c        --check-plan: decode a plan from stdin and print it, run nothing

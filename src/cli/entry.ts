@@ -1,10 +1,10 @@
 /**
  * The first module the launcher runs (bin/ts-runc runs its bundled copy, dist/bundle/entry.cjs).
  *
- * It switches on V8's on-disk code cache, then loads main. In ES modules every static
- * import is compiled before the first line runs, so enableCompileCache() inside main.ts came
- * too late for main and the dozen modules it imports; here nothing but this file is compiled
- * without the cache (node:module, "Module compile cache").
+ * It picks the bundle that holds the command's verb (route.ts) and runs it. For the split ES
+ * module bundle it first switches on Node's compile cache: every static import is compiled
+ * before main's first line runs, so enableCompileCache() inside main.ts came too late for
+ * main and the dozen modules it imports (node:module, "Module compile cache").
  *
  * The light verbs load main from light.cjs, a single file, `delete` from delete.cjs, create,
  * run and exec from container.cjs, each with a code cache of its own (code-cache.ts);
