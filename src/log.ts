@@ -9,8 +9,9 @@
  * lines before, cost every logged call ~16 ms (issue 14), twice per engine container (the
  * monitor's hooks run with --log), for what JSON.stringify does.
  */
-import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeAll } from './sys/write-all.js';
 
 export interface LogOptions {
   file?: string;
@@ -77,22 +78,6 @@ export function jsonLine(level: string, msg: string, fields?: Record<string, unk
   return `${JSON.stringify({ level, time: logTime(), ...plain, msg })}\n`;
 }
 
-/**
- * The whole line: write(2) may take part of it. A non-blocking stderr that is full (EAGAIN)
- * hands the rest to process.stderr, which waits for it (as cli/output.ts does for stdout).
- */
-function writeAll(fd: number, bytes: Buffer): void {
-  for (let at = 0; at < bytes.length;) {
-    try {
-      at += writeSync(fd, bytes, at);
-    } catch (error) {
-      if (fd !== 2 || (error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      process.stderr.write(bytes.subarray(at));
-      return;
-    }
-  }
-}
-
 export async function setupLogging(options: LogOptions): Promise<void> {
   debugging = options.debug;
   if (!options.file && !options.debug && !options.stderr) return;
@@ -105,7 +90,7 @@ export async function setupLogging(options: LogOptions): Promise<void> {
   const write = (level: 'debug' | 'info' | 'warning' | 'error') =>
     (msg: string, fields?: Record<string, unknown>) => {
       try {
-        writeAll(fd, Buffer.from(format(level, msg, fields)));
+        writeAll(fd, Buffer.from(format(level, msg, fields)), () => process.stderr);
       } catch {
         // a log that cannot be written must not fail the command
       }

@@ -9,8 +9,8 @@
  * (watchStdio), and asks stdoutGone() at the end; a write here that finds the reader gone
  * records it the same way, so `ts-runc list | head -0` still ends with status 141.
  */
-import { writeSync } from 'node:fs';
 import { errorCode } from '../errors.js';
+import { writeAll } from '../sys/write-all.js';
 
 let closed = false;
 
@@ -30,21 +30,10 @@ export function stdoutClosedByWrite(): boolean {
  */
 export function writeOut(text: string): void {
   if (closed) return;
-  let data = Buffer.from(text, 'utf8');
-  while (data.length > 0) {
-    let written: number;
-    try {
-      written = writeSync(1, data);
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'EPIPE') {
-        markStdoutClosed();
-        return;
-      }
-      if (code !== 'EAGAIN') throw error;
-      process.stdout.write(data);
-      return;
-    }
-    data = data.subarray(written);
+  try {
+    writeAll(1, Buffer.from(text, 'utf8'), () => process.stdout);
+  } catch (error) {
+    if (errorCode(error) !== 'EPIPE') throw error;
+    markStdoutClosed();
   }
 }
