@@ -11,7 +11,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, relative } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containerView } from '../../src/engine/containers/status.js';
 import { ContainerStore } from '../../src/engine/containers/store.js';
@@ -21,6 +20,7 @@ import { MonitorClient } from '../../src/engine/monitor/client.js';
 import { spawnMonitor, type MonitorOptions } from '../../src/engine/monitor/spawn.js';
 import { eventsFile } from '../../src/engine/paths.js';
 import { REPO, haveFixture, isRoot, mountsMentioning, sandbox, type Sandbox } from './helpers.js';
+import { monitorGone, waitFor } from './monitor-helpers.js';
 
 const IMAGE_TAR = join(REPO, 'rootfs-fixtures/out/image.tar');
 const suite = isRoot && haveFixture && existsSync(IMAGE_TAR) && existsSync(join(REPO, 'build/ts-runc-monitor')) ? describe : describe.skip;
@@ -41,16 +41,6 @@ suite('cleanups by the process that started the container', { timeout: 120_000 }
     box.cleanup();
   });
 
-  async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(20);
-    }
-  }
-
   const create = (args: string[]) => {
     const r = box.run(['container', 'create', '--network', 'none', ...args]);
     if (r.status !== 0) throw new Error(`create: ${r.stderr}`);
@@ -70,7 +60,7 @@ suite('cleanups by the process that started the container', { timeout: 120_000 }
     return () => (existsSync(notes) ? readFileSync(notes, 'utf8').trim().split('\n') : []);
   }
 
-  const monitorGone = (id: string) => until('the monitor to exit', () => !containerView(store, store.read(id)).monitorAlive);
+  const monitorExited = (id: string) => monitorGone(store.paths(id).dir);
   const events = (id: string) => readFileSync(eventsFile(box.storage), 'utf8').trim().split('\n')
     .map((line) => JSON.parse(line) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } })
     .filter((e) => e.Actor.ID === id);
@@ -80,7 +70,7 @@ suite('cleanups by the process that started the container', { timeout: 120_000 }
     const id = create(['--rm', 'fixture:3layers', 'sh', '-c', 'exit 3']);
     expect(monitorOptions(box.storage, store.read(id)).cleaner).toMatch(/cleaners\/\d+\.sock$/);
     const phases = await startNoting(id);
-    await until('the container removed', () => store.tryRead(id) === undefined);
+    await waitFor(() => store.tryRead(id) === undefined, 'the container removed');
     expect(phases()).toEqual(['init']);
     const died = events(id).find((e) => e.Action === 'die');
     expect(died?.Actor.Attributes.exitCode).toBe('3');
@@ -93,7 +83,7 @@ suite('cleanups by the process that started the container', { timeout: 120_000 }
     const id = create(['fixture:3layers', 'sh', '-c', 'exit 4']);
     expect(monitorOptions(box.storage, store.read(id)).cleaner).toBeUndefined();
     const phases = await startNoting(id);
-    await monitorGone(id);
+    await monitorExited(id);
     expect(phases()).toEqual(['init', 'cleanup']);
     expect(containerView(store, store.read(id)).state).toMatchObject({ Status: 'exited', ExitCode: 4 });
     expect(mountsMentioning(store.paths(id).rootfs)).toEqual([]);
@@ -103,7 +93,7 @@ suite('cleanups by the process that started the container', { timeout: 120_000 }
     const later = create(['fixture:3layers', 'sh', '-c', 'sleep 0.5; exit 5']);
     const laterPhases = await startNoting(later);
     await stopServingCleanups();
-    await monitorGone(later);
+    await monitorExited(later);
     expect(laterPhases()).toEqual(['init', 'cleanup']);
     expect(containerView(store, store.read(later)).state).toMatchObject({ Status: 'exited', ExitCode: 5 });
     expect(mountsMentioning(store.paths(later).rootfs)).toEqual([]);
@@ -120,7 +110,7 @@ suite('cleanups by the process that started the container', { timeout: 120_000 }
     try {
       const id = create(['fixture:3layers', 'sh', '-c', 'exit 6']);
       const phases = await startNoting(id, (o) => ({ ...o, cleaner: relative(o.dir, path) }));
-      await monitorGone(id);
+      await monitorExited(id);
       expect(requests.map((r) => JSON.parse(r))).toEqual([{ id, exitCode: 6, restarting: false }]);
       expect(phases()).toEqual(['init', 'cleanup']);
       expect(containerView(store, store.read(id)).state).toMatchObject({ Status: 'exited', ExitCode: 6 });
